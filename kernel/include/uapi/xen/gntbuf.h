@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * xen-gntbuf: dma-bufs from Xen grant references, and grant references
+ * from dma-bufs, with the CPU cache maintenance done by the exporter.
+ *
+ * This header is the whole ABI between the xen-gntbuf module
+ * (/dev/xen/gntbuf) and userspace (libgntbuf).  It follows the rules of
+ * Documentation/process/botching-up-ioctls.rst: fixed-size types, user
+ * pointers as __u64, explicit padding that must be zero, no implicit holes.
+ * Unknown flags are rejected with -EINVAL and unknown ioctls with -ENOTTY.
+ *
+ * Units: counts and limits are in pages of GNTBUF_PAGE_SIZE (4096) bytes,
+ * the Xen grant granularity; offsets and lengths are in bytes.
+ */
+#ifndef _UAPI_XEN_GNTBUF_H
+#define _UAPI_XEN_GNTBUF_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Bumped on every incompatible change; additions keep the number. */
+#define GNTBUF_ABI_VERSION		1
+
+/* Xen grants are made per 4 KiB page, whatever the kernel's PAGE_SIZE. */
+#define GNTBUF_PAGE_SIZE		4096
+
+/*
+ * Magic 0xD6, numbers 0x00-0x1F: free in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst as of Linux 6.1.
+ */
+#define GNTBUF_IOCTL_MAGIC		0xD6
+
+/* Feature bits reported by GNTBUF_IOCTL_QUERY in gntbuf_query.features. */
+/* EXPORT_REFS and WAIT_RELEASED. */
+#define GNTBUF_FEATURE_EXPORT_REFS	(1ULL << 0)
+/* ALLOC. */
+#define GNTBUF_FEATURE_ALLOC		(1ULL << 1)
+/* IMPORT and IMPORT_RELEASE. */
+#define GNTBUF_FEATURE_IMPORT		(1ULL << 2)
+/* SYNC_RANGE. */
+#define GNTBUF_FEATURE_SYNC_RANGE	(1ULL << 3)
+/* Device mappings never bounce: they fail with -EREMOTEIO instead. */
+#define GNTBUF_FEATURE_NO_BOUNCE	(1ULL << 4)
+/* The kernel runs as an x86 PV domain: mappings are made by grant ops. */
+#define GNTBUF_FEATURE_PV_MAPPINGS	(1ULL << 5)
+/* The kernel is auto-translated (PVH, HVM, ARM): grants land in physmap. */
+#define GNTBUF_FEATURE_AUTO_TRANSLATED	(1ULL << 6)
+
+/**
+ * struct gntbuf_query - ABI version, features and limits
+ *
+ * Argument of %GNTBUF_IOCTL_QUERY.
+ */
+struct gntbuf_query {
+	/** @abi_version: out: %GNTBUF_ABI_VERSION of the running module. */
+	__u32 abi_version;
+	/** @flags: in: must be zero. */
+	__u32 flags;
+	/** @features: out: %GNTBUF_FEATURE_* bits. */
+	__u64 features;
+	/** @max_pages_per_buffer: out: limit on one buffer, in pages. */
+	__u32 max_pages_per_buffer;
+	/** @max_pages_per_file: out: limit on the live buffers of one open file, in pages. */
+	__u32 max_pages_per_file;
+	/** @max_pages_total: out: limit on all live buffers, in pages. */
+	__u32 max_pages_total;
+	/** @page_size: out: %GNTBUF_PAGE_SIZE, in bytes. */
+	__u32 page_size;
+};
+
+/* Map the foreign pages read-only (GNTMAP_readonly); the dma-buf is O_RDONLY. */
+#define GNTBUF_EXPORT_READ_ONLY		(1U << 0)
+#define GNTBUF_EXPORT_FLAGS		(GNTBUF_EXPORT_READ_ONLY)
+
+/**
+ * struct gntbuf_export_refs - a dma-buf from another domain's grant references
+ *
+ * Argument of %GNTBUF_IOCTL_EXPORT_REFS.  The pages are mapped with
+ * gnttab_map_refs() once, at this call; the dma-buf's importers, its mmap
+ * and its vmap all use those mappings.  A bad reference fails the whole call
+ * with the errno of its GNTST_* status, and nothing stays mapped.
+ */
+struct gntbuf_export_refs {
+	/** @domid: in: the domain that granted the pages. */
+	__u32 domid;
+	/** @count: in: number of grant references, i.e. pages. */
+	__u32 count;
+	/** @flags: in: %GNTBUF_EXPORT_* bits. */
+	__u32 flags;
+	/** @fd: out: the dma-buf file descriptor, O_CLOEXEC. */
+	__s32 fd;
+	/** @refs_ptr: in: user pointer to @count grant references (__u32 each). */
+	__u64 refs_ptr;
+	/** @buffer_id: out: id of the buffer, unique for the module's lifetime. */
+	__u64 buffer_id;
+};
+
+/**
+ * struct gntbuf_wait_released - wait until a buffer's grants are let go
+ *
+ * Argument of %GNTBUF_IOCTL_WAIT_RELEASED.  Returns 0 once the dma-buf is
+ * released and every grant of the buffer is unmapped (EXPORT_REFS) or ended
+ * (ALLOC: the peer no longer maps a page), -ETIMEDOUT when @timeout_ms
+ * passes first, -ENOENT for an id that this open file did not create, and
+ * -EINTR on a signal.  A buffer whose release was waited for successfully
+ * is forgotten: a second wait gets -ENOENT.
+ */
+struct gntbuf_wait_released {
+	/** @buffer_id: in: id from EXPORT_REFS or ALLOC. */
+	__u64 buffer_id;
+	/** @timeout_ms: in: how long to wait, in milliseconds; 0 polls. */
+	__u32 timeout_ms;
+	/** @pad: in: must be zero. */
+	__u32 pad;
+};
+
+/* Grant the pages read-only to the peer. */
+#define GNTBUF_ALLOC_READ_ONLY		(1U << 0)
+#define GNTBUF_ALLOC_FLAGS		(GNTBUF_ALLOC_READ_ONLY)
+
+/**
+ * struct gntbuf_alloc - allocate local pages and grant them to a domain
+ *
+ * Argument of %GNTBUF_IOCTL_ALLOC.  The pages are zeroed before they are
+ * granted.  They are freed only after the dma-buf is released and the peer
+ * has unmapped every grant (gnttab_end_foreign_access semantics).
+ */
+struct gntbuf_alloc {
+	/** @domid: in: the domain the pages are granted to. */
+	__u32 domid;
+	/** @count: in: number of pages. */
+	__u32 count;
+	/** @flags: in: %GNTBUF_ALLOC_* bits. */
+	__u32 flags;
+	/** @fd: out: the dma-buf file descriptor, O_CLOEXEC. */
+	__s32 fd;
+	/** @refs_ptr: in: user pointer to room for @count grant references (out, __u32 each). */
+	__u64 refs_ptr;
+	/** @buffer_id: out: id of the buffer. */
+	__u64 buffer_id;
+};
+
+/* Grant the pages read-only to the peer. */
+#define GNTBUF_IMPORT_READ_ONLY		(1U << 0)
+#define GNTBUF_IMPORT_FLAGS		(GNTBUF_IMPORT_READ_ONLY)
+
+/**
+ * struct gntbuf_import - grant the pages of another exporter's dma-buf
+ *
+ * Argument of %GNTBUF_IOCTL_IMPORT.  The module attaches to the dma-buf,
+ * maps it, and grants the frames of its DMA addresses to @domid.  The
+ * dma-buf must be whole pages, each sg entry starting at offset 0.  The
+ * attachment (and so the pages) is held until IMPORT_RELEASE or the close
+ * of the file, and after that until the peer has unmapped every grant.
+ */
+struct gntbuf_import {
+	/** @fd: in: the dma-buf; borrowed, not closed. */
+	__s32 fd;
+	/** @domid: in: the domain the pages are granted to. */
+	__u32 domid;
+	/** @flags: in: %GNTBUF_IMPORT_* bits. */
+	__u32 flags;
+	/** @count: in: number of pages of the dma-buf (its size / %GNTBUF_PAGE_SIZE). */
+	__u32 count;
+	/** @refs_ptr: in: user pointer to room for @count grant references (out, __u32 each). */
+	__u64 refs_ptr;
+	/** @buffer_id: out: id of the import, for IMPORT_RELEASE and WAIT_RELEASED. */
+	__u64 buffer_id;
+};
+
+/**
+ * struct gntbuf_import_release - end the grants of an import
+ *
+ * Argument of %GNTBUF_IOCTL_IMPORT_RELEASE.  The grants are ended at once
+ * for new mappings; pages that the peer still maps stay held until it
+ * unmaps them.  -ENOENT for an id this open file does not hold.
+ */
+struct gntbuf_import_release {
+	/** @buffer_id: in: id from IMPORT. */
+	__u64 buffer_id;
+	/** @flags: in: must be zero. */
+	__u32 flags;
+	/** @pad: in: must be zero. */
+	__u32 pad;
+};
+
+/* Caches to device: write back what the CPU wrote (end_cpu_access). */
+#define GNTBUF_SYNC_TO_DEVICE		(1U << 0)
+/* Device to CPU: drop stale lines before the CPU reads (begin_cpu_access). */
+#define GNTBUF_SYNC_TO_CPU		(1U << 1)
+#define GNTBUF_SYNC_BOTH		(GNTBUF_SYNC_TO_DEVICE | GNTBUF_SYNC_TO_CPU)
+/* Name the buffer by @fd (a gntbuf dma-buf) instead of @buffer_id. */
+#define GNTBUF_SYNC_BY_FD		(1U << 2)
+#define GNTBUF_SYNC_FLAGS		(GNTBUF_SYNC_BOTH | GNTBUF_SYNC_BY_FD)
+
+/**
+ * struct gntbuf_sync_range - CPU cache maintenance of a byte range
+ *
+ * Argument of %GNTBUF_IOCTL_SYNC_RANGE.  Maintains [@offset, @offset +
+ * @length) of the buffer, for every CPU and device mapping of it; the cost
+ * grows with @length, not with the buffer.  At least one direction bit is
+ * required.  A zero @length does nothing and succeeds; a range past the end
+ * is -EINVAL.
+ */
+struct gntbuf_sync_range {
+	/** @buffer_id: in: id from EXPORT_REFS or ALLOC, unless %GNTBUF_SYNC_BY_FD. */
+	__u64 buffer_id;
+	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD; borrowed. */
+	__s32 fd;
+	/** @flags: in: %GNTBUF_SYNC_* bits. */
+	__u32 flags;
+	/** @offset: in: first byte. */
+	__u64 offset;
+	/** @length: in: number of bytes. */
+	__u64 length;
+};
+
+/**
+ * struct gntbuf_stats - the module's counters, for all open files
+ *
+ * Argument of %GNTBUF_IOCTL_STATS.  The same numbers are in debugfs
+ * (xen-gntbuf/stats), which needs root and a mounted debugfs.
+ */
+struct gntbuf_stats {
+	/** @flags: in: must be zero. */
+	__u32 flags;
+	/** @live_buffers: out: buffers not yet fully released (all kinds). */
+	__u32 live_buffers;
+	/** @mapped_pages: out: foreign pages mapped (EXPORT_REFS). */
+	__u64 mapped_pages;
+	/** @allocated_pages: out: local pages allocated and granted (ALLOC). */
+	__u64 allocated_pages;
+	/** @granted_pages: out: grants of imported dma-bufs still held (IMPORT). */
+	__u64 granted_pages;
+	/** @bounce_refusals: out: device mappings refused rather than bounced. */
+	__u64 bounce_refusals;
+	/** @flushed_bytes_full: out: bytes maintained by whole-buffer syncs. */
+	__u64 flushed_bytes_full;
+	/** @flushed_bytes_range: out: bytes maintained by SYNC_RANGE. */
+	__u64 flushed_bytes_range;
+	/** @pending_release: out: buffers released by userspace whose grants a peer still maps. */
+	__u64 pending_release;
+};
+
+#define GNTBUF_IOCTL_QUERY		_IOWR(GNTBUF_IOCTL_MAGIC, 0x00, struct gntbuf_query)
+#define GNTBUF_IOCTL_EXPORT_REFS	_IOWR(GNTBUF_IOCTL_MAGIC, 0x01, struct gntbuf_export_refs)
+#define GNTBUF_IOCTL_WAIT_RELEASED	_IOW(GNTBUF_IOCTL_MAGIC, 0x02, struct gntbuf_wait_released)
+#define GNTBUF_IOCTL_ALLOC		_IOWR(GNTBUF_IOCTL_MAGIC, 0x03, struct gntbuf_alloc)
+#define GNTBUF_IOCTL_IMPORT		_IOWR(GNTBUF_IOCTL_MAGIC, 0x04, struct gntbuf_import)
+#define GNTBUF_IOCTL_IMPORT_RELEASE	_IOW(GNTBUF_IOCTL_MAGIC, 0x05, struct gntbuf_import_release)
+#define GNTBUF_IOCTL_SYNC_RANGE		_IOW(GNTBUF_IOCTL_MAGIC, 0x06, struct gntbuf_sync_range)
+#define GNTBUF_IOCTL_STATS		_IOWR(GNTBUF_IOCTL_MAGIC, 0x07, struct gntbuf_stats)
+
+#endif /* _UAPI_XEN_GNTBUF_H */
