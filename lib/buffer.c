@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Buffers: dma-bufs from grefs (GNTBUF_IOCTL_EXPORT_REFS), local pages
+ * granted (GNTBUF_IOCTL_ALLOC), dma-bufs granted (GNTBUF_IOCTL_IMPORT),
+ * their release, mmap, CPU access (DMA_BUF_IOCTL_SYNC, GNTBUF_IOCTL_
+ * SYNC_RANGE) and sync_files (DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <xen/gntbuf.h>
+
+#include "gntbuf-private.h"
+
+/*
+ * sync_file export and import, from Linux's include/uapi/linux/dma-buf.h
+ * (added in Linux 6.0, commits 20e10881a043 and 594740497e99), for C
+ * libraries whose kernel headers predate them.
+ */
+#ifndef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
+struct dma_buf_export_sync_file {
+	__u32 flags;
+	__s32 fd;
+};
+
+struct dma_buf_import_sync_file {
+	__u32 flags;
+	__s32 fd;
+};
+
+#define DMA_BUF_IOCTL_EXPORT_SYNC_FILE \
+	_IOWR(DMA_BUF_BASE, 2, struct dma_buf_export_sync_file)
+#define DMA_BUF_IOCTL_IMPORT_SYNC_FILE \
+	_IOW(DMA_BUF_BASE, 3, struct dma_buf_import_sync_file)
+#endif
+
+static bool valid_access(uint32_t access)
+{
+	return access && !(access & ~GNTBUF_ACCESS_RW);
+}
+
+static uint64_t dma_buf_sync_flags(uint32_t access)
+{
+	uint64_t flags = 0;
+
+	if (access & GNTBUF_ACCESS_READ)
+		flags |= DMA_BUF_SYNC_READ;
+	if (access & GNTBUF_ACCESS_WRITE)
+		flags |= DMA_BUF_SYNC_WRITE;
+	return flags;
+}
+
+/* ioctl() that retries on EINTR and EAGAIN, as libdrm's drmIoctl() does. */
+static int ioctl_restart(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+	return ret < 0 ? gntbuf_neg_errno() : 0;
+}
+
+int64_t gntbuf_dmabuf_size(int fd)
+{
+	off_t size;
+
+	if (fd < 0)
+		return -EBADF;
+	/* dma_buf_llseek() answers SEEK_END with the size and moves nothing. */
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return errno == ESPIPE ? -EINVAL : gntbuf_neg_errno();
+	return size;
+}
+
+static uint32_t max_pages(const struct gntbuf_device *dev)
+{
+	if (dev->caps.max_pages_per_buffer)
+		return dev->caps.max_pages_per_buffer;
+	return GNTBUF_DEFAULT_MAX_PAGES;
+}
+
+static struct gntbuf_buffer *buffer_new(struct gntbuf_device *dev,
+					enum gntbuf_buffer_kind kind,
+					uint32_t domid, uint32_t count,
+					uint32_t flags)
+{
+	struct gntbuf_buffer *buf = calloc(1, sizeof(*buf));
+
+	if (!buf)
+		return NULL;
+	buf->refs = calloc(count, sizeof(*buf->refs));
+	if (!buf->refs) {
+		free(buf);
+		return NULL;
+	}
+	buf->kind = kind;
+	buf->domid = domid;
+	buf->count = count;
+	buf->flags = flags;
+	buf->fd = -1;
+	buf->gntdev_fd_number = -1;
+	gntbuf_device_ref(dev);
+	buf->dev = dev;
+	return buf;
+}
+
+static void buffer_free(struct gntbuf_buffer *buf)
+{
+	gntbuf_device_unref(buf->dev);
+	free(buf->refs);
+	free(buf);
+}
+
+static int check_new(struct gntbuf_device *dev, uint32_t count,
+		     uint32_t flags, uint64_t cap, void *out)
+{
+	if (!dev || !out)
+		return -EINVAL;
+	if (flags & ~GNTBUF_BUFFER_READ_ONLY)
+		return -EINVAL;
+	if (!(dev->caps.caps & cap))
+		return -EOPNOTSUPP;
+	if (count == 0 || count > max_pages(dev))
+		return -EINVAL;
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
+			  const uint32_t *refs, uint32_t count, uint32_t flags,
+			  struct gntbuf_buffer **out)
+{
+	struct gntbuf_buffer *buf;
+	int ret;
+
+	if (!refs)
+		return -EINVAL;
+	ret = check_new(dev, count, flags, GNTBUF_CAP_EXPORT_REFS, out);
+	if (ret)
+		return ret;
+	/* gntdev maps every export writable. */
+	if (dev->backend == GNTBUF_BACKEND_GNTDEV &&
+	    (flags & GNTBUF_BUFFER_READ_ONLY))
+		return -EOPNOTSUPP;
+
+	buf = buffer_new(dev, GNTBUF_BUFFER_FROM_REFS, domid, count, flags);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf->refs, refs, (size_t)count * sizeof(*refs));
+
+	if (dev->backend == GNTBUF_BACKEND_MODULE) {
+		struct gntbuf_export_refs arg;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.domid = domid;
+		arg.count = count;
+		if (flags & GNTBUF_BUFFER_READ_ONLY)
+			arg.flags |= GNTBUF_EXPORT_READ_ONLY;
+		arg.refs_ptr = (uintptr_t)buf->refs;
+		if (ioctl(dev->fd, GNTBUF_IOCTL_EXPORT_REFS, &arg) < 0) {
+			ret = gntbuf_neg_errno();
+			goto err_free;
+		}
+		buf->fd = arg.fd;
+		buf->id = arg.buffer_id;
+	} else {
+		ret = gntbuf_gntdev_exp_from_refs(dev->xgt, domid, 0, count,
+						  buf->refs, &buf->fd);
+		if (ret)
+			goto err_free;
+	}
+
+	*out = buf;
+	return 0;
+
+err_free:
+	buffer_free(buf);
+	return ret;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
+		    uint32_t count, uint32_t flags,
+		    struct gntbuf_buffer **out)
+{
+	struct gntbuf_alloc arg;
+	struct gntbuf_buffer *buf;
+	int ret;
+
+	ret = check_new(dev, count, flags, GNTBUF_CAP_ALLOC, out);
+	if (ret)
+		return ret;
+
+	buf = buffer_new(dev, GNTBUF_BUFFER_ALLOCATED, domid, count, flags);
+	if (!buf)
+		return -ENOMEM;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.domid = domid;
+	arg.count = count;
+	if (flags & GNTBUF_BUFFER_READ_ONLY)
+		arg.flags |= GNTBUF_ALLOC_READ_ONLY;
+	arg.refs_ptr = (uintptr_t)buf->refs;
+	if (ioctl(dev->fd, GNTBUF_IOCTL_ALLOC, &arg) < 0) {
+		ret = gntbuf_neg_errno();
+		buffer_free(buf);
+		return ret;
+	}
+	buf->fd = arg.fd;
+	buf->id = arg.buffer_id;
+	*out = buf;
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
+		     uint32_t domid, uint32_t flags,
+		     struct gntbuf_buffer **out)
+{
+	struct gntbuf_buffer *buf;
+	int64_t size;
+	uint32_t count;
+	int ret;
+
+	if (!dev || !out || (flags & ~GNTBUF_BUFFER_READ_ONLY))
+		return -EINVAL;
+	if (!(dev->caps.caps & GNTBUF_CAP_IMPORT))
+		return -EOPNOTSUPP;
+	/* gntdev grants every import writable. */
+	if (dev->backend == GNTBUF_BACKEND_GNTDEV &&
+	    (flags & GNTBUF_BUFFER_READ_ONLY))
+		return -EOPNOTSUPP;
+
+	size = gntbuf_dmabuf_size(dmabuf_fd);
+	if (size < 0)
+		return (int)size;
+	if (size == 0 || size % GNTBUF_XEN_PAGE_SIZE ||
+	    (uint64_t)size / GNTBUF_XEN_PAGE_SIZE > max_pages(dev))
+		return -EINVAL;
+	count = (uint32_t)(size / GNTBUF_XEN_PAGE_SIZE);
+
+	buf = buffer_new(dev, GNTBUF_BUFFER_IMPORTED, domid, count, flags);
+	if (!buf)
+		return -ENOMEM;
+
+	/*
+	 * The buffer's own reference. gntdev also names the import by this
+	 * number at release (gntdev-dmabuf.c: dmabuf_imp_find_unlink()), so
+	 * it stays open, and so unique in the process, until then.
+	 */
+	buf->fd = fcntl(dmabuf_fd, F_DUPFD_CLOEXEC, 0);
+	if (buf->fd < 0) {
+		ret = gntbuf_neg_errno();
+		goto err_free;
+	}
+
+	if (dev->backend == GNTBUF_BACKEND_MODULE) {
+		struct gntbuf_import arg;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.fd = buf->fd;
+		arg.domid = domid;
+		if (flags & GNTBUF_BUFFER_READ_ONLY)
+			arg.flags |= GNTBUF_IMPORT_READ_ONLY;
+		arg.count = count;
+		arg.refs_ptr = (uintptr_t)buf->refs;
+		if (ioctl(dev->fd, GNTBUF_IOCTL_IMPORT, &arg) < 0) {
+			ret = gntbuf_neg_errno();
+			goto err_close;
+		}
+		buf->id = arg.buffer_id;
+	} else {
+		ret = gntbuf_gntdev_imp_to_refs(dev->xgt, domid, buf->fd,
+						count, buf->refs);
+		if (ret)
+			goto err_close;
+	}
+
+	*out = buf;
+	return 0;
+
+err_close:
+	close(buf->fd);
+err_free:
+	buffer_free(buf);
+	return ret;
+}
+
+static void drop_mapping(struct gntbuf_buffer *buf)
+{
+	if (buf->map) {
+		munmap(buf->map, (size_t)buf->count * GNTBUF_XEN_PAGE_SIZE);
+		buf->map = NULL;
+		buf->map_count = 0;
+		buf->map_prot = 0;
+	}
+}
+
+/* Ends the grants of an import: the peer can map its pages no more. */
+static int end_import_grants(struct gntbuf_buffer *buf)
+{
+	struct gntbuf_device *dev = buf->dev;
+	int ret;
+
+	if (buf->grants_ended)
+		return 0;
+	if (dev->backend == GNTBUF_BACKEND_MODULE) {
+		struct gntbuf_import_release arg;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.buffer_id = buf->id;
+		ret = ioctl(dev->fd, GNTBUF_IOCTL_IMPORT_RELEASE, &arg) < 0 ?
+			gntbuf_neg_errno() : 0;
+	} else {
+		ret = gntbuf_gntdev_imp_release(dev->xgt, buf->fd);
+	}
+	if (ret == 0)
+		buf->grants_ended = true;
+	return ret;
+}
+
+static void close_fd(struct gntbuf_buffer *buf)
+{
+	if (buf->fd >= 0)
+		close(buf->fd);
+	buf->fd = -1;
+	buf->fd_is_placeholder = false;
+}
+
+/*
+ * gntdev waits for an export by the number of its fd as it was at export
+ * time (gntdev-dmabuf.c: dmabuf_exp_wait_obj_get_dmabuf()), and the wait
+ * only ends once every holder, this buffer too, has let the dma-buf go. If
+ * the number were simply closed, the next gntdev export of this handle
+ * could reuse it, and the wait would find that export instead. So the
+ * number is kept, pointing at /dev/null, until the wait is over: dup3()
+ * drops the dma-buf and takes the number in one step.
+ */
+static void drop_gntdev_export_fd(struct gntbuf_buffer *buf)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	buf->gntdev_fd_number = buf->fd;
+	if (null_fd >= 0 && dup3(null_fd, buf->fd, O_CLOEXEC) == buf->fd) {
+		close(null_fd);
+		buf->fd_is_placeholder = true;
+		return;
+	}
+	/* No /dev/null: close, and let a rare reuse confuse the wait. */
+	if (null_fd >= 0)
+		close(null_fd);
+	close_fd(buf);
+}
+
+GNTBUF_EXPORT void
+gntbuf_buffer_destroy(struct gntbuf_buffer *buf)
+{
+	if (!buf)
+		return;
+	drop_mapping(buf);
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED && !buf->released)
+		end_import_grants(buf);
+	close_fd(buf);
+	buffer_free(buf);
+}
+
+static int wait_module(struct gntbuf_buffer *buf, uint32_t timeout_ms)
+{
+	struct gntbuf_wait_released arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.buffer_id = buf->id;
+	arg.timeout_ms = timeout_ms;
+	if (ioctl(buf->dev->fd, GNTBUF_IOCTL_WAIT_RELEASED, &arg) < 0)
+		return gntbuf_neg_errno();
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms)
+{
+	struct gntbuf_device *dev;
+	int ret;
+
+	if (!buf)
+		return -EINVAL;
+	if (buf->released)
+		return 0;
+	dev = buf->dev;
+
+	drop_mapping(buf);
+
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED) {
+		ret = end_import_grants(buf);
+		if (ret)
+			return ret;
+		close_fd(buf);
+		if (dev->backend == GNTBUF_BACKEND_GNTDEV) {
+			/* gntdev's release is synchronous; nothing to wait. */
+			buf->released = true;
+			return 0;
+		}
+	} else if (dev->backend == GNTBUF_BACKEND_MODULE) {
+		close_fd(buf);
+	} else if (buf->gntdev_fd_number < 0) {
+		drop_gntdev_export_fd(buf);
+	}
+
+	if (dev->backend == GNTBUF_BACKEND_MODULE) {
+		ret = wait_module(buf, timeout_ms);
+	} else {
+		ret = gntbuf_gntdev_exp_wait_released(dev->xgt,
+						      buf->gntdev_fd_number,
+						      timeout_ms);
+		/* ENOENT: released before the wait could start. */
+		if (ret == -ENOENT)
+			ret = 0;
+		if (ret == 0)
+			close_fd(buf);
+	}
+	if (ret == 0)
+		buf->released = true;
+	return ret;
+}
+
+GNTBUF_EXPORT enum gntbuf_buffer_kind
+gntbuf_buffer_get_kind(const struct gntbuf_buffer *buf)
+{
+	return buf->kind;
+}
+
+GNTBUF_EXPORT uint64_t
+gntbuf_buffer_get_id(const struct gntbuf_buffer *buf)
+{
+	return buf->id;
+}
+
+GNTBUF_EXPORT uint32_t
+gntbuf_buffer_get_domid(const struct gntbuf_buffer *buf)
+{
+	return buf->domid;
+}
+
+GNTBUF_EXPORT uint32_t
+gntbuf_buffer_get_page_count(const struct gntbuf_buffer *buf)
+{
+	return buf->count;
+}
+
+GNTBUF_EXPORT uint64_t
+gntbuf_buffer_get_size(const struct gntbuf_buffer *buf)
+{
+	return (uint64_t)buf->count * GNTBUF_XEN_PAGE_SIZE;
+}
+
+GNTBUF_EXPORT const uint32_t *
+gntbuf_buffer_get_refs(const struct gntbuf_buffer *buf, uint32_t *count)
+{
+	if (count)
+		*count = buf->count;
+	return buf->refs;
+}
+
+/* The buffer's dma-buf, or -EBADF once wait_released() let it go. */
+static int live_fd(const struct gntbuf_buffer *buf)
+{
+	if (buf->fd < 0 || buf->fd_is_placeholder || buf->released)
+		return -EBADF;
+	return buf->fd;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_dup_fd(struct gntbuf_buffer *buf, int *fd)
+{
+	int src, dup_fd;
+
+	if (!buf || !fd)
+		return -EINVAL;
+	src = live_fd(buf);
+	if (src < 0)
+		return src;
+	dup_fd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return gntbuf_neg_errno();
+	*fd = dup_fd;
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_map(struct gntbuf_buffer *buf, uint32_t access, void **addr)
+{
+	int prot, fd;
+	void *map;
+
+	if (!buf || !addr || !valid_access(access))
+		return -EINVAL;
+	fd = live_fd(buf);
+	if (fd < 0)
+		return fd;
+	/* A CPU that writes may read back what it wrote. */
+	prot = PROT_READ;
+	if (access & GNTBUF_ACCESS_WRITE)
+		prot |= PROT_WRITE;
+
+	if (buf->map) {
+		if (prot & ~buf->map_prot)
+			return -EBUSY;
+		buf->map_count++;
+		*addr = buf->map;
+		return 0;
+	}
+
+	map = mmap(NULL, (size_t)buf->count * GNTBUF_XEN_PAGE_SIZE, prot,
+		   MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return gntbuf_neg_errno();
+	buf->map = map;
+	buf->map_prot = prot;
+	buf->map_count = 1;
+	*addr = map;
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_unmap(struct gntbuf_buffer *buf)
+{
+	if (!buf)
+		return -EINVAL;
+	if (!buf->map)
+		return -ENOENT;
+	if (--buf->map_count == 0)
+		drop_mapping(buf);
+	return 0;
+}
+
+static int sync_whole(struct gntbuf_buffer *buf, uint32_t access, bool end)
+{
+	struct dma_buf_sync sync;
+	int fd;
+
+	if (!buf || !valid_access(access))
+		return -EINVAL;
+	fd = live_fd(buf);
+	if (fd < 0)
+		return fd;
+	memset(&sync, 0, sizeof(sync));
+	sync.flags = dma_buf_sync_flags(access) |
+		(end ? DMA_BUF_SYNC_END : DMA_BUF_SYNC_START);
+	return ioctl_restart(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_begin_cpu_access(struct gntbuf_buffer *buf, uint32_t access)
+{
+	return sync_whole(buf, access, false);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_end_cpu_access(struct gntbuf_buffer *buf, uint32_t access)
+{
+	return sync_whole(buf, access, true);
+}
+
+/*
+ * Checks a range request; returns 1 when the range must be synced through
+ * the module, 0 when there is nothing to do, or a negative errno.
+ */
+static int check_range(struct gntbuf_buffer *buf, uint32_t access,
+		       uint64_t offset, uint64_t length)
+{
+	uint64_t size;
+	int fd;
+
+	if (!buf || !valid_access(access))
+		return -EINVAL;
+	fd = live_fd(buf);
+	if (fd < 0)
+		return fd;
+	size = gntbuf_buffer_get_size(buf);
+	if (offset > size || length > size - offset)
+		return -EINVAL;
+	if (buf->kind != GNTBUF_BUFFER_IMPORTED &&
+	    !(buf->dev->caps.caps & GNTBUF_CAP_SYNC_RANGE))
+		return -EOPNOTSUPP;
+	return length ? 1 : 0;
+}
+
+static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
+		      uint64_t offset, uint64_t length)
+{
+	struct gntbuf_sync_range arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.buffer_id = buf->id;
+	arg.flags = flags;
+	arg.offset = offset;
+	arg.length = length;
+	return ioctl_restart(buf->dev->fd, GNTBUF_IOCTL_SYNC_RANGE, &arg);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
+				     uint32_t access, uint64_t offset,
+				     uint64_t length)
+{
+	int ret = check_range(buf, access, offset, length);
+
+	if (ret <= 0)
+		return ret;
+	/* Another exporter's dma-buf: only the whole-buffer sync exists. */
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+		return sync_whole(buf, access, false);
+	/* dma_buf_begin_cpu_access(): make device writes visible. */
+	return sync_range(buf, GNTBUF_SYNC_TO_CPU, offset, length);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_end_cpu_access_range(struct gntbuf_buffer *buf,
+				   uint32_t access, uint64_t offset,
+				   uint64_t length)
+{
+	int ret = check_range(buf, access, offset, length);
+
+	if (ret <= 0)
+		return ret;
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+		return sync_whole(buf, access, true);
+	/* A CPU that only read has nothing to write back. */
+	if (!(access & GNTBUF_ACCESS_WRITE))
+		return 0;
+	/* dma_buf_end_cpu_access(): write back what the CPU wrote. */
+	return sync_range(buf, GNTBUF_SYNC_TO_DEVICE, offset, length);
+}
+
+static int sync_rects(struct gntbuf_buffer *buf, uint32_t access,
+		      const struct gntbuf_layout *layout,
+		      const struct gntbuf_rect *rects, uint32_t rect_count,
+		      bool end)
+{
+	struct gntbuf_range *ranges;
+	uint32_t n;
+	int ret;
+
+	ret = check_range(buf, access, 0, 0);
+	if (ret < 0)
+		return ret;
+	if (!layout || (rect_count && !rects))
+		return -EINVAL;
+	ret = gntbuf_layout_check(layout, gntbuf_buffer_get_size(buf));
+	if (ret)
+		return ret;
+	ret = gntbuf_layout_rects_to_ranges(layout, rects, rect_count, NULL,
+					    0, &n);
+	if (ret || n == 0)
+		return ret;
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+		return sync_whole(buf, access, end);
+	if (end && !(access & GNTBUF_ACCESS_WRITE))
+		return 0;
+
+	ranges = calloc(n, sizeof(*ranges));
+	if (!ranges)
+		return -ENOMEM;
+	ret = gntbuf_layout_rects_to_ranges(layout, rects, rect_count, ranges,
+					    n, &n);
+	for (uint32_t i = 0; ret == 0 && i < n; i++)
+		ret = sync_range(buf, end ? GNTBUF_SYNC_TO_DEVICE :
+				 GNTBUF_SYNC_TO_CPU,
+				 ranges[i].offset, ranges[i].length);
+	free(ranges);
+	return ret;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_begin_cpu_access_rects(struct gntbuf_buffer *buf,
+				     uint32_t access,
+				     const struct gntbuf_layout *layout,
+				     const struct gntbuf_rect *rects,
+				     uint32_t rect_count)
+{
+	return sync_rects(buf, access, layout, rects, rect_count, false);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_end_cpu_access_rects(struct gntbuf_buffer *buf,
+				   uint32_t access,
+				   const struct gntbuf_layout *layout,
+				   const struct gntbuf_rect *rects,
+				   uint32_t rect_count)
+{
+	return sync_rects(buf, access, layout, rects, rect_count, true);
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_export_sync_file(struct gntbuf_buffer *buf, uint32_t access,
+			       int *sync_file_fd)
+{
+	struct dma_buf_export_sync_file arg;
+	int fd, ret;
+
+	if (!buf || !sync_file_fd || !valid_access(access))
+		return -EINVAL;
+	fd = live_fd(buf);
+	if (fd < 0)
+		return fd;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = (uint32_t)dma_buf_sync_flags(access);
+	arg.fd = -1;
+	ret = ioctl_restart(fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &arg);
+	if (ret)
+		return ret;
+	/* dma_buf_export_sync_file() makes it O_CLOEXEC. */
+	*sync_file_fd = arg.fd;
+	return 0;
+}
+
+GNTBUF_EXPORT int
+gntbuf_buffer_import_sync_file(struct gntbuf_buffer *buf, uint32_t access,
+			       int sync_file_fd)
+{
+	struct dma_buf_import_sync_file arg;
+	int fd;
+
+	if (!buf || !valid_access(access))
+		return -EINVAL;
+	if (sync_file_fd < 0)
+		return -EBADF;
+	fd = live_fd(buf);
+	if (fd < 0)
+		return fd;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = (uint32_t)dma_buf_sync_flags(access);
+	arg.fd = sync_file_fd;
+	return ioctl_restart(fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &arg);
+}

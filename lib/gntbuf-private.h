@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libgntbuf internals: the objects behind the opaque types of gntbuf.h.
+ */
+#ifndef GNTBUF_PRIVATE_H
+#define GNTBUF_PRIVATE_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gntbuf.h"
+
+/* Marks the functions of gntbuf.sym; everything else is hidden. */
+#define GNTBUF_EXPORT __attribute__((visibility("default")))
+
+#define GNTBUF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Without a limit from the backend (gntdev), the largest buffer accepted:
+ * 4 GiB, the most a displif buffer_sz (uint32_t) can describe.
+ */
+#define GNTBUF_DEFAULT_MAX_PAGES (1u << 20)
+
+struct gntbuf_device {
+	atomic_int refcount;
+	enum gntbuf_backend backend;
+	/* Module backend: /dev/xen/gntbuf, O_CLOEXEC; else -1. */
+	int fd;
+	/*
+	 * A libxengnttab handle (xengnttab_handle *): the gntdev backend's,
+	 * opened at gntbuf_device_open(); with the module, opened on first
+	 * use to map page directories (see pgdir.c). Guarded by @lock.
+	 */
+	void *xgt;
+	pthread_mutex_t lock;
+	struct gntbuf_caps caps;
+};
+
+struct gntbuf_buffer {
+	struct gntbuf_device *dev;
+	enum gntbuf_buffer_kind kind;
+	uint32_t domid;
+	uint32_t count;
+	uint32_t flags;
+	/* Module: the buffer id; gntdev: 0. */
+	uint64_t id;
+	/*
+	 * The buffer's own dma-buf fd, O_CLOEXEC; -1 once let go. For a
+	 * gntdev export between wait_released()'s drop of the dma-buf and the
+	 * end of its wait, @fd holds /dev/null instead, to keep the number
+	 * gntdev knows the export by (buffer.c), and @fd_is_placeholder is
+	 * set.
+	 */
+	int fd;
+	bool fd_is_placeholder;
+	/* gntdev export: the fd number gntdev knows it by, once dropped. */
+	int gntdev_fd_number;
+	/* The import's grants were ended (IMPORT_RELEASE, imp_release). */
+	bool grants_ended;
+	/* wait_released() succeeded. */
+	bool released;
+	uint32_t *refs;
+	/* gntbuf_buffer_map(): one shared mapping, counted. */
+	void *map;
+	int map_prot;
+	unsigned int map_count;
+};
+
+/* device.c */
+void gntbuf_device_ref(struct gntbuf_device *dev);
+void gntbuf_device_unref(struct gntbuf_device *dev);
+
+/* gntdev.c: libxengnttab behind a narrow interface (stubs without it). */
+int gntbuf_gntdev_open(void **xgt);
+void gntbuf_gntdev_close(void *xgt);
+int gntbuf_gntdev_probe_dmabuf(void *xgt);
+int gntbuf_gntdev_exp_from_refs(void *xgt, uint32_t domid, uint32_t flags,
+				uint32_t count, const uint32_t *refs, int *fd);
+int gntbuf_gntdev_exp_wait_released(void *xgt, int fd, uint32_t timeout_ms);
+int gntbuf_gntdev_imp_to_refs(void *xgt, uint32_t domid, int fd,
+			      uint32_t count, uint32_t *refs);
+int gntbuf_gntdev_imp_release(void *xgt, int fd);
+int gntbuf_gntdev_map_page(void *xgt, uint32_t domid, uint32_t gref,
+			   bool writable, void **page);
+int gntbuf_gntdev_unmap_page(void *xgt, void *page);
+
+/* format.c */
+const struct gntbuf_format_info *gntbuf_format_find(uint32_t fourcc);
+
+/* The dma-buf's size in bytes (lseek SEEK_END), or a negative errno. */
+int64_t gntbuf_dmabuf_size(int fd);
+
+static inline int gntbuf_neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+#endif /* GNTBUF_PRIVATE_H */
