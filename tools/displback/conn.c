@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One connector: its request ring and event page (the only pages mapped
+ * here with libxengnttab, with the page directories of requests), and the
+ * requests of xen/io/displif.h.  Display buffers are never mapped here:
+ * the provider (libgntbuf) turns their grefs into a dma-buf once, at
+ * DBUF_CREATE.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "displback.h"
+
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+
+/* ------------------------------------------------------------------ */
+/* control pages */
+
+static void *map_ctl(struct vdispl *dev, uint32_t gref, bool write)
+{
+	void *p = xengnttab_map_grant_ref(dev->b->xgt, dev->domid, gref,
+					  PROT_READ | (write ? PROT_WRITE : 0));
+	if (p)
+		dev->grant_maps++;
+	return p;
+}
+
+static void unmap_ctl(struct vdispl *dev, void *p)
+{
+	if (p)
+		xengnttab_unmap(dev->b->xgt, p, 1);
+}
+
+static void *pgdir_map(void *ctx, uint32_t gref, bool write)
+{
+	return map_ctl(ctx, gref, write);
+}
+
+static void pgdir_unmap(void *ctx, void *page)
+{
+	unmap_ctl(ctx, page);
+}
+
+/* ------------------------------------------------------------------ */
+/* lookups */
+
+static struct dbuf *dbuf_find(struct vdispl *dev, uint64_t cookie)
+{
+	for (struct dbuf *d = dev->dbufs; d; d = d->next)
+		if (d->cookie == cookie)
+			return d;
+	return NULL;
+}
+
+static struct fb *fb_find(struct vdispl *dev, uint64_t cookie)
+{
+	for (struct fb *f = dev->fbs; f; f = f->next)
+		if (f->cookie == cookie)
+			return f;
+	return NULL;
+}
+
+static void sink_desc(const struct vdispl *dev, struct fb *f,
+		      struct sink_fb_desc *desc)
+{
+	desc->domid = dev->domid;
+	desc->cookie = f->cookie;
+	desc->geom = &f->geom;
+	desc->mem = &f->dbuf->mem;
+}
+
+/* ------------------------------------------------------------------ */
+/* events */
+
+static void conn_send_flip_event(struct conn *c, uint64_t fb_cookie)
+{
+	struct xendispl_event_page *pg = c->evt_page;
+	struct xendispl_evt *e;
+	uint32_t cons;
+
+	if (!pg)
+		return;
+	cons = *(volatile uint32_t *)&pg->in_cons;
+	if (c->evt_prod - cons >= XENDISPL_IN_RING_LEN) {
+		c->st.events_dropped++;
+		LOGW(c->dev, c->idx, "event page full (prod %u, cons %u): "
+		     "flip event for fb %#" PRIx64 " dropped", c->evt_prod,
+		     cons, fb_cookie);
+		return;
+	}
+	e = &XENDISPL_IN_RING_REF(pg, c->evt_prod);
+	memset(e, 0, sizeof(*e));
+	/* Linux's frontend expects ids 0, 1, 2, ... per connection. */
+	e->id = c->evt_id++;
+	e->type = XENDISPL_EVT_PG_FLIP;
+	e->op.pg_flip.fb_cookie = fb_cookie;
+	xen_wmb();		/* event before the producer index */
+	c->evt_prod++;
+	*(volatile uint32_t *)&pg->in_prod = c->evt_prod;
+	xen_wmb();
+	if (c->evt_port >= 0)
+		xenevtchn_notify(c->dev->b->xce, c->evt_port);
+}
+
+static void count_frame(struct conn *c)
+{
+	uint64_t delta = c->dev->grant_maps - c->grant_maps_mark;
+
+	if (c->st.frames == 0)
+		c->st.grant_maps_first += delta;
+	else
+		c->st.grant_maps_later += delta;
+	c->grant_maps_mark = c->dev->grant_maps;
+	c->st.frames++;
+}
+
+void conn_flip_done(struct conn *c)
+{
+	uint64_t cookie = c->flip_cookie;
+	uint64_t lat;
+
+	if (!cookie)
+		return;
+	lat = now_ns() - c->flip_start_ns;
+	c->st.latency_sum_ns += lat;
+	c->st.latency_n++;
+	if (lat > c->st.latency_max_ns)
+		c->st.latency_max_ns = lat;
+	c->st.flips++;
+	c->flip_cookie = 0;
+	LOGD(c->dev, c->idx, "flip to fb %#" PRIx64 " done in %.3f ms",
+	     cookie, lat / 1e6);
+	conn_send_flip_event(c, cookie);
+}
+
+/* ------------------------------------------------------------------ */
+/* buffers */
+
+static void fb_free(struct vdispl *dev, struct fb *f)
+{
+	struct sink *s = &dev->b->sink;
+
+	for (int i = 0; i < dev->n_conn; i++) {
+		struct conn *c = &dev->conn[i];
+
+		if (c->shown == f) {
+			/* The frontend detaches what is on screen: blank. */
+			if (c->sink_priv)
+				s->ops->show(s, c, c->sink_priv, NULL, NULL);
+			c->shown = NULL;
+		}
+	}
+	if (f->sink_priv)
+		s->ops->fb_detach(s, f->sink_priv);
+	f->dbuf->fb_refs--;
+	for (struct fb **pp = &dev->fbs; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	free(f);
+}
+
+static int dbuf_free(struct vdispl *dev, struct dbuf *d)
+{
+	struct backend *b = dev->b;
+	int ret;
+
+	for (struct fb *f = dev->fbs, *n; f; f = n) {
+		n = f->next;
+		if (f->dbuf == d)
+			fb_free(dev, f);
+	}
+	for (struct dbuf **pp = &dev->dbufs; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	ret = b->prov->release(b, &d->mem, b->opt.release_timeout_ms);
+	if (ret)
+		LOGE(dev, -1, "dbuf %#" PRIx64 ": release: %s", d->cookie,
+		     strerror(-ret));
+	free(d);
+	return ret;
+}
+
+void vdispl_release_buffers(struct vdispl *dev)
+{
+	unsigned int n = 0;
+
+	while (dev->fbs)
+		fb_free(dev, dev->fbs);
+	while (dev->dbufs) {
+		dbuf_free(dev, dev->dbufs);
+		n++;
+	}
+	if (n)
+		LOGI(dev, -1, "released %u display buffer(s)", n);
+}
+
+/* ------------------------------------------------------------------ */
+/* requests */
+
+static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req *r)
+{
+	struct vdispl *dev = c->dev;
+	struct backend *b = dev->b;
+	struct pgdir_io io = { dev, pgdir_map, pgdir_unmap };
+	struct dbuf_geom g;
+	const char *why = "";
+	uint32_t *refs = NULL, *dir_refs = NULL;
+	struct dbuf *d;
+	int ret;
+
+	ret = proto_check_dbuf_create(r, dev->be_alloc, &g, &why);
+	if (ret) {
+		LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": %s", r->dbuf_cookie,
+		     why);
+		return ret;
+	}
+	if (dbuf_find(dev, r->dbuf_cookie)) {
+		LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": cookie in use",
+		     r->dbuf_cookie);
+		return -EEXIST;
+	}
+	d = calloc(1, sizeof(*d));
+	refs = calloc(g.pages, sizeof(*refs));
+	dir_refs = calloc(DIV_ROUND_UP(g.pages, PGDIR_GREFS_PER_PAGE),
+			  sizeof(*dir_refs));
+	if (!d || !refs || !dir_refs) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	d->cookie = r->dbuf_cookie;
+	d->geom = g;
+	d->mem.fd = -1;
+
+	if (!g.be_alloc) {
+		ret = pgdir_walk(r->gref_directory, g.pages, false, &io, refs,
+				 dir_refs);
+		if (ret) {
+			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": page "
+			     "directory at gref %u: %s", r->dbuf_cookie,
+			     r->gref_directory, strerror(-ret));
+			goto err_free;
+		}
+		ret = b->prov->export_refs(b, dev->domid, refs, g.pages,
+					   &d->mem);
+		if (ret) {
+			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": export of "
+			     "%u grefs: %s", r->dbuf_cookie, g.pages,
+			     strerror(-ret));
+			goto err_free;
+		}
+	} else {
+		ret = b->prov->alloc(b, dev->domid, g.pages, refs, &d->mem);
+		if (ret) {
+			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": alloc of "
+			     "%u pages: %s", r->dbuf_cookie, g.pages,
+			     strerror(-ret));
+			goto err_free;
+		}
+		ret = pgdir_walk(r->gref_directory, g.pages, true, &io, refs,
+				 dir_refs);
+		if (ret) {
+			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": filling "
+			     "page directory at gref %u: %s", r->dbuf_cookie,
+			     r->gref_directory, strerror(-ret));
+			b->prov->release(b, &d->mem, 0);
+			goto err_free;
+		}
+	}
+	dev->grant_maps += d->mem.grant_maps;
+	d->next = dev->dbufs;
+	dev->dbufs = d;
+	LOGI(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": %ux%u bpp %u, %u bytes "
+	     "(%u pages) at offset %u, %s, dma-buf fd %d", d->cookie,
+	     g.width, g.height, g.bpp, g.buffer_sz, g.pages, g.data_ofs,
+	     g.be_alloc ? "backend-allocated" :
+	     g.width ? "frontend-allocated" : "frontend-allocated, pending",
+	     d->mem.fd);
+	free(refs);
+	free(dir_refs);
+	return 0;
+
+err_free:
+	free(refs);
+	free(dir_refs);
+	free(d);
+	return ret;
+}
+
+static int op_dbuf_destroy(struct conn *c,
+			   const struct xendispl_dbuf_destroy_req *r)
+{
+	struct dbuf *d = dbuf_find(c->dev, r->dbuf_cookie);
+	uint64_t t0 = now_ns();
+	int ret;
+
+	if (!d) {
+		LOGE(c->dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": no such "
+		     "buffer", r->dbuf_cookie);
+		return -ENOENT;
+	}
+	ret = dbuf_free(c->dev, d);
+	LOGI(c->dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": %s after %.3f ms",
+	     r->dbuf_cookie, ret ? "not released" : "released",
+	     (now_ns() - t0) / 1e6);
+	return ret;
+}
+
+static int op_fb_attach(struct conn *c, const struct xendispl_fb_attach_req *r)
+{
+	struct vdispl *dev = c->dev;
+	struct sink *s = &dev->b->sink;
+	struct sink_fb_desc desc;
+	struct dbuf *d = dbuf_find(dev, r->dbuf_cookie);
+	const char *why = "";
+	struct fb *f;
+	int ret;
+
+	if (!d) {
+		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 ": no dbuf %#" PRIx64,
+		     r->fb_cookie, r->dbuf_cookie);
+		return -ENOENT;
+	}
+	if (r->fb_cookie && fb_find(dev, r->fb_cookie)) {
+		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 ": cookie in use",
+		     r->fb_cookie);
+		return -EEXIST;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	ret = proto_check_fb_attach(r, &d->geom, &f->geom, &why);
+	if (ret) {
+		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 " on dbuf %#" PRIx64
+		     ": %s", r->fb_cookie, r->dbuf_cookie, why);
+		free(f);
+		return ret;
+	}
+	f->cookie = r->fb_cookie;
+	f->dbuf = d;
+	sink_desc(dev, f, &desc);
+	ret = s->ops->fb_attach(s, &desc, &f->sink_priv);
+	if (ret) {
+		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 ": sink %s: %s",
+		     r->fb_cookie, s->ops->name, strerror(-ret));
+		free(f);
+		return ret;
+	}
+	d->fb_refs++;
+	f->next = dev->fbs;
+	dev->fbs = f;
+	LOGI(dev, c->idx, "FB_ATTACH %#" PRIx64 " on dbuf %#" PRIx64 ": %ux%u "
+	     "%s, pitch %u, offset %u", f->cookie, d->cookie, f->geom.width,
+	     f->geom.height, f->geom.fmt->name, f->geom.pitch,
+	     f->geom.offset);
+	return 0;
+}
+
+static int op_fb_detach(struct conn *c, const struct xendispl_fb_detach_req *r)
+{
+	struct fb *f = fb_find(c->dev, r->fb_cookie);
+
+	if (!f || !r->fb_cookie) {
+		LOGE(c->dev, c->idx, "FB_DETACH %#" PRIx64 ": no such fb",
+		     r->fb_cookie);
+		return -ENOENT;
+	}
+	fb_free(c->dev, f);
+	LOGI(c->dev, c->idx, "FB_DETACH %#" PRIx64, r->fb_cookie);
+	return 0;
+}
+
+static int op_set_config(struct conn *c,
+			 const struct xendispl_set_config_req *r)
+{
+	struct vdispl *dev = c->dev;
+	struct sink *s = &dev->b->sink;
+	struct sink_fb_desc desc;
+	const char *why = "";
+	struct fb *f = NULL;
+	int ret;
+
+	if (!proto_set_config_is_reset(r)) {
+		f = fb_find(dev, r->fb_cookie);
+		if (!f) {
+			LOGE(dev, c->idx, "SET_CONFIG: no fb %#" PRIx64,
+			     r->fb_cookie);
+			return -ENOENT;
+		}
+	}
+	ret = proto_check_set_config(r, f ? &f->geom : NULL, c->width,
+				     c->height, &why);
+	if (ret) {
+		LOGE(dev, c->idx, "SET_CONFIG fb %#" PRIx64 " %u,%u %ux%u bpp "
+		     "%u: %s", r->fb_cookie, r->x, r->y, r->width, r->height,
+		     r->bpp, why);
+		return ret;
+	}
+	if (!f) {
+		if (c->flip_cookie)
+			conn_flip_done(c);
+		ret = s->ops->show(s, c, c->sink_priv, NULL, NULL);
+		c->shown = NULL;
+		LOGI(dev, c->idx, "SET_CONFIG: display off");
+		return ret;
+	}
+	sink_desc(dev, f, &desc);
+	ret = s->ops->show(s, c, c->sink_priv, f->sink_priv, &desc);
+	if (ret) {
+		LOGE(dev, c->idx, "SET_CONFIG fb %#" PRIx64 ": sink %s: %s",
+		     f->cookie, s->ops->name, strerror(-ret));
+		return ret;
+	}
+	c->shown = f;
+	count_frame(c);
+	LOGI(dev, c->idx, "SET_CONFIG fb %#" PRIx64 " at %u,%u %ux%u bpp %u: "
+	     "display on", f->cookie, r->x, r->y, r->width, r->height,
+	     r->bpp);
+	return 0;
+}
+
+static int op_pg_flip(struct conn *c, const struct xendispl_page_flip_req *r)
+{
+	struct vdispl *dev = c->dev;
+	struct sink *s = &dev->b->sink;
+	struct sink_fb_desc desc;
+	struct fb *f = fb_find(dev, r->fb_cookie);
+	int ret;
+
+	if (!f || !r->fb_cookie) {
+		LOGE(dev, c->idx, "PG_FLIP: no fb %#" PRIx64, r->fb_cookie);
+		return -ENOENT;
+	}
+	if (!c->shown) {
+		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": display is off "
+		     "(no SET_CONFIG)", r->fb_cookie);
+		return -EINVAL;
+	}
+	if (c->flip_cookie) {
+		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": flip to %#" PRIx64
+		     " still pending", r->fb_cookie, c->flip_cookie);
+		return -EBUSY;
+	}
+	c->flip_cookie = f->cookie;
+	c->flip_start_ns = now_ns();
+	c->shown = f;
+	count_frame(c);
+	LOGD(dev, c->idx, "PG_FLIP fb %#" PRIx64 " (frame %" PRIu64 ")",
+	     f->cookie, c->st.frames);
+	sink_desc(dev, f, &desc);
+	ret = s->ops->flip(s, c, c->sink_priv, f->sink_priv, &desc);
+	if (ret) {
+		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": sink %s: %s",
+		     f->cookie, s->ops->name, strerror(-ret));
+		/* Still tell the frontend, so its vblank event goes out. */
+		conn_flip_done(c);
+	}
+	return 0;
+}
+
+static int op_get_edid(struct conn *c, const struct xendispl_get_edid_req *r,
+		       uint32_t *edid_sz)
+{
+	struct vdispl *dev = c->dev;
+	struct pgdir_io io = { dev, pgdir_map, pgdir_unmap };
+	uint32_t pages, *refs, *dir_refs;
+	uint8_t edid[EDID_BLOCK];
+	char name[14];
+	uint8_t *page;
+	int ret;
+
+	if (dev->version == 1) {
+		LOGE(dev, c->idx, "GET_EDID: not in protocol version 1");
+		return -EOPNOTSUPP;
+	}
+	if (r->buffer_sz < XENDISPL_EDID_MAX_SIZE ||
+	    r->buffer_sz > 2 * XENDISPL_EDID_MAX_SIZE) {
+		LOGE(dev, c->idx, "GET_EDID: buffer_sz %u, displif.h wants "
+		     "%u", r->buffer_sz, XENDISPL_EDID_MAX_SIZE);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "gntbuf %ux%u", c->width, c->height);
+	ret = edid_build(edid, c->width, c->height, name);
+	if (ret) {
+		LOGE(dev, c->idx, "GET_EDID: %ux%u has no EDID timing",
+		     c->width, c->height);
+		return ret;
+	}
+	pages = DIV_ROUND_UP(r->buffer_sz, XEN_PAGE_SIZE_BYTES);
+	refs = calloc(pages, sizeof(*refs));
+	dir_refs = calloc(1, sizeof(*dir_refs));
+	if (!refs || !dir_refs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = pgdir_walk(r->gref_directory, pages, false, &io, refs, dir_refs);
+	if (ret) {
+		LOGE(dev, c->idx, "GET_EDID: page directory at gref %u: %s",
+		     r->gref_directory, strerror(-ret));
+		goto out;
+	}
+	/* The EDID fits in the first page: map only that one. */
+	page = map_ctl(dev, refs[0], true);
+	if (!page) {
+		LOGE(dev, c->idx, "GET_EDID: cannot map gref %u", refs[0]);
+		ret = -EFAULT;
+		goto out;
+	}
+	memcpy(page, edid, sizeof(edid));
+	unmap_ctl(dev, page);
+	*edid_sz = sizeof(edid);
+	LOGI(dev, c->idx, "GET_EDID: %zu bytes, preferred mode %ux%u",
+	     sizeof(edid), c->width, c->height);
+out:
+	free(refs);
+	free(dir_refs);
+	return ret;
+}
+
+static int conn_handle_req(struct conn *c, const struct xendispl_req *req,
+			   struct xendispl_resp *resp)
+{
+	switch (req->operation) {
+	case XENDISPL_OP_DBUF_CREATE:
+		return op_dbuf_create(c, &req->op.dbuf_create);
+	case XENDISPL_OP_DBUF_DESTROY:
+		return op_dbuf_destroy(c, &req->op.dbuf_destroy);
+	case XENDISPL_OP_FB_ATTACH:
+		return op_fb_attach(c, &req->op.fb_attach);
+	case XENDISPL_OP_FB_DETACH:
+		return op_fb_detach(c, &req->op.fb_detach);
+	case XENDISPL_OP_SET_CONFIG:
+		return op_set_config(c, &req->op.set_config);
+	case XENDISPL_OP_PG_FLIP:
+		return op_pg_flip(c, &req->op.pg_flip);
+	case XENDISPL_OP_GET_EDID:
+		return op_get_edid(c, &req->op.get_edid,
+				   &resp->op.get_edid.edid_sz);
+	default:
+		LOGE(c->dev, c->idx, "request id %u: unknown operation %#x",
+		     req->id, req->operation);
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Serve every request on the ring; false if the frontend broke it. */
+static bool conn_process(struct conn *c)
+{
+	xen_displif_back_ring_t *ring = &c->ring;
+	int more, notify;
+
+	do {
+		RING_IDX rp = ring->sring->req_prod;
+
+		xen_rmb();	/* requests up to rp */
+		if (RING_REQUEST_PROD_OVERFLOW(ring, rp)) {
+			LOGE(c->dev, c->idx, "request producer %u overflows "
+			     "the ring (consumer %u): frontend is broken",
+			     rp, ring->req_cons);
+			return false;
+		}
+		while (ring->req_cons != rp &&
+		       !RING_REQUEST_CONS_OVERFLOW(ring, ring->req_cons)) {
+			struct xendispl_req req;
+			struct xendispl_resp *resp;
+			int err;
+
+			RING_COPY_REQUEST(ring, ring->req_cons, &req);
+			ring->req_cons++;
+			resp = RING_GET_RESPONSE(ring, ring->rsp_prod_pvt);
+			memset(resp, 0, sizeof(*resp));
+			err = conn_handle_req(c, &req, resp);
+			resp->id = req.id;
+			resp->operation = req.operation;
+			resp->status = proto_xen_status(err);
+			LOGD(c->dev, c->idx, "%s id %u: status %d",
+			     proto_op_name(req.operation), req.id,
+			     resp->status);
+			ring->rsp_prod_pvt++;
+			RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(ring, notify);
+			if (notify)
+				xenevtchn_notify(c->dev->b->xce, c->req_port);
+			if (!c->req_page)	/* disconnected meanwhile */
+				return true;
+		}
+		RING_FINAL_CHECK_FOR_REQUESTS(ring, more);
+	} while (more);
+	return true;
+}
+
+void conn_handle_port(struct backend *b, int port)
+{
+	for (struct vdispl *dev = b->devs; dev; dev = dev->next) {
+		if (!dev->connected)
+			continue;
+		for (int i = 0; i < dev->n_conn; i++) {
+			struct conn *c = &dev->conn[i];
+
+			if (c->req_port == port && c->req_page) {
+				if (!conn_process(c)) {
+					/* Stop serving a broken ring. */
+					conn_disconnect(c);
+				}
+				return;
+			}
+			if (c->evt_port == port)
+				return;	/* the frontend consumed events */
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* connect / disconnect */
+
+int conn_connect(struct conn *c)
+{
+	struct vdispl *dev = c->dev;
+	struct backend *b = dev->b;
+	struct sink *s = &b->sink;
+	int port, ret;
+
+	c->req_port = c->evt_port = -1;
+	c->req_page = map_ctl(dev, c->req_gref, true);
+	if (!c->req_page) {
+		ret = -errno;
+		LOGE(dev, c->idx, "cannot map the request ring, gref %u: %s",
+		     c->req_gref, strerror(errno));
+		goto err;
+	}
+	BACK_RING_INIT(&c->ring, (struct xen_displif_sring *)c->req_page,
+		       XEN_PAGE_SIZE_BYTES);
+	c->evt_page = map_ctl(dev, c->evt_gref, true);
+	if (!c->evt_page) {
+		ret = -errno;
+		LOGE(dev, c->idx, "cannot map the event page, gref %u: %s",
+		     c->evt_gref, strerror(errno));
+		goto err;
+	}
+	c->evt_prod = c->evt_page->in_prod;
+	c->evt_id = 0;
+	port = xenevtchn_bind_interdomain(b->xce, dev->domid,
+					  c->req_remote_port);
+	if (port < 0) {
+		ret = -errno;
+		LOGE(dev, c->idx, "cannot bind req-event-channel %u: %s",
+		     c->req_remote_port, strerror(errno));
+		goto err;
+	}
+	c->req_port = port;
+	port = xenevtchn_bind_interdomain(b->xce, dev->domid,
+					  c->evt_remote_port);
+	if (port < 0) {
+		ret = -errno;
+		LOGE(dev, c->idx, "cannot bind evt-event-channel %u: %s",
+		     c->evt_remote_port, strerror(errno));
+		goto err;
+	}
+	c->evt_port = port;
+	c->grant_maps_mark = 0;
+	memset(&c->st, 0, sizeof(c->st));
+	ret = s->ops->conn_open(s, c, &c->sink_priv);
+	if (ret) {
+		LOGE(dev, c->idx, "sink %s: %s", s->ops->name, strerror(-ret));
+		goto err;
+	}
+	LOGI(dev, c->idx, "connected: %ux%u, unique-id \"%s\", ring gref %u "
+	     "port %u, events gref %u port %u", c->width, c->height,
+	     c->unique_id, c->req_gref, c->req_remote_port, c->evt_gref,
+	     c->evt_remote_port);
+	return 0;
+err:
+	conn_disconnect(c);
+	return ret;
+}
+
+void conn_print_summary(const struct conn *c)
+{
+	double avg = c->st.latency_n ?
+		     c->st.latency_sum_ns / 1e6 / c->st.latency_n : 0;
+	uint64_t later = c->st.frames > 1 ? c->st.frames - 1 : 0;
+
+	fprintf(stdout, "displback summary: dom%u dev%u conn%d %ux%u: "
+		"frames received %" PRIu64 " (flips %" PRIu64 "), "
+		"bytes copied %" PRIu64 ", grant maps per frame: first %" PRIu64
+		", later %.2f (%" PRIu64 " over %" PRIu64 " frames), "
+		"flip latency avg %.3f ms max %.3f ms, captured %" PRIu64
+		", events dropped %" PRIu64 "\n",
+		c->dev->domid, c->dev->devid, c->idx, c->width, c->height,
+		c->st.frames, c->st.flips, c->st.bytes_copied,
+		c->st.grant_maps_first,
+		later ? (double)c->st.grant_maps_later / later : 0.0,
+		c->st.grant_maps_later, later, avg,
+		c->st.latency_max_ns / 1e6, c->st.captured,
+		c->st.events_dropped);
+	fflush(stdout);
+}
+
+void conn_disconnect(struct conn *c)
+{
+	struct vdispl *dev = c->dev;
+	struct backend *b = dev->b;
+	struct sink *s = &b->sink;
+	bool was_up = c->req_page != NULL;
+
+	if (c->sink_priv) {
+		s->ops->conn_close(s, c, c->sink_priv);
+		c->sink_priv = NULL;
+	}
+	c->shown = NULL;
+	c->flip_cookie = 0;
+	if (c->req_port >= 0)
+		xenevtchn_unbind(b->xce, c->req_port);
+	if (c->evt_port >= 0)
+		xenevtchn_unbind(b->xce, c->evt_port);
+	c->req_port = c->evt_port = -1;
+	unmap_ctl(dev, c->req_page);
+	unmap_ctl(dev, c->evt_page);
+	c->req_page = NULL;
+	c->evt_page = NULL;
+	if (was_up) {
+		LOGI(dev, c->idx, "disconnected");
+		conn_print_summary(c);
+	}
+}

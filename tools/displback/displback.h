@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gntbuf-displback: a Xen PV display backend (xen/io/displif.h, protocol
+ * version 2) whose display buffers reach a sink as dma-bufs, without a copy.
+ *
+ * Objects and who owns them:
+ *  - struct backend: the process; owns the xenstore, event channel and
+ *    grant table handles, the buffer provider, the sink and every device.
+ *  - struct vdispl: one vdispl device of one frontend domain, i.e. one
+ *    backend path /local/domain/<self>/backend/vdispl/<domid>/<devid>.
+ *    Owns its connectors, display buffers (dbufs) and framebuffers (fbs):
+ *    cookies are unique per device, not per connector.
+ *  - struct conn: one connector of a device: its request ring, event page,
+ *    the two event channels and the sink's per-connector state.
+ *
+ * Units: sizes and offsets in bytes, counts of grants in pages of
+ * XEN_PAGE_SIZE (4096) bytes, geometry in pixels.  Every int function
+ * returns 0 or a negative errno unless it says otherwise.
+ */
+#ifndef GNTBUF_DISPLBACK_H
+#define GNTBUF_DISPLBACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "displif-ring.h"
+
+#define XEN_PAGE_SIZE_BYTES	4096u
+/* Grant references per page of a displif page directory (4096 - 4) / 4. */
+#define PGDIR_GREFS_PER_PAGE	((XEN_PAGE_SIZE_BYTES - 4u) / 4u)
+/* Connectors per device we accept (Linux's frontend has at most 4). */
+#define DISPLBACK_MAX_CONN	8
+/* Largest geometry we accept; the Linux frontend limits itself to 4095x2047. */
+#define DISPLBACK_MAX_DIM	8192u
+/* Largest buffer, in pages: 8192 x 8192 x 4 bytes. */
+#define DISPLBACK_MAX_PAGES	(8192u * 8192u * 4u / XEN_PAGE_SIZE_BYTES)
+
+struct backend;
+struct vdispl;
+struct conn;
+struct sink;
+
+/* ------------------------------------------------------------------ */
+/* log.c: every line names the domain, the device, the connector. */
+
+extern int displback_verbose;
+
+void log_line(const char *level, const struct vdispl *dev, int conn_idx,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define LOGI(dev, ci, ...) log_line("info", dev, ci, __VA_ARGS__)
+#define LOGW(dev, ci, ...) log_line("warn", dev, ci, __VA_ARGS__)
+#define LOGE(dev, ci, ...) log_line("error", dev, ci, __VA_ARGS__)
+#define LOGD(dev, ci, ...) do { \
+	if (displback_verbose) \
+		log_line("debug", dev, ci, __VA_ARGS__); \
+} while (0)
+
+uint64_t now_ns(void);
+
+/* ------------------------------------------------------------------ */
+/* format.c: the fourccs Linux's frontend offers, and their layout. */
+
+struct pixfmt {
+	uint32_t fourcc;
+	const char *name;
+	unsigned int cpp;	/* bytes per pixel (YUYV: 2, per pixel pair 4) */
+};
+
+const struct pixfmt *pixfmt_find(uint32_t fourcc);
+/* One pixel of a row in @fmt to 8-bit R, G, B.  @x is the pixel index. */
+void pixfmt_to_rgb(const struct pixfmt *fmt, const uint8_t *row,
+		   unsigned int x, uint8_t rgb[3]);
+
+/* ------------------------------------------------------------------ */
+/* proto.c: what displif.h allows, checked without touching Xen. */
+
+/* A display buffer's layout as DBUF_CREATE describes it. */
+struct dbuf_geom {
+	uint32_t width, height, bpp;	/* all 0: a pending (PRIME) buffer */
+	uint32_t buffer_sz;		/* bytes */
+	uint32_t data_ofs;		/* bytes */
+	uint32_t pitch;			/* bytes, 0 while pending */
+	uint32_t pages;			/* DIV_ROUND_UP(buffer_sz, 4096) */
+	bool be_alloc;
+};
+
+/*
+ * Check a DBUF_CREATE.  @be_alloc_enabled: the device's "be-alloc" node.
+ * Returns 0 and fills @geom, or -EINVAL with a reason in @why.
+ */
+int proto_check_dbuf_create(const struct xendispl_dbuf_create_req *req,
+			    bool be_alloc_enabled, struct dbuf_geom *geom,
+			    const char **why);
+
+/* A framebuffer over a dbuf: where its pixels are in the dma-buf. */
+struct fb_geom {
+	uint32_t width, height;
+	const struct pixfmt *fmt;
+	uint32_t pitch;		/* bytes */
+	uint32_t offset;	/* bytes from the dma-buf's start */
+};
+
+int proto_check_fb_attach(const struct xendispl_fb_attach_req *req,
+			  const struct dbuf_geom *dbuf, struct fb_geom *fb,
+			  const char **why);
+
+/* The rectangle SET_CONFIG shows; all zero means "disable". */
+int proto_check_set_config(const struct xendispl_set_config_req *req,
+			   const struct fb_geom *fb, uint32_t conn_w,
+			   uint32_t conn_h, const char **why);
+
+bool proto_set_config_is_reset(const struct xendispl_set_config_req *req);
+
+const char *proto_op_name(uint8_t op);
+/* The Xen errno (positive XEN_E*) for a Linux errno. */
+int32_t proto_xen_status(int err);
+
+/*
+ * Walk the page directory (struct xendispl_page_directory chain) of a
+ * buffer of @pages data pages starting at gref @first.  @io maps one
+ * directory page (4096 bytes) at a time.  Without @fill, reads the data
+ * pages' grefs into @refs[0..pages); with @fill (be-alloc), writes
+ * @refs into the directory.  @dir_refs (room for DIV_ROUND_UP(pages, 1023))
+ * gets the directory's own grefs.  Errors: -ELOOP for a chain that
+ * revisits a page, -EINVAL for a chain that ends early or goes on after
+ * the last needed page or a data gref 0, -EFAULT when a page cannot be
+ * mapped.
+ * TODO(libgntbuf): replace with the library's page-directory decoder.
+ */
+struct pgdir_io {
+	void *ctx;
+	void *(*map)(void *ctx, uint32_t gref, bool write);
+	void (*unmap)(void *ctx, void *page);
+};
+int pgdir_walk(uint32_t first, uint32_t pages, bool fill,
+	       const struct pgdir_io *io, uint32_t *refs, uint32_t *dir_refs);
+
+/* ------------------------------------------------------------------ */
+/* edid.c */
+
+#define EDID_BLOCK 128
+/* A valid EDID 1.4 base block whose preferred mode is @w x @h at 60 Hz. */
+int edid_build(uint8_t out[EDID_BLOCK], uint32_t w, uint32_t h,
+	       const char *name);
+
+/* ------------------------------------------------------------------ */
+/* buffer.c: display buffer memory, behind the provider (libgntbuf). */
+
+struct dbuf_mem {
+	int fd;			/* dma-buf, owned; -1 if the provider has none */
+	uint64_t id;		/* provider's buffer id */
+	uint32_t pages;
+	size_t size;		/* pages * 4096 */
+	void *map;		/* CPU mapping made on demand, or NULL */
+	void *priv;		/* provider's */
+	uint32_t grant_maps;	/* grant map operations this buffer cost */
+};
+
+struct provider_ops {
+	const char *name;
+	/* A dma-buf over @count pages granted by @domid as @refs. */
+	int (*export_refs)(struct backend *b, uint16_t domid,
+			   const uint32_t *refs, uint32_t count,
+			   struct dbuf_mem *mem);
+	/* @count local pages granted to @domid; their grefs in @refs. */
+	int (*alloc)(struct backend *b, uint16_t domid, uint32_t count,
+		     uint32_t *refs, struct dbuf_mem *mem);
+	/* CPU read access to the bytes: map, then begin CPU access. */
+	int (*cpu_begin)(struct backend *b, struct dbuf_mem *mem,
+			 const uint8_t **data);
+	int (*cpu_end)(struct backend *b, struct dbuf_mem *mem);
+	/* Let go of the buffer; wait up to @timeout_ms for its release. */
+	int (*release)(struct backend *b, struct dbuf_mem *mem,
+		       unsigned int timeout_ms);
+	void (*fini)(struct backend *b);
+	/* Buffers/pages the provider still holds, for the leak check. */
+	void (*counters)(struct backend *b, char *buf, size_t len);
+};
+
+int provider_init(struct backend *b, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* sink.h interface: where frames go. */
+
+/* What a sink is told about a framebuffer. */
+struct sink_fb_desc {
+	uint16_t domid;
+	uint64_t cookie;
+	const struct fb_geom *geom;
+	struct dbuf_mem *mem;	/* borrowed: fd, CPU access via the backend */
+};
+
+struct sink_ops {
+	const char *name;
+	int (*init)(struct sink *s);
+	void (*fini)(struct sink *s);
+	/* A connector appears (@w x @h).  *@priv is the sink's. */
+	int (*conn_open)(struct sink *s, struct conn *c, void **priv);
+	void (*conn_close)(struct sink *s, struct conn *c, void *priv);
+	/* A framebuffer is attached; *@priv is the sink's. */
+	int (*fb_attach)(struct sink *s, const struct sink_fb_desc *fb,
+			 void **priv);
+	void (*fb_detach)(struct sink *s, void *fb_priv);
+	/*
+	 * Show @fb_priv on the connector (SET_CONFIG, or NULL to disable).
+	 * Synchronous.
+	 */
+	int (*show)(struct sink *s, struct conn *c, void *conn_priv,
+		    void *fb_priv, const struct sink_fb_desc *fb);
+	/*
+	 * Flip to @fb_priv.  The sink calls conn_flip_done(c) when the frame
+	 * is on screen (or written), maybe from within this call.
+	 */
+	int (*flip)(struct sink *s, struct conn *c, void *conn_priv,
+		    void *fb_priv, const struct sink_fb_desc *fb);
+	/* An fd to poll for the sink's events, or -1; and its handler. */
+	int (*get_fd)(struct sink *s);
+	void (*dispatch)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	struct backend *b;
+	void *priv;
+};
+
+extern const struct sink_ops sink_null_ops;
+extern const struct sink_ops sink_capture_ops;
+extern const struct sink_ops sink_kms_ops;
+
+/* ------------------------------------------------------------------ */
+/* The backend's objects. */
+
+struct dbuf {
+	struct dbuf *next;
+	uint64_t cookie;
+	struct dbuf_geom geom;
+	struct dbuf_mem mem;
+	unsigned int fb_refs;
+};
+
+struct fb {
+	struct fb *next;
+	uint64_t cookie;
+	struct dbuf *dbuf;
+	struct fb_geom geom;
+	void *sink_priv;
+};
+
+struct conn_stats {
+	uint64_t frames;		/* SET_CONFIGs and flips shown */
+	uint64_t flips;			/* PG_FLIP requests completed */
+	uint64_t bytes_copied;		/* bytes memcpy'd to show frames */
+	uint64_t grant_maps_first;	/* grant maps up to the first frame */
+	uint64_t grant_maps_later;	/* grant maps made after it */
+	uint64_t latency_sum_ns, latency_max_ns, latency_n;
+	uint64_t events_dropped;	/* event page full */
+	uint64_t captured;		/* frames the sink wrote out */
+};
+
+struct conn {
+	struct vdispl *dev;
+	int idx;
+	uint32_t width, height;		/* "resolution" */
+	char unique_id[64];
+
+	uint32_t req_gref, evt_gref;
+	uint32_t req_remote_port, evt_remote_port;
+	int req_port, evt_port;		/* local, -1 when unbound */
+	void *req_page;			/* mapped, or NULL */
+	struct xendispl_event_page *evt_page;
+	xen_displif_back_ring_t ring;
+	uint32_t evt_prod;		/* our copy of in_prod */
+	uint16_t evt_id;
+
+	void *sink_priv;
+	struct fb *shown;		/* what SET_CONFIG/PG_FLIP last showed */
+	uint64_t flip_cookie;		/* in flight, 0 if none */
+	uint64_t flip_start_ns;
+	uint64_t grant_maps_mark;	/* dev->b->grant_maps at the last frame */
+	struct conn_stats st;
+};
+
+struct vdispl {
+	struct vdispl *next;
+	struct backend *b;
+	uint16_t domid;
+	unsigned int devid;
+	char be_path[128];
+	char fe_path[128];
+	char watch_token[64];
+	bool watching;
+
+	int be_state;		/* what we last wrote */
+	int fe_state;		/* last frontend state seen */
+	bool connected;
+	bool failed;		/* connect failed: wait for the frontend */
+	bool be_alloc;
+	int version;
+
+	int n_conn;
+	struct conn conn[DISPLBACK_MAX_CONN];
+	struct dbuf *dbufs;
+	struct fb *fbs;
+	uint64_t grant_maps;	/* grant map operations made for it */
+	bool seen;		/* scan mark */
+};
+
+struct options {
+	const char *sink;
+	const char *out_dir;
+	unsigned int capture_every;
+	unsigned int capture_max;
+	const char *kms_device;
+	const char *provider;
+	unsigned int release_timeout_ms;
+	bool kms_allow_copy;
+};
+
+struct backend {
+	struct options opt;
+	struct xs_handle *xs;
+	xenevtchn_handle *xce;
+	xengnttab_handle *xgt;
+	unsigned int self_domid;
+	char root[96];		/* /local/domain/<self>/backend/vdispl */
+
+	const struct provider_ops *prov;
+	void *prov_priv;
+	struct sink sink;
+
+	struct vdispl *devs;
+	uint64_t grant_maps;	/* all grant map operations we made */
+	bool stopping;
+};
+
+/* xenbus.c */
+int xenbus_init(struct backend *b);
+void xenbus_handle_watch(struct backend *b);
+void xenbus_shutdown(struct backend *b);
+
+/* conn.c */
+int conn_connect(struct conn *c);
+void conn_disconnect(struct conn *c);
+void conn_handle_port(struct backend *b, int port);
+void conn_flip_done(struct conn *c);
+void conn_print_summary(const struct conn *c);
+void vdispl_release_buffers(struct vdispl *dev);
+
+/* The frame a capture sink writes: name prefix "dom<D>-conn<C>". */
+static inline const char *conn_name(const struct conn *c, char *buf,
+				    size_t len)
+{
+	snprintf(buf, len, "dom%u-dev%u-conn%d", c->dev->domid,
+		 c->dev->devid, c->idx);
+	return buf;
+}
+
+#endif /* GNTBUF_DISPLBACK_H */

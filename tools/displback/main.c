@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gntbuf-displback: serve the vdispl devices of every domain.
+ *
+ *   gntbuf-displback [--sink kms|capture|null] [--out DIR] [--every N]
+ *                    [--max-captures N] [--device /dev/dri/cardN]
+ *                    [--provider gntbuf|gntdev] [--release-timeout MS] [-v]
+ *
+ * Runs until SIGTERM or SIGINT, then releases every mapping and grant,
+ * tells connected frontends (state Closed) and prints a summary line per
+ * connector on stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "displback.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gntbuf-displback [options]\n"
+		"  --sink kms|capture|null  where frames go (default null)\n"
+		"  --out DIR                capture: folder for the PNG files\n"
+		"  --every N                capture: every Nth frame (default 1)\n"
+		"  --max-captures N         capture: at most N files per connector\n"
+		"  --device PATH            kms: DRM device (default: first with a connector)\n"
+		"  --allow-copy             kms: copy into a dumb buffer when PRIME import fails\n"
+		"  --provider NAME          buffer provider: gntbuf (default) or gntdev\n"
+		"  --release-timeout MS     DBUF_DESTROY: wait this long for release (default 2000)\n"
+		"  -v, --verbose            log every request\n");
+}
+
+static const struct sink_ops *sink_by_name(const char *name)
+{
+	if (!strcmp(name, "null"))
+		return &sink_null_ops;
+	if (!strcmp(name, "capture"))
+		return &sink_capture_ops;
+	if (!strcmp(name, "kms"))
+		return &sink_kms_ops;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sink", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "max-captures", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "allow-copy", no_argument, NULL, 'c' },
+		{ "provider", required_argument, NULL, 'p' },
+		{ "release-timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct backend b;
+	sigset_t mask;
+	int opt, sfd, ret, status = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.opt.sink = "null";
+	b.opt.capture_every = 1;
+	b.opt.release_timeout_ms = 2000;
+	b.opt.provider = getenv("GNTBUF_DISPLBACK_PROVIDER");
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': b.opt.sink = optarg; break;
+		case 'o': b.opt.out_dir = optarg; break;
+		case 'e': b.opt.capture_every = (unsigned int)atoi(optarg); break;
+		case 'm': b.opt.capture_max = (unsigned int)atoi(optarg); break;
+		case 'd': b.opt.kms_device = optarg; break;
+		case 'c': b.opt.kms_allow_copy = true; break;
+		case 'p': b.opt.provider = optarg; break;
+		case 't': b.opt.release_timeout_ms = (unsigned int)atoi(optarg); break;
+		case 'v': displback_verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !b.opt.capture_every) {
+		usage(stderr);
+		return 2;
+	}
+	b.sink.ops = sink_by_name(b.opt.sink);
+	if (!b.sink.ops) {
+		fprintf(stderr, "gntbuf-displback: unknown sink %s\n", b.opt.sink);
+		return 2;
+	}
+	b.sink.b = &b;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("gntbuf-displback: signalfd");
+		return 1;
+	}
+
+	ret = provider_init(&b, b.opt.provider);
+	if (ret) {
+		LOGE(NULL, -1, "buffer provider %s: %s",
+		     b.opt.provider ? b.opt.provider : "(default)",
+		     strerror(-ret));
+		return 1;
+	}
+	LOGI(NULL, -1, "buffer provider %s, sink %s", b.prov->name,
+	     b.sink.ops->name);
+	ret = b.sink.ops->init(&b.sink);
+	if (ret) {
+		LOGE(NULL, -1, "sink %s: %s", b.sink.ops->name, strerror(-ret));
+		status = 1;
+		goto out_provider;
+	}
+	b.xce = xenevtchn_open(NULL, 0);
+	b.xgt = xengnttab_open(NULL, 0);
+	if (!b.xce || !b.xgt) {
+		LOGE(NULL, -1, "cannot open %s: %s (is this a Xen domain with "
+		     "xen-evtchn and xen-gntdev loaded?)",
+		     b.xce ? "/dev/xen/gntdev" : "/dev/xen/evtchn",
+		     strerror(errno));
+		status = 1;
+		goto out_handles;
+	}
+	/* xenevtchn_pending() must not block once the ports are drained. */
+	fcntl(xenevtchn_fd(b.xce), F_SETFL,
+	      fcntl(xenevtchn_fd(b.xce), F_GETFL) | O_NONBLOCK);
+	/* Room for the ring and event page of many connectors. */
+	xengnttab_set_max_grants(b.xgt, 65536);
+	ret = xenbus_init(&b);
+	if (ret) {
+		LOGE(NULL, -1, "xenstore: %s", strerror(-ret));
+		status = 1;
+		goto out_xenbus;
+	}
+
+	while (!b.stopping) {
+		struct pollfd fds[4];
+		int nfds = 0, sink_fd = b.sink.ops->get_fd(&b.sink);
+
+		fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		fds[nfds++] = (struct pollfd){ .fd = xs_fileno(b.xs),
+					       .events = POLLIN };
+		fds[nfds++] = (struct pollfd){ .fd = xenevtchn_fd(b.xce),
+					       .events = POLLIN };
+		if (sink_fd >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = sink_fd,
+						       .events = POLLIN };
+		if (poll(fds, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			LOGE(NULL, -1, "poll: %s", strerror(errno));
+			status = 1;
+			break;
+		}
+		if (fds[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				LOGI(NULL, -1, "signal %u: stopping",
+				     si.ssi_signo);
+			break;
+		}
+		if (fds[2].revents) {
+			int port;
+
+			while ((port = xenevtchn_pending(b.xce)) >= 0) {
+				xenevtchn_unmask(b.xce, port);
+				conn_handle_port(&b, port);
+			}
+		}
+		if (fds[1].revents)
+			xenbus_handle_watch(&b);
+		if (sink_fd >= 0 && fds[3].revents)
+			b.sink.ops->dispatch(&b.sink);
+	}
+
+out_xenbus:
+	xenbus_shutdown(&b);
+out_handles:
+	if (b.xgt)
+		xengnttab_close(b.xgt);
+	if (b.xce)
+		xenevtchn_close(b.xce);
+	b.sink.ops->fini(&b.sink);
+out_provider:
+	{
+		char counters[256];
+
+		b.prov->counters(&b, counters, sizeof(counters));
+		LOGI(NULL, -1, "exit: %s", counters);
+	}
+	b.prov->fini(&b);
+	close(sfd);
+	return status;
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What xen/io/displif.h (protocol version 2) allows in a request, checked
+ * on a local copy of the request, without touching Xen.
+ *
+ * One thing displif.h does not say and Linux's frontend does: it fills a
+ * ring slot field by field without clearing it (be_prepare_req() in
+ * drivers/gpu/drm/xen/xen_drm_front.c), and it sets XENDISPL_DBUF_FLG_REQ_ALLOC
+ * with |=.  Reserved bytes and unused flag bits therefore hold whatever an
+ * earlier request left in that slot (an FB_ATTACH's pixel_format lies where
+ * a DBUF_CREATE's flags are).  So reserved fields are not checked, and the
+ * REQ_ALLOC bit counts only when the device was configured with be-alloc=1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xen/errno.h>
+
+#include "displback.h"
+
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+
+int proto_check_dbuf_create(const struct xendispl_dbuf_create_req *req,
+			    bool be_alloc_enabled, struct dbuf_geom *geom,
+			    const char **why)
+{
+	struct dbuf_geom g;
+
+	memset(&g, 0, sizeof(g));
+	if (req->dbuf_cookie == 0) {
+		*why = "dbuf_cookie 0 is invalid";
+		return -EINVAL;
+	}
+	if (req->buffer_sz == 0) {
+		*why = "buffer_sz 0";
+		return -EINVAL;
+	}
+	g.buffer_sz = req->buffer_sz;
+	g.pages = DIV_ROUND_UP(req->buffer_sz, XEN_PAGE_SIZE_BYTES);
+	if (g.pages > DISPLBACK_MAX_PAGES) {
+		*why = "buffer_sz larger than the backend's limit";
+		return -EINVAL;
+	}
+	if (req->data_ofs >= req->buffer_sz) {
+		*why = "data_ofs past the end of the buffer";
+		return -EINVAL;
+	}
+	g.data_ofs = req->data_ofs;
+	g.be_alloc = be_alloc_enabled &&
+		     (req->flags & XENDISPL_DBUF_FLG_REQ_ALLOC);
+	if (g.be_alloc && g.data_ofs) {
+		*why = "data_ofs with a backend-allocated buffer";
+		return -EINVAL;
+	}
+
+	if (!req->width && !req->height && !req->bpp) {
+		/*
+		 * A pending buffer: the frontend imported a PRIME buffer and
+		 * knows its geometry only at FB_ATTACH.
+		 */
+		*geom = g;
+		return 0;
+	}
+	if (!req->width || !req->height || !req->bpp) {
+		*why = "width, height and bpp must be all set or all 0";
+		return -EINVAL;
+	}
+	if (req->width > DISPLBACK_MAX_DIM || req->height > DISPLBACK_MAX_DIM) {
+		*why = "width or height larger than the backend's limit";
+		return -EINVAL;
+	}
+	if (req->bpp != 8 && req->bpp != 16 && req->bpp != 24 &&
+	    req->bpp != 32) {
+		*why = "bpp is not 8, 16, 24 or 32";
+		return -EINVAL;
+	}
+	g.width = req->width;
+	g.height = req->height;
+	g.bpp = req->bpp;
+	/* The pitch of a dumb buffer: DIV_ROUND_UP(width * bpp, 8). */
+	g.pitch = DIV_ROUND_UP(req->width * req->bpp, 8);
+	{
+		uint64_t need = (uint64_t)g.data_ofs +
+				(uint64_t)g.pitch * g.height;
+
+		if (need > req->buffer_sz) {
+			*why = "buffer_sz smaller than data_ofs + width x height x bpp";
+			return -EINVAL;
+		}
+		/* Rounding up to a page is fine, more is not. */
+		if (req->buffer_sz - need >= XEN_PAGE_SIZE_BYTES) {
+			*why = "buffer_sz larger than data_ofs + width x height x bpp (page-rounded)";
+			return -EINVAL;
+		}
+	}
+	*geom = g;
+	return 0;
+}
+
+int proto_check_fb_attach(const struct xendispl_fb_attach_req *req,
+			  const struct dbuf_geom *dbuf, struct fb_geom *fb,
+			  const char **why)
+{
+	const struct pixfmt *fmt;
+	uint64_t end;
+
+	if (req->fb_cookie == 0) {
+		*why = "fb_cookie 0 is invalid";
+		return -EINVAL;
+	}
+	fmt = pixfmt_find(req->pixel_format);
+	if (!fmt) {
+		*why = "unsupported pixel_format";
+		return -EINVAL;
+	}
+	if (!req->width || !req->height || req->width > DISPLBACK_MAX_DIM ||
+	    req->height > DISPLBACK_MAX_DIM) {
+		*why = "width or height 0 or larger than the backend's limit";
+		return -EINVAL;
+	}
+	memset(fb, 0, sizeof(*fb));
+	fb->width = req->width;
+	fb->height = req->height;
+	fb->fmt = fmt;
+	fb->offset = dbuf->data_ofs;
+	if (dbuf->pitch) {
+		fb->pitch = dbuf->pitch;
+		if (req->width > dbuf->width || req->height > dbuf->height) {
+			*why = "framebuffer larger than its display buffer";
+			return -EINVAL;
+		}
+	} else {
+		/* Pending buffer: the protocol carries no pitch. */
+		fb->pitch = req->width * fmt->cpp;
+	}
+	if ((uint64_t)req->width * fmt->cpp > fb->pitch) {
+		*why = "width x bytes per pixel larger than the buffer's pitch";
+		return -EINVAL;
+	}
+	end = (uint64_t)fb->offset + (uint64_t)fb->pitch * (req->height - 1) +
+	      (uint64_t)req->width * fmt->cpp;
+	if (end > dbuf->buffer_sz) {
+		*why = "framebuffer extends past the end of the display buffer";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool proto_set_config_is_reset(const struct xendispl_set_config_req *req)
+{
+	return req->fb_cookie == 0;
+}
+
+int proto_check_set_config(const struct xendispl_set_config_req *req,
+			   const struct fb_geom *fb, uint32_t conn_w,
+			   uint32_t conn_h, const char **why)
+{
+	if (req->fb_cookie == 0) {
+		if (req->x || req->y || req->width || req->height || req->bpp) {
+			*why = "fb_cookie 0 with a non-zero mode (reset is all zeros)";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!req->width || !req->height) {
+		*why = "width or height 0";
+		return -EINVAL;
+	}
+	/*
+	 * displif.h bounds x, y, width and height by the connector's
+	 * resolution; Linux's frontend sends the framebuffer's size, which
+	 * may exceed the mode.  The visible part is clipped to the
+	 * connector; the origin must be on it and the size within the fb.
+	 */
+	if (req->x >= conn_w || req->y >= conn_h) {
+		*why = "x, y outside the connector's resolution";
+		return -EINVAL;
+	}
+	if (req->width > fb->width || req->height > fb->height) {
+		*why = "width, height larger than the framebuffer";
+		return -EINVAL;
+	}
+	if (req->bpp != fb->fmt->cpp * 8) {
+		*why = "bpp does not match the framebuffer's pixel format";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *proto_op_name(uint8_t op)
+{
+	switch (op) {
+	case XENDISPL_OP_DBUF_CREATE: return "DBUF_CREATE";
+	case XENDISPL_OP_DBUF_DESTROY: return "DBUF_DESTROY";
+	case XENDISPL_OP_FB_ATTACH: return "FB_ATTACH";
+	case XENDISPL_OP_FB_DETACH: return "FB_DETACH";
+	case XENDISPL_OP_SET_CONFIG: return "SET_CONFIG";
+	case XENDISPL_OP_PG_FLIP: return "PG_FLIP";
+	case XENDISPL_OP_GET_EDID: return "GET_EDID";
+	default: return "UNKNOWN";
+	}
+}
+
+int32_t proto_xen_status(int err)
+{
+	if (err >= 0)
+		return 0;
+	switch (-err) {
+	case ENOENT: return -XEN_ENOENT;
+	case EEXIST: return -XEN_EEXIST;
+	case ENOMEM: return -XEN_ENOMEM;
+	case EBUSY: return -XEN_EBUSY;
+	case ENOSPC: return -XEN_ENOSPC;
+	case EOPNOTSUPP: return -XEN_EOPNOTSUPP;
+	case ENOSYS: return -XEN_ENOSYS;
+	case ETIMEDOUT: return -XEN_ETIMEDOUT;
+	case EPERM: return -XEN_EPERM;
+	case EFAULT: return -XEN_EFAULT;
+	case ENXIO: return -XEN_ENXIO;
+	case EIO: return -XEN_EIO;
+	default: return -XEN_EINVAL;	/* ELOOP, E2BIG, EINVAL, ... */
+	}
+}
+
+int pgdir_walk(uint32_t first, uint32_t pages, bool fill,
+	       const struct pgdir_io *io, uint32_t *refs, uint32_t *dir_refs)
+{
+	uint32_t n_dir = DIV_ROUND_UP(pages, PGDIR_GREFS_PER_PAGE);
+	uint32_t gref = first, done = 0;
+
+	if (!pages || pages > DISPLBACK_MAX_PAGES)
+		return -EINVAL;
+	if (!fill)
+		memset(refs, 0, (size_t)pages * sizeof(*refs));
+	for (uint32_t d = 0; d < n_dir; d++) {
+		uint32_t take = pages - done;
+		volatile uint32_t *page;
+
+		if (take > PGDIR_GREFS_PER_PAGE)
+			take = PGDIR_GREFS_PER_PAGE;
+		/* Gref 0 is the console's, never a PV driver's: a short chain. */
+		if (gref == 0)
+			return -EINVAL;
+		for (uint32_t k = 0; k < d; k++)
+			if (dir_refs[k] == gref)
+				return -ELOOP;
+		dir_refs[d] = gref;
+		page = io->map(io->ctx, gref, fill);
+		if (!page)
+			return -EFAULT;
+		/* Volatile: the frontend may change the page under us. */
+		for (uint32_t i = 0; i < take; i++) {
+			if (fill)
+				page[1 + i] = refs[done + i];
+			else
+				refs[done + i] = page[1 + i];
+		}
+		gref = page[0];		/* gref_dir_next_page */
+		io->unmap(io->ctx, (void *)page);
+		done += take;
+	}
+	if (gref != 0) {
+		/* A chain longer than buffer_sz needs: a loop, or garbage. */
+		for (uint32_t k = 0; k < n_dir; k++)
+			if (dir_refs[k] == gref)
+				return -ELOOP;
+		return -EINVAL;
+	}
+	if (!fill)
+		for (uint32_t i = 0; i < pages; i++)
+			if (refs[i] == 0)
+				return -EINVAL;
+	return 0;
+}
