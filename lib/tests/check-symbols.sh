@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# check-symbols.sh LIB SYM HEADER VERSION
+# The symbols LIB exports are exactly those listed in the version script
+# SYM, each in a version node; the functions HEADER declares are exactly
+# that list too; and SYM's last node is GNTBUF_<major>.<minor> of VERSION.
+set -eu
+lib=$1 sym=$2 header=$3 version=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# "T gntbuf_foo@@GNTBUF_0.1"; version nodes themselves are absolute (A).
+nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }' | sort >"$tmp/nm"
+sed 's/@.*//' "$tmp/nm" | sort -u >"$tmp/exported"
+sed -n 's/^[[:space:]]*\(gntbuf_[a-z0-9_]*\);$/\1/p' "$sym" | sort >"$tmp/listed"
+grep -oE '^gntbuf_[a-z0-9_]+\(' "$header" | tr -d '(' | sort >"$tmp/declared"
+
+status=0
+if ! diff -u "$tmp/listed" "$tmp/exported" >"$tmp/d1"; then
+	echo "exported symbols (+) differ from $sym (-):"
+	cat "$tmp/d1"
+	status=1
+fi
+if ! diff -u "$tmp/listed" "$tmp/declared" >"$tmp/d2"; then
+	echo "functions declared in $header (+) differ from $sym (-):"
+	cat "$tmp/d2"
+	status=1
+fi
+if grep -v '@@GNTBUF_[0-9]*\.[0-9]*$' "$tmp/nm"; then
+	echo "the symbols above have no GNTBUF_x.y version"
+	status=1
+fi
+node=GNTBUF_$(echo "$version" | cut -d. -f1-2)
+last=$(sed -n 's/^\(GNTBUF_[0-9.]*\) {.*/\1/p' "$sym" | tail -n 1)
+if [ "$last" != "$node" ]; then
+	echo "$sym: the last version node is '$last', the release is $node"
+	status=1
+fi
+[ -s "$tmp/listed" ] || { echo "no symbols listed in $sym"; status=1; }
+echo "$(wc -l <"$tmp/exported") symbols exported, $(wc -l <"$tmp/listed") listed, $(wc -l <"$tmp/declared") declared; node $last"
+exit $status
