@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by gntbuf's IGT tests.  Functions named __foo() return a
- * negative errno; foo() asserts (IGT's convention).
+ * Helpers shared by gntbuf's IGT tests.  Functions named __foo() return 0
+ * (or a result) or a negative errno; foo() asserts (IGT's convention).
  */
 #ifndef GNTBUF_TEST_H
 #define GNTBUF_TEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xen/gntbuf.h>
+
 /* Xen grants are per 4 KiB page. */
 #define GNTBUF_TEST_PAGE_SIZE 4096u
+
+/* Domain ids: Xen's first reserved id, DOMID_SELF and DOMID_IO. */
+#define GNTBUF_TEST_DOMID_FIRST_RESERVED 0x7ff0u
+#define GNTBUF_TEST_DOMID_SELF 0x7ff0u
+#define GNTBUF_TEST_DOMID_IO 0x7ff1u
 
 /** A vgem dumb buffer and its CPU mapping. */
 struct gntbuf_test_dumb {
@@ -33,5 +41,277 @@ void gntbuf_test_dumb_map(int drm_fd, uint64_t size,
 			  struct gntbuf_test_dumb *dumb);
 /* Unmaps and closes the handle; asserts. */
 void gntbuf_test_dumb_destroy(int drm_fd, struct gntbuf_test_dumb *dumb);
+
+/*
+ * Patterns.  Word i (a __u32, counted from the first byte of the buffer)
+ * of the pattern of @seed is seed ^ (i * 2654435761).  tools/
+ * gntbuf-grant-peer.c writes and checks the same pattern in a domU, and
+ * computes the same CRC (CRC-32/ISO-HDLC, as zlib's crc32()).
+ */
+uint32_t gntbuf_pattern_word(uint32_t seed, size_t index);
+/* Fills @bytes (a multiple of 4) of @buf, starting at word @first. */
+void gntbuf_pattern_fill_from(void *buf, size_t bytes, uint32_t seed,
+			      size_t first);
+void gntbuf_pattern_fill(void *buf, size_t bytes, uint32_t seed);
+/* Index of the first word that differs, or -1 when all match. */
+long gntbuf_pattern_mismatch_from(const void *buf, size_t bytes,
+				  uint32_t seed, size_t first);
+/* Asserts that @buf holds the pattern, naming the first wrong word. */
+void gntbuf_pattern_check_from(const void *buf, size_t bytes, uint32_t seed,
+			       size_t first);
+void gntbuf_pattern_check(const void *buf, size_t bytes, uint32_t seed);
+/* CRC-32 of @bytes of the pattern of @seed, without a buffer. */
+uint32_t gntbuf_pattern_crc(size_t bytes, uint32_t seed);
+uint32_t gntbuf_crc32(uint32_t crc, const void *buf, size_t bytes);
+
+/* The /dev/xen/gntbuf device (xen-gntbuf module). */
+#define GNTBUF_TEST_DEVICE "/dev/xen/gntbuf"
+/* Opens the device: an fd or a negative errno. */
+int __gntbuf_open(void);
+/* Same; skips when the module is not loaded (no device). */
+int gntbuf_open(void);
+
+int __gntbuf_query(int fd, struct gntbuf_query *query);
+void gntbuf_query(int fd, struct gntbuf_query *query);
+/* Skips unless the module reports every bit of @features. */
+void gntbuf_require_features(int fd, uint64_t features);
+
+/*
+ * EXPORT_REFS: @count grant references of @domid → a dma-buf.  On success
+ * *@dmabuf_fd (O_CLOEXEC, the caller's) and *@buffer_id are written.
+ */
+int __gntbuf_export(int fd, uint32_t domid, const uint32_t *refs,
+		    uint32_t count, uint32_t flags, int *dmabuf_fd,
+		    uint64_t *buffer_id);
+/* Asserts; returns the dma-buf fd, and the id in @buffer_id if not NULL. */
+int gntbuf_export(int fd, uint32_t domid, const uint32_t *refs,
+		  uint32_t count, uint32_t flags, uint64_t *buffer_id);
+
+int __gntbuf_wait_released(int fd, uint64_t buffer_id, uint32_t timeout_ms);
+void gntbuf_wait_released(int fd, uint64_t buffer_id, uint32_t timeout_ms);
+
+/* ALLOC: @count zeroed pages granted to @domid; @refs gets @count refs. */
+int __gntbuf_alloc(int fd, uint32_t domid, uint32_t count, uint32_t flags,
+		   uint32_t *refs, int *dmabuf_fd, uint64_t *buffer_id);
+int gntbuf_alloc(int fd, uint32_t domid, uint32_t count, uint32_t flags,
+		 uint32_t *refs, uint64_t *buffer_id);
+
+/* IMPORT: the @count pages of @dmabuf_fd (borrowed) granted to @domid. */
+int __gntbuf_import(int fd, int dmabuf_fd, uint32_t domid, uint32_t count,
+		    uint32_t flags, uint32_t *refs, uint64_t *buffer_id);
+uint64_t gntbuf_import(int fd, int dmabuf_fd, uint32_t domid, uint32_t count,
+		       uint32_t flags, uint32_t *refs);
+int __gntbuf_import_release(int fd, uint64_t buffer_id);
+void gntbuf_import_release(int fd, uint64_t buffer_id);
+
+/*
+ * SYNC_RANGE of [@offset, @offset + @length) bytes, @flags GNTBUF_SYNC_*;
+ * the buffer is @buffer_id, or @dmabuf_fd with GNTBUF_SYNC_BY_FD.
+ */
+int __gntbuf_sync_range(int fd, uint64_t buffer_id, int dmabuf_fd,
+			uint32_t flags, uint64_t offset, uint64_t length);
+void gntbuf_sync_range(int fd, uint64_t buffer_id, int dmabuf_fd,
+		       uint32_t flags, uint64_t offset, uint64_t length);
+
+int __gntbuf_stats(int fd, struct gntbuf_stats *stats);
+void gntbuf_stats(int fd, struct gntbuf_stats *stats);
+void gntbuf_stats_print(const char *when, const struct gntbuf_stats *stats);
+/*
+ * Waits up to @timeout_ms for every live counter (live_buffers,
+ * mapped_pages, allocated_pages, granted_pages, pending_release) to be zero;
+ * asserts that they are, printing them when not.
+ */
+void gntbuf_assert_idle(int fd, unsigned int timeout_ms);
+
+/* Runs @argv[0] as an ioctl with an errno of its own: -errno or 0. */
+int __gntbuf_ioctl(int fd, unsigned long request, void *arg);
+
+/* dma-buf helpers. */
+/* DMA_BUF_IOCTL_SYNC with DMA_BUF_SYNC_* @flags: 0 or -errno. */
+int __gntbuf_dmabuf_sync(int dmabuf_fd, uint64_t flags);
+void gntbuf_dmabuf_sync(int dmabuf_fd, uint64_t flags);
+/* begin_cpu_access / end_cpu_access for @write (else read) access. */
+void gntbuf_dmabuf_begin(int dmabuf_fd, bool write);
+void gntbuf_dmabuf_end(int dmabuf_fd, bool write);
+/* mmap of @bytes of the dma-buf; asserts. */
+void *gntbuf_dmabuf_mmap(int dmabuf_fd, size_t bytes, int prot);
+/* The dma-buf's size, from lseek(SEEK_END). */
+uint64_t gntbuf_dmabuf_size(int dmabuf_fd);
+
+/*
+ * Grants made in this domain with libxengntshr (gntalloc), to @domid.
+ */
+struct gntbuf_share {
+	void *shr;		/* xengntshr_handle */
+	uint32_t domid;		/* domain the pages are granted to */
+	uint32_t count;		/* pages */
+	bool writable;		/* granted read-write */
+	uint32_t *refs;		/* @count grant references */
+	void *map;		/* the granter's own mapping, @count pages */
+};
+/* Shares @count pages, zeroed, with @domid; asserts. */
+void gntbuf_share_pages(uint32_t domid, uint32_t count, bool writable,
+			struct gntbuf_share *share);
+/* Ends the grants (munmap of the gntalloc pages): 0 or -errno. */
+int __gntbuf_unshare(struct gntbuf_share *share);
+void gntbuf_unshare(struct gntbuf_share *share);
+
+/* Mapping grants with libxengnttab (gntdev), as a backend does. */
+/* The mapping of @count refs of @domid, or NULL with errno set. */
+void *__gntbuf_map_grants(uint32_t domid, const uint32_t *refs,
+			  uint32_t count, int prot);
+void *gntbuf_map_grants(uint32_t domid, const uint32_t *refs,
+			uint32_t count, int prot);
+void gntbuf_unmap_grants(void *map, uint32_t count);
+/*
+ * True when any of @refs of @domid can still be mapped (read-only), one at
+ * a time: the grant is still active in the granter's table.
+ */
+bool gntbuf_grants_mappable(uint32_t domid, const uint32_t *refs,
+			    uint32_t count);
+/*
+ * Waits up to @timeout_ms until no ref can be mapped any more (the granter's
+ * deferred end of access is retried each second); true when none can.
+ */
+bool gntbuf_wait_grants_ended(uint32_t domid, const uint32_t *refs,
+			      uint32_t count, unsigned int timeout_ms);
+
+/*
+ * A second domain that grants pages to dom0 and maps dom0's grants: a domU
+ * booted by the rig (gntbuf-vm domu-start) running tools/gntbuf-grant-peer.
+ * Commands and replies travel through its xenstore folder data/gntbuf/.
+ */
+enum gntbuf_peer_type {
+	GNTBUF_PEER_PV,
+	GNTBUF_PEER_PVH,
+};
+#define GNTBUF_PEER_MAX_SETS 8
+
+struct gntbuf_peer {
+	enum gntbuf_peer_type type;
+	char name[32];		/* xl domain name */
+	uint32_t domid;
+	uint32_t seq;		/* last command sequence number */
+	void *xs;		/* struct xs_handle */
+	/* Grant sets the peer made: set 0 is made at boot. */
+	uint32_t set_count[GNTBUF_PEER_MAX_SETS];
+	uint32_t *set_refs[GNTBUF_PEER_MAX_SETS];
+};
+const char *gntbuf_peer_type_name(enum gntbuf_peer_type type);
+/*
+ * The peer of @type, booted at its first use (a few tens of seconds under
+ * TCG) and kept for the rest of the test; skips when the rig was run
+ * without --domu.  Set 0: @GNTBUF_PEER_BOOT_PAGES read-write pages holding
+ * the pattern of GNTBUF_PEER_BOOT_SEED.
+ */
+#define GNTBUF_PEER_BOOT_PAGES 300u	/* 640x480 XRGB8888 */
+#define GNTBUF_PEER_BOOT_SEED 0x9e37f00du
+struct gntbuf_peer *gntbuf_peer_get(enum gntbuf_peer_type type);
+/* Destroys every peer started by gntbuf_peer_get(). */
+void gntbuf_peer_stop_all(void);
+/*
+ * Sends one command ("share 4 0x1234 rw", "fill 1 0x99", ...; see
+ * tools/gntbuf-grant-peer.c) and waits for its reply, copied to @reply.
+ * Returns 0 when the reply starts with "ok", -EIO otherwise, -ETIMEDOUT.
+ */
+int __gntbuf_peer_cmd(struct gntbuf_peer *peer, char *reply, size_t size,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void gntbuf_peer_cmd(struct gntbuf_peer *peer, char *reply, size_t size,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* New grant set of @count pages (pattern of @seed) to dom0: its index. */
+int gntbuf_peer_share(struct gntbuf_peer *peer, uint32_t count,
+		      uint32_t seed, bool writable);
+/* Ends set @set's grants in the peer; returns its "deferred" count. */
+int gntbuf_peer_unshare(struct gntbuf_peer *peer, int set);
+/* Asserts that the peer's own view of set @set holds the pattern. */
+void gntbuf_peer_check(struct gntbuf_peer *peer, int set, uint32_t seed);
+void gntbuf_peer_fill(struct gntbuf_peer *peer, int set, uint32_t seed);
+/*
+ * The peer maps @count grants dom0 made to it (gntdev), as a frontend
+ * maps a backend's buffer: gntbuf_peer_map_* act on that one mapping.
+ */
+void gntbuf_peer_map(struct gntbuf_peer *peer, const uint32_t *refs,
+		     uint32_t count, bool writable);
+int __gntbuf_peer_map(struct gntbuf_peer *peer, const uint32_t *refs,
+		      uint32_t count, bool writable);
+void gntbuf_peer_map_check(struct gntbuf_peer *peer, uint32_t seed);
+void gntbuf_peer_map_fill(struct gntbuf_peer *peer, uint32_t seed);
+void gntbuf_peer_unmap(struct gntbuf_peer *peer);
+
+/*
+ * Where the grants of a test come from: this domain (self, domid 0) or a
+ * peer domU (the PV dom0's foreign path).
+ */
+enum gntbuf_source {
+	GNTBUF_SOURCE_SELF,
+	GNTBUF_SOURCE_FOREIGN_PV,
+	GNTBUF_SOURCE_FOREIGN_PVH,
+	GNTBUF_SOURCE_COUNT,
+};
+/* "self", "foreign-pv", "foreign-pvh": subtest name suffixes. */
+const char *gntbuf_source_name(enum gntbuf_source source);
+
+struct gntbuf_grants {
+	enum gntbuf_source source;
+	uint32_t domid;		/* the granting domain */
+	uint32_t count;		/* pages */
+	bool writable;
+	uint32_t *refs;
+	struct gntbuf_share share;	/* self */
+	struct gntbuf_peer *peer;	/* foreign */
+	int set;			/* foreign: the peer's set */
+	bool ended;
+};
+/* @count pages from @source holding the pattern of @seed; asserts. */
+void gntbuf_grants_create(enum gntbuf_source source, uint32_t count,
+			  uint32_t seed, bool writable,
+			  struct gntbuf_grants *grants);
+/* The granter writes / checks the pattern in its own view. */
+void gntbuf_grants_fill(struct gntbuf_grants *grants, uint32_t seed);
+void gntbuf_grants_check(struct gntbuf_grants *grants, uint32_t seed);
+/*
+ * The granter ends its grants; then asserts that none can be mapped any
+ * more (within @timeout_ms: a grant still mapped by someone is ended later,
+ * by the granter kernel's deferred retries).
+ */
+void gntbuf_grants_end(struct gntbuf_grants *grants, unsigned int timeout_ms);
+/* Ends the grants if not yet done, without asserting: for cleanup. */
+void gntbuf_grants_destroy(struct gntbuf_grants *grants);
+
+/* A KMS device with a writeback connector (vkms): vmap-using importer. */
+int __gntbuf_test_open_vkms(void);
+int gntbuf_test_open_vkms(void);
+/* Width and height of the mode the vkms helpers use: 640x480 XRGB8888. */
+#define GNTBUF_VKMS_WIDTH 640u
+#define GNTBUF_VKMS_HEIGHT 480u
+#define GNTBUF_VKMS_BYTES (GNTBUF_VKMS_WIDTH * GNTBUF_VKMS_HEIGHT * 4u)
+/*
+ * vkms scans out @src_dmabuf (PRIME-imported, XRGB8888, pitch width * 4) on
+ * its primary plane and writes the composed frame, through its writeback
+ * connector, into @dst_dmabuf (also imported).  vkms reads and writes both
+ * buffers through dma_buf_vmap().  Asserts.
+ */
+void gntbuf_vkms_copy(int kms_fd, int src_dmabuf, int dst_dmabuf);
+
+/*
+ * Counters: asserts that every live counter (live_buffers, mapped_pages,
+ * allocated_pages, granted_pages, pending_release) is back to its value in
+ * @before within @timeout_ms.
+ */
+void gntbuf_assert_back_to(int fd, const struct gntbuf_stats *before,
+			   unsigned int timeout_ms);
+
+/* Module parameters, /sys/module/xen_gntbuf/parameters/@name. */
+long __gntbuf_param_get(const char *name);
+void gntbuf_param_set(const char *name, unsigned long value);
+
+/* The module: rmmod and insmod, for the lifetime subtests. */
+#define GNTBUF_TEST_MODULE "xen_gntbuf"
+/* delete_module(O_NONBLOCK): 0 or -errno (EAGAIN/EBUSY while in use). */
+int __gntbuf_module_unload(void);
+/* Loads the module back from $GNTBUF_KMOD or ../kernel/xen-gntbuf.ko. */
+void gntbuf_module_reload(void);
 
 #endif /* GNTBUF_TEST_H */
