@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntbuf: CPU cache maintenance of byte ranges, and SYNC_RANGE.
+ *
+ * Data caches are physically tagged on x86 and behave so on ARMv8, so one
+ * maintenance operation through any alias (here the kernel mapping of each
+ * page) covers every CPU mapping of the frame: the mmap, the vmap and the
+ * kernel's.  Devices are handled through each mapped attachment, with the
+ * DMA API's sync calls on the pages of the range.
+ *
+ * x86: CLFLUSH/CLFLUSHOPT (clflush_cache_range()) writes a dirty line back
+ * and invalidates it, so both directions are the same instruction.
+ *
+ * ARM, ARM64: the module maps each page once for its own device, which is
+ * not cache-coherent, and maintains the range with the DMA API: cleaning
+ * to the point of coherency before a device reads, invalidating before the
+ * CPU reads.  Through swiotlb-xen this turns, for a foreign frame, into the
+ * GNTTABOP_cache_flush hypercall.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+#ifdef CONFIG_X86
+#include <asm/cacheflush.h>
+#else
+#include <linux/dma-direct.h>
+#endif
+
+#include "xen-gntbuf.h"
+
+#ifdef CONFIG_X86
+/**
+ * gntbuf_cache_init() - prepare a buffer's cache maintenance
+ * @buf: an EXPORT_REFS or ALLOC buffer with its pages in place
+ *
+ * Nothing to prepare on x86: the kernel mapping of each page is used.
+ *
+ * Return: 0.
+ */
+int gntbuf_cache_init(struct gntbuf_buffer *buf)
+{
+	return 0;
+}
+
+/**
+ * gntbuf_cache_fini() - undo gntbuf_cache_init()
+ * @buf: the buffer
+ */
+void gntbuf_cache_fini(struct gntbuf_buffer *buf)
+{
+}
+
+static void gntbuf_cache_page(struct gntbuf_buffer *buf, unsigned long pg,
+			      unsigned int off, unsigned int len,
+			      bool to_device, bool to_cpu)
+{
+	void *vaddr = kmap_local_page(buf->pages[pg]);
+
+	/* Write back (to device) and invalidate (to CPU): one instruction. */
+	clflush_cache_range(vaddr + off, len);
+	kunmap_local(vaddr);
+}
+#else /* !CONFIG_X86 */
+int gntbuf_cache_init(struct gntbuf_buffer *buf)
+{
+	unsigned int i;
+
+	buf->cpu_dma = kvmalloc_array(buf->count, sizeof(*buf->cpu_dma),
+				      GFP_KERNEL);
+	if (!buf->cpu_dma)
+		return -ENOMEM;
+	for (i = 0; i < buf->count; i++) {
+		dma_addr_t addr;
+
+		addr = dma_map_page_attrs(gntbuf_dma_dev, buf->pages[i], 0,
+					  PAGE_SIZE, DMA_BIDIRECTIONAL,
+					  DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(gntbuf_dma_dev, addr) ||
+		    is_swiotlb_buffer(gntbuf_dma_dev,
+				      dma_to_phys(gntbuf_dma_dev, addr))) {
+			if (!dma_mapping_error(gntbuf_dma_dev, addr))
+				dma_unmap_page_attrs(gntbuf_dma_dev, addr,
+						     PAGE_SIZE,
+						     DMA_BIDIRECTIONAL,
+						     DMA_ATTR_SKIP_CPU_SYNC);
+			while (i--)
+				dma_unmap_page_attrs(gntbuf_dma_dev,
+						     buf->cpu_dma[i], PAGE_SIZE,
+						     DMA_BIDIRECTIONAL,
+						     DMA_ATTR_SKIP_CPU_SYNC);
+			kvfree(buf->cpu_dma);
+			buf->cpu_dma = NULL;
+			return -EREMOTEIO;
+		}
+		buf->cpu_dma[i] = addr;
+	}
+	return 0;
+}
+
+void gntbuf_cache_fini(struct gntbuf_buffer *buf)
+{
+	unsigned int i;
+
+	if (!buf->cpu_dma)
+		return;
+	for (i = 0; i < buf->count; i++)
+		dma_unmap_page_attrs(gntbuf_dma_dev, buf->cpu_dma[i], PAGE_SIZE,
+				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	kvfree(buf->cpu_dma);
+	buf->cpu_dma = NULL;
+}
+
+static void gntbuf_cache_page(struct gntbuf_buffer *buf, unsigned long pg,
+			      unsigned int off, unsigned int len,
+			      bool to_device, bool to_cpu)
+{
+	dma_addr_t addr = buf->cpu_dma[pg];
+
+	/* To device: clean the CPU's dirty lines to the point of coherency. */
+	if (to_device)
+		dma_sync_single_range_for_device(gntbuf_dma_dev, addr, off,
+						 len, DMA_TO_DEVICE);
+	/* To CPU: invalidate lines that may predate the device's writes. */
+	if (to_cpu)
+		dma_sync_single_range_for_cpu(gntbuf_dma_dev, addr, off, len,
+					      DMA_FROM_DEVICE);
+}
+#endif /* CONFIG_X86 */
+
+/**
+ * gntbuf_cache_range() - CPU cache maintenance of a byte range
+ * @buf: an EXPORT_REFS or ALLOC buffer, with @buf->lock held
+ * @offset: first byte
+ * @length: number of bytes; @offset + @length is within the buffer
+ * @to_device: write back what the CPU wrote
+ * @to_cpu: drop lines the CPU may hold from before a device wrote
+ *
+ * Only the pages, and within them the lines, of the range are touched.
+ *
+ * Return: the number of bytes maintained (0 if no direction was asked).
+ */
+u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
+		       bool to_device, bool to_cpu)
+{
+	unsigned long pg, first, last;
+	u64 end = offset + length;
+
+	if (!length || (!to_device && !to_cpu))
+		return 0;
+
+	first = offset >> PAGE_SHIFT;
+	last = (end - 1) >> PAGE_SHIFT;
+	for (pg = first; pg <= last; pg++) {
+		unsigned int from = pg == first ? offset_in_page(offset) : 0;
+		unsigned int to = pg == last ? offset_in_page(end - 1) + 1 :
+					       PAGE_SIZE;
+
+		gntbuf_cache_page(buf, pg, from, to - from, to_device, to_cpu);
+		cond_resched();
+	}
+	return length;
+}
+
+/**
+ * gntbuf_sync_attachments() - DMA API ownership of a range, per attachment
+ * @buf: the buffer, with @buf->lock held
+ * @offset: first byte
+ * @length: number of bytes
+ * @for_device: give the range to the devices, else to the CPU
+ *
+ * For each mapped attachment: what its device needs beyond the CPU cache
+ * maintenance (nothing on a coherent x86 device mapped in place; cache
+ * maintenance for a non-coherent ARM device).
+ */
+void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
+			     u64 length, bool for_device)
+{
+	u64 size = (u64)buf->count << PAGE_SHIFT;
+	struct gntbuf_attachment *ga;
+	unsigned long pg, first, last;
+	u64 end = offset + length;
+
+	if (!length)
+		return;
+	first = offset >> PAGE_SHIFT;
+	last = (end - 1) >> PAGE_SHIFT;
+
+	list_for_each_entry(ga, &buf->attachments, node) {
+		struct device *dev = ga->attach->dev;
+
+		if (!ga->mapped)
+			continue;
+		if (!offset && length == size) {
+			if (for_device)
+				dma_sync_sgtable_for_device(dev, &ga->sgt,
+							    ga->dir);
+			else
+				dma_sync_sgtable_for_cpu(dev, &ga->sgt,
+							 ga->dir);
+			continue;
+		}
+		for (pg = first; pg <= last; pg++) {
+			unsigned int from = pg == first ?
+					    offset_in_page(offset) : 0;
+			unsigned int to = pg == last ?
+					  offset_in_page(end - 1) + 1 :
+					  PAGE_SIZE;
+
+			if (for_device)
+				dma_sync_single_range_for_device(dev,
+								 ga->dma[pg],
+								 from,
+								 to - from,
+								 ga->dir);
+			else
+				dma_sync_single_range_for_cpu(dev,
+							      ga->dma[pg],
+							      from, to - from,
+							      ga->dir);
+		}
+	}
+}
+
+static long gntbuf_sync_buffer(struct gntbuf_buffer *buf,
+			       const struct gntbuf_sync_range *req)
+{
+	u64 size = (u64)buf->count << PAGE_SHIFT;
+	bool to_device = req->flags & GNTBUF_SYNC_TO_DEVICE;
+	bool to_cpu = req->flags & GNTBUF_SYNC_TO_CPU;
+	u64 bytes;
+
+	if (buf->kind == GNTBUF_KIND_IMPORT)
+		return -EINVAL;
+	if (req->offset > size || req->length > size - req->offset)
+		return -EINVAL;
+
+	mutex_lock(&buf->lock);
+	if (buf->released) {
+		mutex_unlock(&buf->lock);
+		return -ENOENT;
+	}
+	if (to_cpu)
+		gntbuf_sync_attachments(buf, req->offset, req->length, false);
+	bytes = gntbuf_cache_range(buf, req->offset, req->length, to_device,
+				   to_cpu);
+	if (to_device)
+		gntbuf_sync_attachments(buf, req->offset, req->length, true);
+	mutex_unlock(&buf->lock);
+
+	atomic64_add(bytes, &gntbuf_counters.flushed_bytes_range);
+	return 0;
+}
+
+/**
+ * gntbuf_ioctl_sync_range() - GNTBUF_IOCTL_SYNC_RANGE
+ * @file: the calling file
+ * @uarg: user pointer to &struct gntbuf_sync_range
+ *
+ * Return: 0 or a negative errno, as documented in the uapi header.
+ */
+long gntbuf_ioctl_sync_range(struct gntbuf_file *file, void __user *uarg)
+{
+	struct gntbuf_sync_range req;
+	struct gntbuf_buffer *buf;
+	struct dma_buf *dmabuf;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~GNTBUF_SYNC_FLAGS || !(req.flags & GNTBUF_SYNC_BOTH))
+		return -EINVAL;
+
+	if (req.flags & GNTBUF_SYNC_BY_FD) {
+		if (req.buffer_id)
+			return -EINVAL;
+		dmabuf = dma_buf_get(req.fd);
+		if (IS_ERR(dmabuf))
+			return PTR_ERR(dmabuf);
+		if (dmabuf->ops == &gntbuf_dmabuf_ops)
+			ret = gntbuf_sync_buffer(dmabuf->priv, &req);
+		else
+			ret = -EINVAL;
+		dma_buf_put(dmabuf);
+		return ret;
+	}
+
+	if (req.fd)
+		return -EINVAL;
+	buf = gntbuf_file_lookup(file, req.buffer_id);
+	if (!buf)
+		return -ENOENT;
+	ret = gntbuf_sync_buffer(buf, &req);
+	gntbuf_buffer_put(buf);
+	return ret;
+}
