@@ -34,14 +34,32 @@ static void unmap_ctl(struct vdispl *dev, void *p)
 		xengnttab_unmap(dev->b->xgt, p, 1);
 }
 
-static void *pgdir_map(void *ctx, uint32_t gref, bool write)
+/*
+ * Directory pages for libgntbuf's page-directory walker: each page is
+ * mapped, copied and unmapped, and every map is counted.
+ */
+static int pgdir_read(void *ctx, uint32_t gref, void *page)
 {
-	return map_ctl(ctx, gref, write);
+	struct vdispl *dev = ctx;
+	void *p = map_ctl(dev, gref, false);
+
+	if (!p)
+		return errno ? -errno : -EFAULT;
+	memcpy(page, p, XEN_PAGE_SIZE_BYTES);
+	unmap_ctl(dev, p);
+	return 0;
 }
 
-static void pgdir_unmap(void *ctx, void *page)
+static int pgdir_write(void *ctx, uint32_t gref, const void *page)
 {
-	unmap_ctl(ctx, page);
+	struct vdispl *dev = ctx;
+	void *p = map_ctl(dev, gref, true);
+
+	if (!p)
+		return errno ? -errno : -EFAULT;
+	memcpy(p, page, XEN_PAGE_SIZE_BYTES);
+	unmap_ctl(dev, p);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,10 +226,9 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 {
 	struct vdispl *dev = c->dev;
 	struct backend *b = dev->b;
-	struct pgdir_io io = { dev, pgdir_map, pgdir_unmap };
 	struct dbuf_geom g;
 	const char *why = "";
-	uint32_t *refs = NULL, *dir_refs = NULL;
+	uint32_t *refs = NULL;
 	struct dbuf *d;
 	int ret;
 
@@ -228,9 +245,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 	}
 	d = calloc(1, sizeof(*d));
 	refs = calloc(g.pages, sizeof(*refs));
-	dir_refs = calloc(DIV_ROUND_UP(g.pages, PGDIR_GREFS_PER_PAGE),
-			  sizeof(*dir_refs));
-	if (!d || !refs || !dir_refs) {
+	if (!d || !refs) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -239,8 +254,8 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 	d->mem.fd = -1;
 
 	if (!g.be_alloc) {
-		ret = pgdir_walk(r->gref_directory, g.pages, false, &io, refs,
-				 dir_refs);
+		ret = gntbuf_pgdir_decode(r->gref_directory, g.buffer_sz,
+					  pgdir_read, dev, refs, g.pages);
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": page "
 			     "directory at gref %u: %s", r->dbuf_cookie,
@@ -263,8 +278,9 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 			     strerror(-ret));
 			goto err_free;
 		}
-		ret = pgdir_walk(r->gref_directory, g.pages, true, &io, refs,
-				 dir_refs);
+		ret = gntbuf_pgdir_fill(r->gref_directory, g.buffer_sz,
+					pgdir_read, pgdir_write, dev, refs,
+					g.pages);
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": filling "
 			     "page directory at gref %u: %s", r->dbuf_cookie,
@@ -283,12 +299,10 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 	     g.width ? "frontend-allocated" : "frontend-allocated, pending",
 	     d->mem.fd);
 	free(refs);
-	free(dir_refs);
 	return 0;
 
 err_free:
 	free(refs);
-	free(dir_refs);
 	free(d);
 	return ret;
 }
@@ -411,6 +425,7 @@ static int op_set_config(struct conn *c,
 		return ret;
 	}
 	sink_desc(dev, f, &desc);
+	count_frame(c);
 	ret = s->ops->show(s, c, c->sink_priv, f->sink_priv, &desc);
 	if (ret) {
 		LOGE(dev, c->idx, "SET_CONFIG fb %#" PRIx64 ": sink %s: %s",
@@ -418,7 +433,6 @@ static int op_set_config(struct conn *c,
 		return ret;
 	}
 	c->shown = f;
-	count_frame(c);
 	LOGI(dev, c->idx, "SET_CONFIG fb %#" PRIx64 " at %u,%u %ux%u bpp %u: "
 	     "display on", f->cookie, r->x, r->y, r->width, r->height,
 	     r->bpp);
@@ -468,8 +482,7 @@ static int op_get_edid(struct conn *c, const struct xendispl_get_edid_req *r,
 		       uint32_t *edid_sz)
 {
 	struct vdispl *dev = c->dev;
-	struct pgdir_io io = { dev, pgdir_map, pgdir_unmap };
-	uint32_t pages, *refs, *dir_refs;
+	uint32_t pages, *refs;
 	uint8_t edid[EDID_BLOCK];
 	char name[14];
 	uint8_t *page;
@@ -494,18 +507,23 @@ static int op_get_edid(struct conn *c, const struct xendispl_get_edid_req *r,
 	}
 	pages = DIV_ROUND_UP(r->buffer_sz, XEN_PAGE_SIZE_BYTES);
 	refs = calloc(pages, sizeof(*refs));
-	dir_refs = calloc(1, sizeof(*dir_refs));
-	if (!refs || !dir_refs) {
+	if (!refs) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = pgdir_walk(r->gref_directory, pages, false, &io, refs, dir_refs);
+	ret = gntbuf_pgdir_decode(r->gref_directory, r->buffer_sz, pgdir_read,
+				  dev, refs, pages);
 	if (ret) {
 		LOGE(dev, c->idx, "GET_EDID: page directory at gref %u: %s",
 		     r->gref_directory, strerror(-ret));
 		goto out;
 	}
 	/* The EDID fits in the first page: map only that one. */
+	if (refs[0] == 0) {
+		LOGE(dev, c->idx, "GET_EDID: gref 0 in the page directory");
+		ret = -EINVAL;
+		goto out;
+	}
 	page = map_ctl(dev, refs[0], true);
 	if (!page) {
 		LOGE(dev, c->idx, "GET_EDID: cannot map gref %u", refs[0]);
@@ -519,7 +537,6 @@ static int op_get_edid(struct conn *c, const struct xendispl_get_edid_req *r,
 	     sizeof(edid), c->width, c->height);
 out:
 	free(refs);
-	free(dir_refs);
 	return ret;
 }
 

@@ -30,11 +30,13 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include <gntbuf.h>
+
 #include "displif-ring.h"
 
 #define XEN_PAGE_SIZE_BYTES	4096u
 /* Grant references per page of a displif page directory (4096 - 4) / 4. */
-#define PGDIR_GREFS_PER_PAGE	((XEN_PAGE_SIZE_BYTES - 4u) / 4u)
+#define PGDIR_GREFS_PER_PAGE	GNTBUF_PGDIR_REFS_PER_PAGE
 /* Connectors per device we accept (Linux's frontend has at most 4). */
 #define DISPLBACK_MAX_CONN	8
 /* Largest geometry we accept; the Linux frontend limits itself to 4095x2047. */
@@ -122,26 +124,6 @@ bool proto_set_config_is_reset(const struct xendispl_set_config_req *req);
 const char *proto_op_name(uint8_t op);
 /* The Xen errno (positive XEN_E*) for a Linux errno. */
 int32_t proto_xen_status(int err);
-
-/*
- * Walk the page directory (struct xendispl_page_directory chain) of a
- * buffer of @pages data pages starting at gref @first.  @io maps one
- * directory page (4096 bytes) at a time.  Without @fill, reads the data
- * pages' grefs into @refs[0..pages); with @fill (be-alloc), writes
- * @refs into the directory.  @dir_refs (room for DIV_ROUND_UP(pages, 1023))
- * gets the directory's own grefs.  Errors: -ELOOP for a chain that
- * revisits a page, -EINVAL for a chain that ends early or goes on after
- * the last needed page or a data gref 0, -EFAULT when a page cannot be
- * mapped.
- * TODO(libgntbuf): replace with the library's page-directory decoder.
- */
-struct pgdir_io {
-	void *ctx;
-	void *(*map)(void *ctx, uint32_t gref, bool write);
-	void (*unmap)(void *ctx, void *page);
-};
-int pgdir_walk(uint32_t first, uint32_t pages, bool fill,
-	       const struct pgdir_io *io, uint32_t *refs, uint32_t *dir_refs);
 
 /* ------------------------------------------------------------------ */
 /* edid.c */

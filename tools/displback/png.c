@@ -42,8 +42,17 @@ int png_write_fb(const char *path, const uint8_t *base, uint32_t pitch,
 	for (uint32_t y = 0; y < height; y++) {
 		const uint8_t *src = base + (size_t)y * pitch;
 
-		for (uint32_t x = 0; x < width; x++)
-			pixfmt_to_rgb(fmt, src, x, row + (size_t)x * 3);
+		if (fmt->cpp == 4) {
+			/* XRGB8888/ARGB8888 fast path: bytes B, G, R, X. */
+			for (uint32_t x = 0; x < width; x++) {
+				row[x * 3] = src[x * 4 + 2];
+				row[x * 3 + 1] = src[x * 4 + 1];
+				row[x * 3 + 2] = src[x * 4];
+			}
+		} else {
+			for (uint32_t x = 0; x < width; x++)
+				pixfmt_to_rgb(fmt, src, x, row + (size_t)x * 3);
+		}
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * displback-check: read back what gntbuf-displback's capture sink wrote.
+ *
+ *   displback-check pixels FILE.png X,Y=RRGGBB ...
+ *       each listed pixel must have that colour (within 2 per channel);
+ *   displback-check frame FILE.png K
+ *       the image must be frame K of displfront-flip's pattern
+ *       (frame-pattern.h): its binary code, its red bar's position and its
+ *       background, checked at sample points of every row band.
+ *
+ * Exits 0 when everything matches, 1 on a mismatch (each one printed),
+ * 2 on a usage or file error.
+ */
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame-pattern.h"
+
+struct img {
+	uint32_t w, h;
+	uint8_t *rgb;
+};
+
+static int load(const char *path, struct img *im)
+{
+	png_image p;
+
+	memset(&p, 0, sizeof(p));
+	p.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_file(&p, path)) {
+		fprintf(stderr, "%s: %s\n", path, p.message);
+		return -1;
+	}
+	p.format = PNG_FORMAT_RGB;
+	im->w = p.width;
+	im->h = p.height;
+	im->rgb = malloc(PNG_IMAGE_SIZE(p));
+	if (!im->rgb || !png_image_finish_read(&p, NULL, im->rgb, 0, NULL)) {
+		fprintf(stderr, "%s: %s\n", path, p.message);
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t px(const struct img *im, uint32_t x, uint32_t y)
+{
+	const uint8_t *p = im->rgb + ((size_t)y * im->w + x) * 3;
+
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static int close_enough(uint32_t a, uint32_t b)
+{
+	for (int s = 0; s < 24; s += 8) {
+		int d = (int)((a >> s) & 255) - (int)((b >> s) & 255);
+
+		if (d < -2 || d > 2)
+			return 0;
+	}
+	return 1;
+}
+
+static int check(const char *what, const struct img *im, uint32_t x,
+		 uint32_t y, uint32_t want)
+{
+	uint32_t got;
+
+	if (x >= im->w || y >= im->h) {
+		printf("MISMATCH %s: (%u,%u) outside %ux%u\n", what, x, y,
+		       im->w, im->h);
+		return 1;
+	}
+	got = px(im, x, y);
+	if (close_enough(got, want))
+		return 0;
+	printf("MISMATCH %s: (%u,%u) is %06x, want %06x\n", what, x, y, got,
+	       want);
+	return 1;
+}
+
+static int check_frame(const struct img *im, uint32_t k)
+{
+	uint32_t w = im->w, h = im->h, bx = pattern_bar_x(k, w), bad = 0;
+	uint32_t block = w / PATTERN_CODE_BITS;
+	char what[64];
+
+	for (uint32_t i = 0; i < PATTERN_CODE_BITS; i++) {
+		snprintf(what, sizeof(what), "code bit %u of frame %u", i, k);
+		bad += check(what, im, i * block + block / 2,
+			     PATTERN_CODE_ROWS / 2,
+			     (k >> i) & 1 ? 0xffffffu : 0);
+	}
+	for (uint32_t y = PATTERN_CODE_ROWS; y < h; y += (h - 33) / 4) {
+		snprintf(what, sizeof(what), "bar of frame %u", k);
+		bad += check(what, im, bx + PATTERN_BAR_W / 2, y,
+			     PATTERN_BAR_RGB);
+		bad += check(what, im, bx, y, PATTERN_BAR_RGB);
+		bad += check(what, im, bx + PATTERN_BAR_W - 1, y,
+			     PATTERN_BAR_RGB);
+		snprintf(what, sizeof(what), "background of frame %u", k);
+		bad += check(what, im, bx >= w / 2 ? bx / 2 :
+			     (bx + PATTERN_BAR_W + w) / 2, y, pattern_bg(k));
+		if (bx > 0)
+			bad += check(what, im, bx - 1, y, pattern_bg(k));
+		if (bx + PATTERN_BAR_W < w)
+			bad += check(what, im, bx + PATTERN_BAR_W, y,
+				     pattern_bg(k));
+	}
+	return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct img im;
+	int bad = 0;
+
+	if (argc < 4 || (strcmp(argv[1], "pixels") && strcmp(argv[1], "frame"))) {
+		fprintf(stderr, "usage: displback-check pixels FILE X,Y=RRGGBB ...\n"
+			"       displback-check frame FILE K\n");
+		return 2;
+	}
+	if (load(argv[2], &im))
+		return 2;
+	if (!strcmp(argv[1], "frame")) {
+		bad = check_frame(&im, (uint32_t)strtoul(argv[3], NULL, 0));
+		printf("%s: %s frame %s of the pattern\n", argv[2],
+		       bad ? "is NOT" : "is", argv[3]);
+		return bad;
+	}
+	for (int i = 3; i < argc; i++) {
+		unsigned int x, y, c;
+
+		if (sscanf(argv[i], "%u,%u=%x", &x, &y, &c) != 3) {
+			fprintf(stderr, "bad point %s\n", argv[i]);
+			return 2;
+		}
+		bad += check(argv[i], &im, x, y, c);
+	}
+	printf("%s: %d of %d points differ\n", argv[2], bad, argc - 3);
+	return bad ? 1 : 0;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * displfront-flip: runs in a domU on Linux's Xen PV DRM frontend
+ * (xen_drm_front, card "xendrm-du") and shows N frames of a known moving
+ * pattern (frame-pattern.h): frame 0 with drmModeSetCrtc() (the frontend
+ * sends SET_CONFIG), frames 1..N-1 with drmModePageFlip() and a flip event
+ * each (PG_FLIP; the frontend delivers the event when the backend's
+ * XENDISPL_EVT_PG_FLIP arrives).  Two dumb buffers, drawn alternately.
+ *
+ *   displfront-flip [-n FRAMES] [-d /dev/dri/card0] [-t TIMEOUT_MS]
+ *
+ * Prints "displfront: frames N flips N events N" and exits 0 when every
+ * flip's event arrived in time; 1 otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "frame-pattern.h"
+
+struct fbuf {
+	uint32_t handle, fb_id, pitch;
+	uint64_t size;
+	uint32_t *pixels;
+};
+
+static unsigned int events;
+
+static void on_flip(int fd, unsigned int seq, unsigned int sec,
+		    unsigned int usec, void *data)
+{
+	(void)fd;
+	(void)seq;
+	(void)sec;
+	(void)usec;
+	(void)data;
+	events++;
+}
+
+static int make_fb(int fd, uint32_t w, uint32_t h, struct fbuf *b)
+{
+	struct drm_mode_create_dumb create = { .width = w, .height = h,
+					       .bpp = 32 };
+	struct drm_mode_map_dumb map = { 0 };
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+
+	if (drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		return -errno;
+	b->handle = create.handle;
+	b->pitch = create.pitch;
+	b->size = create.size;
+	handles[0] = b->handle;
+	pitches[0] = b->pitch;
+	if (drmModeAddFB2(fd, w, h, DRM_FORMAT_XRGB8888, handles, pitches,
+			  offsets, &b->fb_id, 0))
+		return -errno;
+	map.handle = b->handle;
+	if (drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map))
+		return -errno;
+	b->pixels = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, (off_t)map.offset);
+	if (b->pixels == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+static void draw(struct fbuf *b, uint32_t k, uint32_t w, uint32_t h)
+{
+	for (uint32_t y = 0; y < h; y++) {
+		uint32_t *row = (uint32_t *)((uint8_t *)b->pixels +
+					     (size_t)y * b->pitch);
+
+		for (uint32_t x = 0; x < w; x++)
+			row[x] = pattern_pixel(k, x, y, w);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = "/dev/dri/card0";
+	unsigned int frames = 30, timeout_ms = 3000, flips = 0, late = 0;
+	drmEventContext ev = { .version = 2, .page_flip_handler = on_flip };
+	drmModeConnector *conn = NULL;
+	drmModeRes *res;
+	struct fbuf fb[2];
+	uint32_t crtc_id, w, h;
+	int fd, opt;
+
+	while ((opt = getopt(argc, argv, "n:d:t:")) != -1) {
+		switch (opt) {
+		case 'n': frames = (unsigned int)atoi(optarg); break;
+		case 'd': dev = optarg; break;
+		case 't': timeout_ms = (unsigned int)atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: displfront-flip [-n FRAMES] "
+				"[-d DEVICE] [-t TIMEOUT_MS]\n");
+			return 2;
+		}
+	}
+	if (frames < 1 || frames > 65535)
+		return 2;
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "displfront: %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	res = drmModeGetResources(fd);
+	if (!res || !res->count_crtcs) {
+		fprintf(stderr, "displfront: no KMS resources\n");
+		return 1;
+	}
+	for (int i = 0; i < res->count_connectors && !conn; i++) {
+		conn = drmModeGetConnector(fd, res->connectors[i]);
+		if (conn && (conn->connection != DRM_MODE_CONNECTED ||
+			     !conn->count_modes)) {
+			drmModeFreeConnector(conn);
+			conn = NULL;
+		}
+	}
+	if (!conn) {
+		fprintf(stderr, "displfront: no connected connector\n");
+		return 1;
+	}
+	crtc_id = res->crtcs[0];
+	w = conn->modes[0].hdisplay;
+	h = conn->modes[0].vdisplay;
+	printf("displfront: connector %u crtc %u mode %ux%u, %u frames\n",
+	       conn->connector_id, crtc_id, w, h, frames);
+	memset(fb, 0, sizeof(fb));
+	for (int i = 0; i < 2; i++) {
+		int ret = make_fb(fd, w, h, &fb[i]);
+
+		if (ret) {
+			fprintf(stderr, "displfront: dumb buffer: %s\n",
+				strerror(-ret));
+			return 1;
+		}
+	}
+	draw(&fb[0], 0, w, h);
+	if (drmModeSetCrtc(fd, crtc_id, fb[0].fb_id, 0, 0,
+			   &conn->connector_id, 1, &conn->modes[0])) {
+		fprintf(stderr, "displfront: SetCrtc: %s\n", strerror(errno));
+		return 1;
+	}
+	for (uint32_t k = 1; k < frames; k++) {
+		struct fbuf *b = &fb[k & 1];
+		unsigned int want = events + 1;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		draw(b, k, w, h);
+		if (drmModePageFlip(fd, crtc_id, b->fb_id,
+				    DRM_MODE_PAGE_FLIP_EVENT, NULL)) {
+			fprintf(stderr, "displfront: PageFlip %u: %s\n", k,
+				strerror(errno));
+			return 1;
+		}
+		flips++;
+		while (events < want) {
+			int n = poll(&pfd, 1, (int)timeout_ms);
+
+			if (n <= 0) {
+				fprintf(stderr, "displfront: frame %u: no flip "
+					"event in %u ms\n", k, timeout_ms);
+				late++;
+				break;
+			}
+			drmHandleEvent(fd, &ev);
+		}
+	}
+	printf("displfront: frames %u flips %u events %u\n", frames, flips,
+	       events);
+	fflush(stdout);
+	/* Hold the last frame a moment, then let the frontend clean up. */
+	usleep(200 * 1000);
+	drmModeFreeConnector(conn);
+	drmModeFreeResources(res);
+	close(fd);
+	return late || events != flips ? 1 : 0;
+}
