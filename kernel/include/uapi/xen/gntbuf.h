@@ -11,6 +11,28 @@
  *
  * Units: counts and limits are in pages of GNTBUF_PAGE_SIZE (4096) bytes,
  * the Xen grant granularity; offsets and lengths are in bytes.
+ *
+ * Errors common to the ioctls that create a buffer (EXPORT_REFS, ALLOC,
+ * IMPORT): -EFAULT for a bad argument or refs_ptr; -EINVAL for unknown
+ * flags, a count of 0 or a reserved domid (>= DOMID_FIRST_RESERVED, 0x7FF0,
+ * DOMID_SELF included: pass the real id, the caller's own is allowed);
+ * -E2BIG for a count above max_pages_per_buffer; -ENOSPC when the open
+ * file's or the module's page limit would be passed (or, for ALLOC and
+ * IMPORT, when the grant table is full); -ENOMEM.
+ *
+ * A grant operation that fails reports the GNTST_* status of the first
+ * failed reference as: GNTST_bad_domain -ESRCH (no such domain),
+ * GNTST_bad_gntref -EINVAL (a reference outside the granter's table),
+ * GNTST_general_error -EACCES (Xen's answer for an entry that does not
+ * grant this domain access: unused, or granted to another domain),
+ * GNTST_permission_denied -EPERM, GNTST_no_space and GNTST_no_device_space
+ * -ENOMEM, GNTST_eagain -EAGAIN, any other -EIO.
+ *
+ * No-bounce guarantee: a device mapping of a gntbuf dma-buf (an importer's
+ * dma_buf_map_attachment()), and IMPORT's own mapping, fail with -EREMOTEIO
+ * when the device could reach a page only through a swiotlb bounce buffer
+ * (e.g. a dom0 booted with swiotlb=force, or a device whose DMA mask does
+ * not reach the frame); the refusal is counted in bounce_refusals.
  */
 #ifndef _UAPI_XEN_GNTBUF_H
 #define _UAPI_XEN_GNTBUF_H
@@ -78,7 +100,8 @@ struct gntbuf_query {
  * Argument of %GNTBUF_IOCTL_EXPORT_REFS.  The pages are mapped with
  * gnttab_map_refs() once, at this call; the dma-buf's importers, its mmap
  * and its vmap all use those mappings.  A bad reference fails the whole call
- * with the errno of its GNTST_* status, and nothing stays mapped.
+ * with the errno of its GNTST_* status, and nothing stays mapped.  The
+ * dma-buf outlives the open file that made it; its mmap is write-back.
  */
 struct gntbuf_export_refs {
 	/** @domid: in: the domain that granted the pages. */
@@ -123,7 +146,8 @@ struct gntbuf_wait_released {
  *
  * Argument of %GNTBUF_IOCTL_ALLOC.  The pages are zeroed before they are
  * granted.  They are freed only after the dma-buf is released and the peer
- * has unmapped every grant (gnttab_end_foreign_access semantics).
+ * has unmapped every grant (gnttab_end_foreign_access semantics).  The
+ * dma-buf is O_RDWR even with %GNTBUF_ALLOC_READ_ONLY, which binds the peer.
  */
 struct gntbuf_alloc {
 	/** @domid: in: the domain the pages are granted to. */
@@ -151,7 +175,13 @@ struct gntbuf_alloc {
  * maps it, and grants the frames of its DMA addresses to @domid.  The
  * dma-buf must be whole pages, each sg entry starting at offset 0.  The
  * attachment (and so the pages) is held until IMPORT_RELEASE or the close
- * of the file, and after that until the peer has unmapped every grant.
+ * of the file, and after that until the peer has unmapped every grant
+ * (the module cannot be unloaded meanwhile).  Errors besides the common
+ * ones: -EBADF for an fd that is not open; -EINVAL for an fd that is not a
+ * dma-buf, a dma-buf whose size is not @count pages, or a DMA segment that
+ * does not start on a page or hold whole pages; -EXDEV for frames that are
+ * not this domain's own (e.g. a gntbuf EXPORT_REFS dma-buf: Xen grants
+ * cannot be passed on); -EREMOTEIO for a mapping that would bounce.
  */
 struct gntbuf_import {
 	/** @fd: in: the dma-buf; borrowed, not closed. */
@@ -173,7 +203,8 @@ struct gntbuf_import {
  *
  * Argument of %GNTBUF_IOCTL_IMPORT_RELEASE.  The grants are ended at once
  * for new mappings; pages that the peer still maps stay held until it
- * unmaps them.  -ENOENT for an id this open file does not hold.
+ * unmaps them.  -ENOENT for an id this open file does not hold or has
+ * already released; -EINVAL for an id that is not an import.
  */
 struct gntbuf_import_release {
 	/** @buffer_id: in: id from IMPORT. */
@@ -200,12 +231,16 @@ struct gntbuf_import_release {
  * @length) of the buffer, for every CPU and device mapping of it; the cost
  * grows with @length, not with the buffer.  At least one direction bit is
  * required.  A zero @length does nothing and succeeds; a range past the end
- * is -EINVAL.
+ * is -EINVAL.  Errors: -EINVAL also for unknown flags, no direction, an
+ * IMPORT id, an fd that is not a gntbuf dma-buf, a non-zero @buffer_id with
+ * %GNTBUF_SYNC_BY_FD or a non-zero @fd without it; -ENOENT for an id this
+ * open file does not know or whose dma-buf is released; -EBADF for an fd
+ * that is not open.
  */
 struct gntbuf_sync_range {
-	/** @buffer_id: in: id from EXPORT_REFS or ALLOC, unless %GNTBUF_SYNC_BY_FD. */
+	/** @buffer_id: in: id from EXPORT_REFS or ALLOC; 0 with %GNTBUF_SYNC_BY_FD. */
 	__u64 buffer_id;
-	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD; borrowed. */
+	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD (borrowed); else 0. */
 	__s32 fd;
 	/** @flags: in: %GNTBUF_SYNC_* bits. */
 	__u32 flags;
