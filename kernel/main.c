@@ -650,10 +650,17 @@ static void __exit gntbuf_exit(void)
 		buf = list_first_entry_or_null(&gntbuf_list,
 					       struct gntbuf_buffer,
 					       global_node);
+		if (buf)
+			kref_get(&buf->kref);
 		mutex_unlock(&gntbuf_list_lock);
 		if (!buf)
 			break;
+		/* The work may finish the buffer meanwhile: hence the ref. */
 		cancel_delayed_work_sync(&buf->reclaim);
+		if (READ_ONCE(buf->done)) {
+			gntbuf_buffer_put(buf);
+			continue;
+		}
 		if (WARN_ON(buf->kind != GNTBUF_KIND_ALLOC)) {
 			/* Not reachable; leak rather than free mapped pages. */
 			mutex_lock(&gntbuf_list_lock);
@@ -662,6 +669,7 @@ static void __exit gntbuf_exit(void)
 			continue;
 		}
 		gntbuf_alloc_handover(buf);
+		gntbuf_buffer_put(buf);
 	}
 	gntbuf_pv_exit();
 }
