@@ -1112,6 +1112,96 @@ out:
 	grants->refs = NULL;
 }
 
+/* ---- grantees ---- */
+
+void gntbuf_grantee_init(enum gntbuf_source source,
+			 struct gntbuf_grantee *grantee)
+{
+	memset(grantee, 0, sizeof(*grantee));
+	grantee->source = source;
+	if (source == GNTBUF_SOURCE_SELF)
+		return;
+	grantee->peer = gntbuf_peer_get(source == GNTBUF_SOURCE_FOREIGN_PVH ?
+					GNTBUF_PEER_PVH : GNTBUF_PEER_PV);
+	grantee->domid = grantee->peer->domid;
+}
+
+int __gntbuf_grantee_map(struct gntbuf_grantee *grantee,
+			 const uint32_t *refs, uint32_t count, bool writable)
+{
+	int ret;
+
+	igt_assert(!grantee->count);
+	if (grantee->source == GNTBUF_SOURCE_SELF) {
+		grantee->map = __gntbuf_map_grants(0, refs, count, PROT_READ |
+						   (writable ? PROT_WRITE : 0));
+		if (!grantee->map)
+			return -errno;
+	} else {
+		ret = __gntbuf_peer_map(grantee->peer, refs, count, writable);
+		if (ret)
+			return ret;
+	}
+	grantee->count = count;
+	return 0;
+}
+
+void gntbuf_grantee_map(struct gntbuf_grantee *grantee, const uint32_t *refs,
+			uint32_t count, bool writable)
+{
+	int ret = __gntbuf_grantee_map(grantee, refs, count, writable);
+
+	igt_assert_f(ret == 0, "%s grantee: map of %u refs (first %u): %s\n",
+		     gntbuf_source_name(grantee->source), count, refs[0],
+		     strerror(-ret));
+}
+
+void gntbuf_grantee_fill(struct gntbuf_grantee *grantee, uint32_t seed)
+{
+	igt_assert(grantee->count);
+	if (grantee->source == GNTBUF_SOURCE_SELF)
+		gntbuf_pattern_fill(grantee->map, (size_t)grantee->count *
+				    GNTBUF_TEST_PAGE_SIZE, seed);
+	else
+		gntbuf_peer_map_fill(grantee->peer, seed);
+}
+
+void gntbuf_grantee_check(struct gntbuf_grantee *grantee, uint32_t seed)
+{
+	igt_assert(grantee->count);
+	if (grantee->source == GNTBUF_SOURCE_SELF)
+		gntbuf_pattern_check(grantee->map, (size_t)grantee->count *
+				     GNTBUF_TEST_PAGE_SIZE, seed);
+	else
+		gntbuf_peer_map_check(grantee->peer, seed);
+}
+
+uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee)
+{
+	char reply[64];
+	unsigned int crc;
+
+	igt_assert(grantee->count);
+	if (grantee->source == GNTBUF_SOURCE_SELF)
+		return gntbuf_crc32(0, grantee->map, (size_t)grantee->count *
+				    GNTBUF_TEST_PAGE_SIZE);
+	gntbuf_peer_cmd(grantee->peer, reply, sizeof(reply), "mcrc");
+	igt_assert_eq(sscanf(reply, "ok crc=%x", &crc), 1);
+	return crc;
+}
+
+void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee)
+{
+	if (!grantee->count)
+		return;
+	if (grantee->source == GNTBUF_SOURCE_SELF)
+		gntbuf_unmap_grants(grantee->map, grantee->count);
+	else
+		gntbuf_peer_unmap(grantee->peer);
+	grantee->map = NULL;
+	grantee->count = 0;
+}
+
 /* ---- vkms: an importer that reads and writes through dma_buf_vmap() ---- */
 
 int __gntbuf_test_open_vkms(void)

@@ -280,6 +280,31 @@ void gntbuf_grants_end(struct gntbuf_grants *grants, unsigned int timeout_ms);
 /* Ends the grants if not yet done, without asserting: for cleanup. */
 void gntbuf_grants_destroy(struct gntbuf_grants *grants);
 
+/*
+ * The domain that maps grants this domain made (ALLOC, IMPORT): dom0 itself
+ * through libxengnttab (self), or the peer domU through its gntdev.
+ */
+struct gntbuf_grantee {
+	enum gntbuf_source source;
+	uint32_t domid;			/* the domain to grant to */
+	struct gntbuf_peer *peer;	/* foreign */
+	void *map;			/* self: the mapping */
+	uint32_t count;			/* pages mapped, 0 if none */
+};
+/* Boots the peer for a foreign grantee. */
+void gntbuf_grantee_init(enum gntbuf_source source,
+			 struct gntbuf_grantee *grantee);
+/* Maps @count refs granted by domid 0: 0 or -errno. */
+int __gntbuf_grantee_map(struct gntbuf_grantee *grantee,
+			 const uint32_t *refs, uint32_t count, bool writable);
+void gntbuf_grantee_map(struct gntbuf_grantee *grantee, const uint32_t *refs,
+			uint32_t count, bool writable);
+void gntbuf_grantee_fill(struct gntbuf_grantee *grantee, uint32_t seed);
+void gntbuf_grantee_check(struct gntbuf_grantee *grantee, uint32_t seed);
+/* CRC-32 of what the grantee's mapping holds. */
+uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee);
+void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee);
+
 /* A KMS device with a writeback connector (vkms): vmap-using importer. */
 int __gntbuf_test_open_vkms(void);
 int gntbuf_test_open_vkms(void);
