@@ -128,8 +128,11 @@ static int check_new(struct gntbuf_device *dev, uint32_t count,
 		return -EINVAL;
 	if (!(dev->caps.caps & cap))
 		return -EOPNOTSUPP;
-	if (count == 0 || count > max_pages(dev))
+	if (count == 0)
 		return -EINVAL;
+	/* The module's own answer (kernel/main.c), before a big calloc. */
+	if (count > max_pages(dev))
+		return -E2BIG;
 	return 0;
 }
 
@@ -242,9 +245,10 @@ gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
 	size = gntbuf_dmabuf_size(dmabuf_fd);
 	if (size < 0)
 		return (int)size;
-	if (size == 0 || size % GNTBUF_XEN_PAGE_SIZE ||
-	    (uint64_t)size / GNTBUF_XEN_PAGE_SIZE > max_pages(dev))
+	if (size == 0 || size % GNTBUF_XEN_PAGE_SIZE)
 		return -EINVAL;
+	if ((uint64_t)size / GNTBUF_XEN_PAGE_SIZE > max_pages(dev))
+		return -E2BIG;
 	count = (uint32_t)(size / GNTBUF_XEN_PAGE_SIZE);
 
 	buf = buffer_new(dev, GNTBUF_BUFFER_IMPORTED, domid, count, flags);
@@ -360,18 +364,6 @@ static void drop_gntdev_export_fd(struct gntbuf_buffer *buf)
 	close_fd(buf);
 }
 
-GNTBUF_EXPORT void
-gntbuf_buffer_destroy(struct gntbuf_buffer *buf)
-{
-	if (!buf)
-		return;
-	drop_mapping(buf);
-	if (buf->kind == GNTBUF_BUFFER_IMPORTED && !buf->released)
-		end_import_grants(buf);
-	close_fd(buf);
-	buffer_free(buf);
-}
-
 static int wait_module(struct gntbuf_buffer *buf, uint32_t timeout_ms)
 {
 	struct gntbuf_wait_released arg;
@@ -382,6 +374,25 @@ static int wait_module(struct gntbuf_buffer *buf, uint32_t timeout_ms)
 	if (ioctl(buf->dev->fd, GNTBUF_IOCTL_WAIT_RELEASED, &arg) < 0)
 		return gntbuf_neg_errno();
 	return 0;
+}
+
+GNTBUF_EXPORT void
+gntbuf_buffer_destroy(struct gntbuf_buffer *buf)
+{
+	if (!buf)
+		return;
+	drop_mapping(buf);
+	if (buf->kind == GNTBUF_BUFFER_IMPORTED && !buf->released)
+		end_import_grants(buf);
+	close_fd(buf);
+	/*
+	 * The module keeps a buffer's id until a wait for it succeeds; a
+	 * buffer that nothing else holds is released by now, and a poll lets
+	 * the module forget it rather than keep it until the file closes.
+	 */
+	if (buf->dev->backend == GNTBUF_BACKEND_MODULE && !buf->released)
+		wait_module(buf, 0);
+	buffer_free(buf);
 }
 
 GNTBUF_EXPORT int

@@ -293,11 +293,14 @@ struct gntbuf_buffer;
  * @param count number of pages, at least 1.
  * @param flags 0 or GNTBUF_BUFFER_READ_ONLY (the dma-buf is then O_RDONLY).
  * @param[out] out the buffer; destroy it with gntbuf_buffer_destroy().
- * @return 0 or a negative errno: -EINVAL (NULL pointer, count 0, count
- *   over the device's max_pages_per_buffer, unknown flags),
- *   -EOPNOTSUPP (the backend cannot export: gntdev in an x86 PV domain),
- *   -ENOMEM, or the backend's errno: a bad gref or domid fails the whole
- *   call with the errno of its GNTST_* status and nothing stays mapped.
+ * @return 0 or a negative errno: -EINVAL (NULL pointer, count 0, unknown
+ *   flags), -E2BIG (count over the device's max_pages_per_buffer, as
+ *   queried at open; 1048576 pages for gntdev), -ENOSPC (the device's or
+ *   the system's page limit reached), -EOPNOTSUPP (the backend cannot
+ *   export: gntdev in an x86 PV domain; GNTBUF_BUFFER_READ_ONLY with
+ *   gntdev), -ENOMEM, or the backend's errno: a bad gref or domid fails
+ *   the whole call with the errno of its GNTST_* status and nothing stays
+ *   mapped.
  */
 int
 gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
@@ -330,8 +333,8 @@ gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
  * @param count number of pages, at least 1.
  * @param flags 0 or GNTBUF_BUFFER_READ_ONLY (granted read-only).
  * @param[out] out the buffer; destroy it with gntbuf_buffer_destroy().
- * @return 0 or a negative errno: -EINVAL (as for export),
- *   -EOPNOTSUPP (gntdev backend), -ENOMEM, or the module's errno.
+ * @return 0 or a negative errno: -EINVAL, -E2BIG, -ENOSPC (as for
+ *   export), -EOPNOTSUPP (gntdev backend), -ENOMEM, or the module's errno.
  */
 int
 gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
@@ -350,13 +353,14 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
  * @param dmabuf_fd a dma-buf; borrowed.
  * @param domid the domain the pages are granted to.
  * @param flags 0 or GNTBUF_BUFFER_READ_ONLY (granted read-only; module
- *   only, gntdev refuses it with -EINVAL).
+ *   only, gntdev refuses it with -EOPNOTSUPP).
  * @param[out] out the buffer; destroy it with gntbuf_buffer_destroy().
  * @return 0 or a negative errno: -EBADF (@p dmabuf_fd is not open),
  *   -EINVAL (NULL pointer, unknown flags, a size of 0 or not a multiple of
- *   4096, or more pages than max_pages_per_buffer), -EOPNOTSUPP (the
- *   backend cannot import), -ENOMEM, or the backend's errno (a file that
- *   is not a dma-buf, pages at an offset).
+ *   4096, a file that cannot seek as a dma-buf does), -E2BIG, -ENOSPC (as
+ *   for export), -EOPNOTSUPP (the backend cannot import), -ENOMEM, or the
+ *   backend's errno (a file that is not a dma-buf, pages that cannot be
+ *   granted).
  */
 int
 gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
@@ -367,7 +371,9 @@ gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
  * Destroys a buffer without waiting: unmaps its mapping, closes its dma-buf
  * file descriptor and, for an import, ends its grants. Other holders of the
  * dma-buf keep it alive; the module frees the pages when the last one goes
- * and the peer has unmapped every grant.
+ * and the peer has unmapped every grant. A displif backend that must tell
+ * the frontend when its grants are free calls
+ * gntbuf_buffer_wait_released() first.
  *
  * @param buf the buffer, or NULL.
  */

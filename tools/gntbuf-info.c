@@ -237,8 +237,10 @@ int main(int argc, char **argv)
 	if (ret) {
 		const char *why = ret == -ENODEV ?
 			"no grant device (is xen-gntbuf loaded? is this a Xen domain?)" :
+			ret == -EOPNOTSUPP && backend == GNTBUF_BACKEND_AUTO ?
+			"the module is not loaded, and gntdev has no dma-buf ioctls (kernel without CONFIG_XEN_GNTDEV_DMABUF)" :
 			ret == -EOPNOTSUPP ?
-			"gntdev has no dma-buf ioctls (kernel without CONFIG_XEN_GNTDEV_DMABUF) and the module is not loaded" :
+			"gntdev has no dma-buf ioctls (kernel without CONFIG_XEN_GNTDEV_DMABUF)" :
 			strerror(-ret);
 
 		if (json)
