@@ -365,9 +365,10 @@ void gntbuf_import_release(int fd, uint64_t buffer_id)
 int __gntbuf_sync_range(int fd, uint64_t buffer_id, int dmabuf_fd,
 			uint32_t flags, uint64_t offset, uint64_t length)
 {
+	/* The field not used to name the buffer must be zero. */
 	struct gntbuf_sync_range arg = {
-		.buffer_id = buffer_id,
-		.fd = dmabuf_fd,
+		.buffer_id = flags & GNTBUF_SYNC_BY_FD ? 0 : buffer_id,
+		.fd = flags & GNTBUF_SYNC_BY_FD ? dmabuf_fd : 0,
 		.flags = flags,
 		.offset = offset,
 		.length = length,

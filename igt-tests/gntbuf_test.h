@@ -106,7 +106,8 @@ void gntbuf_import_release(int fd, uint64_t buffer_id);
 
 /*
  * SYNC_RANGE of [@offset, @offset + @length) bytes, @flags GNTBUF_SYNC_*;
- * the buffer is @buffer_id, or @dmabuf_fd with GNTBUF_SYNC_BY_FD.
+ * the buffer is @buffer_id, or @dmabuf_fd with GNTBUF_SYNC_BY_FD (the
+ * other field is passed as zero).
  */
 int __gntbuf_sync_range(int fd, uint64_t buffer_id, int dmabuf_fd,
 			uint32_t flags, uint64_t offset, uint64_t length);

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gntbuf_sync: the CPU cache maintenance the module does itself:
+ * begin/end_cpu_access (DMA_BUF_IOCTL_SYNC) over the whole buffer, per
+ * direction, and SYNC_RANGE over a byte range, whose cost grows with the
+ * range and not with the buffer.
+ *
+ * The read/write subtests follow IGT's tests/prime_mmap_coherency.c: one
+ * side writes, the other reads through the dma-buf's CPU mapping with the
+ * sync ioctls around the access, again and again, counting stale words.
+ * x86 caches are coherent with the grant mappings of a real machine and
+ * QEMU's TCG models no caches, so in the rig these catch wrong pages, wrong
+ * offsets and missing syncs (the module's counters), not stale lines; the
+ * same subtests on an ARM backend would catch those too.
+ *
+ * Buffers: exported from grants of dom0 itself ("export-self") and of a PV
+ * and a PVH domU ("export-foreign-pv", "export-foreign-pvh"), and ALLOC
+ * buffers granted to dom0 itself ("alloc-self").
+ */
+#include "igt.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <linux/dma-buf.h>
+
+#include "gntbuf_test.h"
+
+IGT_TEST_DESCRIPTION("DMA_BUF_IOCTL_SYNC per direction and SYNC_RANGE: "
+		     "the same data as a full sync, flushes that grow with "
+		     "the range, stale-data hunts as prime_mmap_coherency");
+
+#define PAGES 16
+#define BYTES (PAGES * GNTBUF_TEST_PAGE_SIZE)
+
+enum kind {
+	KIND_EXPORT_SELF,
+	KIND_EXPORT_FOREIGN_PV,
+	KIND_EXPORT_FOREIGN_PVH,
+	KIND_ALLOC_SELF,
+	KIND_COUNT,
+};
+
+static const char *const kind_names[KIND_COUNT] = {
+	"export-self", "export-foreign-pv", "export-foreign-pvh", "alloc-self",
+};
+
+/* A gntbuf dma-buf and the other side's view of its pages. */
+struct buffer {
+	enum kind kind;
+	uint32_t pages;
+	size_t bytes;
+	int fd;
+	uint64_t id;
+	uint32_t *map;			/* the dma-buf's mmap */
+	struct gntbuf_grants grants;	/* export: the granter */
+	struct gntbuf_grantee grantee;	/* alloc: dom0 maps its own grants */
+	uint32_t *refs;			/* alloc */
+};
+
+static int dev = -1;
+
+static void buffer_create(enum kind kind, uint32_t pages, uint32_t seed,
+			  struct buffer *b)
+{
+	static const enum gntbuf_source sources[] = {
+		GNTBUF_SOURCE_SELF, GNTBUF_SOURCE_FOREIGN_PV,
+		GNTBUF_SOURCE_FOREIGN_PVH,
+	};
+
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->pages = pages;
+	b->bytes = (size_t)pages * GNTBUF_TEST_PAGE_SIZE;
+	if (kind == KIND_ALLOC_SELF) {
+		b->refs = calloc(pages, sizeof(*b->refs));
+		igt_assert(b->refs);
+		b->fd = gntbuf_alloc(dev, 0, pages, 0, b->refs, &b->id);
+		gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &b->grantee);
+		gntbuf_grantee_map(&b->grantee, b->refs, pages, true);
+		gntbuf_grantee_fill(&b->grantee, seed);
+	} else {
+		gntbuf_grants_create(sources[kind], pages, seed, true,
+				     &b->grants);
+		b->fd = gntbuf_export(dev, b->grants.domid, b->grants.refs,
+				      pages, 0, &b->id);
+	}
+	b->map = gntbuf_dmabuf_mmap(b->fd, b->bytes, PROT_READ | PROT_WRITE);
+}
+
+static void buffer_destroy(struct buffer *b)
+{
+	igt_assert_eq(munmap(b->map, b->bytes), 0);
+	close(b->fd);
+	if (b->kind == KIND_ALLOC_SELF) {
+		gntbuf_grantee_unmap(&b->grantee);
+		gntbuf_wait_released(dev, b->id, 5000);
+		free(b->refs);
+	} else {
+		gntbuf_wait_released(dev, b->id, 5000);
+		gntbuf_grants_end(&b->grants, 3000);
+		gntbuf_grants_destroy(&b->grants);
+	}
+}
+
+static bool other_is_local(const struct buffer *b)
+{
+	return b->kind == KIND_ALLOC_SELF || b->kind == KIND_EXPORT_SELF;
+}
+
+/* The other side's own mapping, when it is in this process. */
+static uint32_t *other_map(struct buffer *b)
+{
+	return b->kind == KIND_ALLOC_SELF ? b->grantee.map : b->grants.share.map;
+}
+
+/* The other side (granter or grantee) writes the pattern of @seed. */
+static void other_fill(struct buffer *b, uint32_t seed)
+{
+	if (b->kind == KIND_ALLOC_SELF)
+		gntbuf_grantee_fill(&b->grantee, seed);
+	else
+		gntbuf_grants_fill(&b->grants, seed);
+}
+
+/* CRC of what the other side's view holds. */
+static uint32_t other_crc(struct buffer *b)
+{
+	char reply[64];
+	unsigned int crc;
+
+	if (other_is_local(b))
+		return gntbuf_crc32(0, other_map(b), b->bytes);
+	gntbuf_peer_cmd(b->grants.peer, reply, sizeof(reply), "crc %d",
+			b->grants.set);
+	igt_assert_eq(sscanf(reply, "ok crc=%x", &crc), 1);
+	return crc;
+}
+
+static uint64_t range_flushed(void)
+{
+	struct gntbuf_stats s;
+
+	gntbuf_stats(dev, &s);
+	return s.flushed_bytes_range;
+}
+
+static uint64_t full_flushed(void)
+{
+	struct gntbuf_stats s;
+
+	gntbuf_stats(dev, &s);
+	return s.flushed_bytes_full;
+}
+
+/* Stale words of the pattern of @seed in @bytes at word @first. */
+static long stale_words(const uint32_t *w, size_t bytes, uint32_t seed,
+			size_t first)
+{
+	long stale = 0;
+
+	for (size_t i = 0; i < bytes / 4; i++)
+		stale += w[i] != gntbuf_pattern_word(seed, first + i);
+	return stale;
+}
+
+static bool local_kind(enum kind kind)
+{
+	return kind == KIND_ALLOC_SELF || kind == KIND_EXPORT_SELF;
+}
+
+/*
+ * prime_mmap_coherency's read flush: the CPU reads through the mmap (its
+ * caches fill), the other side writes, the CPU reads again after
+ * begin_cpu_access(READ): nothing stale.
+ */
+static void test_read(enum kind kind)
+{
+	const int rounds = local_kind(kind) ? 200 : 8;
+	uint32_t seed = 0x5eed0000u;
+	struct buffer b;
+	long stale = 0;
+
+	buffer_create(kind, PAGES, seed, &b);
+	for (int r = 0; r < rounds; r++) {
+		gntbuf_dmabuf_begin(b.fd, false);
+		stale += stale_words(b.map, b.bytes, seed, 0);
+		gntbuf_dmabuf_end(b.fd, false);
+		other_fill(&b, ++seed);
+		gntbuf_dmabuf_begin(b.fd, false);
+		stale += stale_words(b.map, b.bytes, seed, 0);
+		gntbuf_dmabuf_end(b.fd, false);
+	}
+	igt_assert_f(stale == 0, "%ld stale words in %d rounds\n", stale,
+		     rounds);
+	buffer_destroy(&b);
+}
+
+/*
+ * prime_mmap_coherency's write flush: the CPU writes through the mmap
+ * between begin/end_cpu_access(WRITE); the other side reads every word.
+ */
+static void test_write(enum kind kind)
+{
+	const int rounds = local_kind(kind) ? 200 : 8;
+	uint32_t seed = 0x3717e000u;
+	struct buffer b;
+	long stale = 0;
+
+	buffer_create(kind, PAGES, 0, &b);
+	for (int r = 0; r < rounds; r++) {
+		gntbuf_dmabuf_begin(b.fd, true);
+		gntbuf_pattern_fill(b.map, b.bytes, ++seed);
+		gntbuf_dmabuf_end(b.fd, true);
+		if (local_kind(kind))
+			stale += stale_words(other_map(&b), b.bytes, seed, 0);
+		else
+			stale += other_crc(&b) !=
+				 gntbuf_pattern_crc(b.bytes, seed);
+	}
+	igt_assert_f(stale == 0, "%ld stale words (or pages with a wrong "
+		     "CRC) in %d rounds\n", stale, rounds);
+	buffer_destroy(&b);
+}
+
+/*
+ * The bytes each whole-buffer begin/end maintains, per direction: what the
+ * CPU may have cached stale is dropped at begin (READ, RW), what it wrote
+ * is written back at end (WRITE, RW), and nothing else is done.
+ */
+static void test_directions(enum kind kind)
+{
+	static const struct {
+		const char *name;
+		uint64_t flags;
+		bool flushes;
+	} steps[] = {
+		{ "begin READ", DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ, true },
+		{ "end READ", DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ, false },
+		{ "begin WRITE", DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE, false },
+		{ "end WRITE", DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE, true },
+		{ "begin RW", DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW, true },
+		{ "end RW", DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW, true },
+	};
+	struct buffer b;
+
+	buffer_create(kind, PAGES, 0, &b);
+	for (unsigned int i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		uint64_t full = full_flushed(), range = range_flushed();
+
+		gntbuf_dmabuf_sync(b.fd, steps[i].flags);
+		igt_info("%s: %llu bytes maintained\n", steps[i].name,
+			 (unsigned long long)(full_flushed() - full));
+		igt_assert_eq_u64(full_flushed() - full,
+				  steps[i].flushes ? b.bytes : 0);
+		igt_assert_eq_u64(range_flushed(), range);
+	}
+	buffer_destroy(&b);
+}
+
+/* Byte ranges: [offset, offset + length). */
+static const struct {
+	const char *name;
+	uint64_t offset;
+	uint64_t length;
+} ranges[] = {
+	{ "first byte", 0, 1 },
+	{ "last byte", BYTES - 1, 1 },
+	{ "unaligned", 13, 4099 },
+	{ "across two pages", 4095, 2 },
+	{ "one page", 4096, 4096 },
+	{ "unaligned tail", 8191, BYTES - 8191 },
+	{ "whole buffer", 0, BYTES },
+	{ "zero length", 100, 0 },
+	{ "zero length at the end", BYTES, 0 },
+};
+
+/*
+ * SYNC_RANGE over each range gives the CPU what the other side wrote in
+ * that range (to CPU), and gives the other side what the CPU wrote (to
+ * device), as a full sync does; the range counter grows by the length.
+ */
+static void test_range(enum kind kind, bool by_fd)
+{
+	uint32_t *expect = malloc(BYTES);
+	uint32_t seed = 0x7a9e0000u;
+	struct buffer b;
+
+	igt_assert(expect);
+	buffer_create(kind, PAGES, seed, &b);
+	gntbuf_pattern_fill(expect, BYTES, seed);
+
+	for (unsigned int i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		uint64_t off = ranges[i].offset, len = ranges[i].length;
+		uint64_t first = off / 4, last = (off + len + 3) / 4;
+		uint64_t before;
+
+		igt_info("range %s: [%llu, +%llu)\n", ranges[i].name,
+			 (unsigned long long)off, (unsigned long long)len);
+
+		/* Other side → CPU, the range only. */
+		other_fill(&b, ++seed);
+		gntbuf_pattern_fill(expect, BYTES, seed);
+		before = range_flushed();
+		gntbuf_sync_range(dev, b.id, b.fd, GNTBUF_SYNC_TO_CPU |
+				  (by_fd ? GNTBUF_SYNC_BY_FD : 0), off, len);
+		igt_assert_eq_u64(range_flushed() - before, len);
+		/* Every word the range touches reads what was written. */
+		igt_assert(memcmp(b.map + first, expect + first,
+				  (last - first) * 4) == 0);
+
+		/* CPU → other side, the range only (bytes, unaligned). */
+		for (uint64_t k = off; k < off + len; k++)
+			((uint8_t *)expect)[k] = (uint8_t)(k * 7 + i);
+		memcpy((uint8_t *)b.map + off, (uint8_t *)expect + off, len);
+		before = range_flushed();
+		gntbuf_sync_range(dev, b.id, b.fd, GNTBUF_SYNC_TO_DEVICE |
+				  (by_fd ? GNTBUF_SYNC_BY_FD : 0), off, len);
+		igt_assert_eq_u64(range_flushed() - before, len);
+		if (local_kind(kind))
+			igt_assert(memcmp(other_map(&b), expect, BYTES) == 0);
+		else
+			igt_assert_eq_u32(other_crc(&b),
+					  gntbuf_crc32(0, expect, BYTES));
+
+		/* Both directions at once count the range once. */
+		before = range_flushed();
+		gntbuf_sync_range(dev, b.id, b.fd, GNTBUF_SYNC_BOTH |
+				  (by_fd ? GNTBUF_SYNC_BY_FD : 0), off, len);
+		igt_assert_eq_u64(range_flushed() - before, len);
+	}
+	buffer_destroy(&b);
+	free(expect);
+}
+
+/*
+ * A display backend's cursor update: a 64x64 XRGB8888 rectangle of a 4K
+ * (3840x2160) ALLOC buffer is maintained as its 64 rows; the range counter
+ * grows by the rectangle's 16 KiB, not by the frame's 32 MiB, and the
+ * grantee sees the rectangle.
+ */
+static void test_rectangle(void)
+{
+	const uint32_t width = 3840, height = 2160, pitch = width * 4;
+	const uint32_t pages = (pitch * height + 4095) / 4096;
+	const uint32_t x = 1000, y = 500, w = 64, h = 64;
+	struct gntbuf_stats before, after;
+	uint32_t *refs = calloc(pages, sizeof(*refs));
+	uint32_t *map, *view;
+	uint64_t id;
+	int fd;
+
+	igt_assert(refs);
+	igt_assert_eq_u32(pages, 8100);
+	fd = gntbuf_alloc(dev, 0, pages, 0, refs, &id);
+	map = gntbuf_dmabuf_mmap(fd, (size_t)pages * 4096,
+				 PROT_READ | PROT_WRITE);
+	view = gntbuf_map_grants(0, refs, pages, PROT_READ);
+
+	gntbuf_stats(dev, &before);
+	for (uint32_t r = 0; r < h; r++) {
+		uint64_t off = (uint64_t)(y + r) * pitch + x * 4;
+
+		for (uint32_t c = 0; c < w; c++)
+			map[off / 4 + c] = 0xff000000u | (r << 8) | c;
+		gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_DEVICE, off,
+				  w * 4);
+	}
+	gntbuf_stats(dev, &after);
+	igt_info("64x64 rectangle: %llu bytes maintained by SYNC_RANGE, "
+		 "%llu by full syncs; the frame is %u bytes\n",
+		 (unsigned long long)(after.flushed_bytes_range -
+				      before.flushed_bytes_range),
+		 (unsigned long long)(after.flushed_bytes_full -
+				      before.flushed_bytes_full),
+		 pitch * height);
+	igt_assert_eq_u64(after.flushed_bytes_range -
+			  before.flushed_bytes_range, (uint64_t)w * h * 4);
+	igt_assert_eq_u64(after.flushed_bytes_full, before.flushed_bytes_full);
+
+	for (uint32_t r = 0; r < h; r++)
+		for (uint32_t c = 0; c < w; c++)
+			igt_assert_eq_u32(view[((y + r) * pitch + x * 4) / 4 + c],
+					  0xff000000u | (r << 8) | c);
+	/* A full sync of the same buffer maintains every byte. */
+	gntbuf_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	gntbuf_stats(dev, &before);
+	igt_assert_eq_u64(before.flushed_bytes_full - after.flushed_bytes_full,
+			  (uint64_t)pages * 4096);
+
+	gntbuf_unmap_grants(view, pages);
+	igt_assert_eq(munmap(map, (size_t)pages * 4096), 0);
+	close(fd);
+	gntbuf_wait_released(dev, id, 10000);
+	free(refs);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		stop = 1;
+}
+
+/*
+ * prime_mmap_coherency's ioctl-errors: children sync and check in a loop
+ * while the parent interrupts them with signals; every sync completes (or
+ * is restarted) and no data is lost.
+ */
+static void test_interrupted(void)
+{
+	const int children = 4;
+	pid_t pids[4];
+	struct buffer b;
+	int status;
+
+	buffer_create(KIND_EXPORT_SELF, PAGES, 0, &b);
+	for (int c = 0; c < children; c++) {
+		pids[c] = fork();
+		igt_assert(pids[c] >= 0);
+		if (pids[c] == 0) {
+			struct sigaction sa = { .sa_handler = on_signal };
+			uint32_t seed = 0xc0de0000u + (c << 12);
+			size_t part = b.bytes / children;
+			uint8_t *map;
+			uint32_t *mine;
+			int bad = 0;
+
+			/* Our own mapping: grant mappings are not forked. */
+			map = mmap(NULL, b.bytes, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, b.fd, 0);
+			if (map == MAP_FAILED)
+				_exit(5);
+			mine = (uint32_t *)(map + c * part);
+			sigaction(SIGUSR1, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			while (!stop && !bad) {
+				seed++;
+				if (__gntbuf_dmabuf_sync(b.fd, DMA_BUF_SYNC_START |
+							 DMA_BUF_SYNC_WRITE))
+					bad = 1;
+				gntbuf_pattern_fill_from(mine, part, seed,
+							 c * part / 4);
+				if (__gntbuf_dmabuf_sync(b.fd, DMA_BUF_SYNC_END |
+							 DMA_BUF_SYNC_WRITE))
+					bad = 2;
+				if (__gntbuf_sync_range(dev, b.id, 0,
+							GNTBUF_SYNC_BOTH,
+							c * part, part))
+					bad = 3;
+				if (__gntbuf_dmabuf_sync(b.fd, DMA_BUF_SYNC_START |
+							 DMA_BUF_SYNC_READ) ||
+				    gntbuf_pattern_mismatch_from(mine, part, seed,
+								 c * part / 4) >= 0 ||
+				    __gntbuf_dmabuf_sync(b.fd, DMA_BUF_SYNC_END |
+							 DMA_BUF_SYNC_READ))
+					bad = 4;
+			}
+			_exit(bad);
+		}
+	}
+	for (int i = 0; i < 200; i++) {
+		for (int c = 0; c < children; c++)
+			kill(pids[c], SIGUSR1);
+		usleep(10 * 1000);
+	}
+	for (int c = 0; c < children; c++) {
+		kill(pids[c], SIGTERM);
+		igt_assert_eq(waitpid(pids[c], &status, 0), pids[c]);
+		igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			     "child %d: status %#x (1: begin failed, 2: end "
+			     "failed, 3: SYNC_RANGE failed, 4: wrong data, 5: "
+			     "mmap failed)\n", c, status);
+	}
+	/* What the children left is what the granter holds. */
+	gntbuf_dmabuf_begin(b.fd, false);
+	igt_assert(memcmp(b.map, other_map(&b), b.bytes) == 0);
+	gntbuf_dmabuf_end(b.fd, false);
+	buffer_destroy(&b);
+}
+
+igt_main
+{
+	struct gntbuf_stats idle;
+
+	igt_fixture {
+		dev = gntbuf_open();
+		gntbuf_require_features(dev, GNTBUF_FEATURE_EXPORT_REFS |
+					GNTBUF_FEATURE_ALLOC |
+					GNTBUF_FEATURE_SYNC_RANGE);
+		gntbuf_stats(dev, &idle);
+	}
+
+	for (int k = 0; k < KIND_COUNT; k++) {
+		igt_describe("Read flush (prime_mmap_coherency): after "
+			     "begin_cpu_access(READ) the dma-buf's mmap reads "
+			     "what the other side wrote, every round.");
+		igt_subtest_f("read-%s", kind_names[k])
+			test_read(k);
+
+		igt_describe("Write flush (prime_mmap_coherency): after "
+			     "end_cpu_access(WRITE) the other side reads every "
+			     "word the CPU wrote through the mmap.");
+		igt_subtest_f("write-%s", kind_names[k])
+			test_write(k);
+
+		igt_describe("SYNC_RANGE by buffer id on the first byte, the "
+			     "last byte, unaligned offsets and lengths, a page, "
+			     "the whole buffer and zero lengths gives the same "
+			     "data as a full sync, both directions; the range "
+			     "counter grows by exactly the length.");
+		igt_subtest_f("range-%s", kind_names[k])
+			test_range(k, false);
+	}
+
+	igt_describe("SYNC_RANGE naming the buffer by its dma-buf fd works as "
+		     "by id.");
+	igt_subtest("range-by-fd-export-self")
+		test_range(KIND_EXPORT_SELF, true);
+
+	igt_describe("DMA_BUF_IOCTL_SYNC maintains the whole buffer exactly "
+		     "when a direction needs it: begin READ/RW and end "
+		     "WRITE/RW, not begin WRITE or end READ.");
+	igt_subtest("directions-export-self")
+		test_directions(KIND_EXPORT_SELF);
+	igt_describe("The same per-direction maintenance on an ALLOC buffer.");
+	igt_subtest("directions-alloc-self")
+		test_directions(KIND_ALLOC_SELF);
+
+	igt_describe("A 64x64 rectangle of a 4K ALLOC buffer synced as its 64 "
+		     "rows: 16 KiB maintained, not the 32 MiB frame, and the "
+		     "grantee reads the rectangle.");
+	igt_subtest("range-64x64-in-4k")
+		test_rectangle();
+
+	igt_describe("Children sync through DMA_BUF_IOCTL_SYNC and SYNC_RANGE "
+		     "and check their data while being interrupted by signals "
+		     "(prime_mmap_coherency's ioctl-errors).");
+	igt_subtest("interrupted")
+		test_interrupted();
+
+	igt_fixture {
+		gntbuf_peer_stop_all();
+		gntbuf_assert_back_to(dev, &idle, 2000);
+		close(dev);
+	}
+}
