@@ -38,11 +38,14 @@ int proto_check_dbuf_create(const struct xendispl_dbuf_create_req *req,
 		return -EINVAL;
 	}
 	g.buffer_sz = req->buffer_sz;
-	g.pages = DIV_ROUND_UP(req->buffer_sz, XEN_PAGE_SIZE_BYTES);
-	if (g.pages > DISPLBACK_MAX_PAGES) {
+	/* 64-bit: buffer_sz + 4095 overflows 32 bits near 4 GiB. */
+	if (DIV_ROUND_UP((uint64_t)req->buffer_sz, XEN_PAGE_SIZE_BYTES) >
+	    DISPLBACK_MAX_PAGES) {
 		*why = "buffer_sz larger than the backend's limit";
 		return -EINVAL;
 	}
+	g.pages = (uint32_t)DIV_ROUND_UP((uint64_t)req->buffer_sz,
+					 XEN_PAGE_SIZE_BYTES);
 	if (req->data_ofs >= req->buffer_sz) {
 		*why = "data_ofs past the end of the buffer";
 		return -EINVAL;

@@ -1,23 +1,601 @@
 // SPDX-License-Identifier: MIT
-/* The KMS sink: not written yet. */
+/*
+ * The KMS sink: each PV connector gets a CRTC, its primary plane and a
+ * connected KMS connector of a DRM device (vkms in the rig).  Framebuffers
+ * are the frontend's dma-bufs imported with PRIME and added with
+ * AddFB2WithModifiers (gntbuf_drm_add_fb(), LINEAR); SET_CONFIG is an atomic
+ * modeset, PG_FLIP a non-blocking atomic commit of the plane's FB_ID whose
+ * page-flip event becomes XENDISPL_EVT_PG_FLIP.
+ *
+ * With --allow-copy, a framebuffer whose PRIME import fails is shown
+ * through a dumb buffer instead, its pixels copied at every frame: the
+ * copy path, counted in the summary's "bytes copied".
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include "displback.h"
 
+struct kms_pipe {
+	bool used;
+	uint32_t crtc_id, conn_id, plane_id;
+	uint32_t crtc_index;
+	/* property ids */
+	uint32_t p_crtc_active, p_crtc_mode, p_conn_crtc;
+	uint32_t p_fb, p_crtc, p_sx, p_sy, p_sw, p_sh, p_cx, p_cy, p_cw, p_ch;
+	drmModeModeInfo modes[64];
+	int n_modes;
+};
+
+struct kms {
+	int fd;
+	struct gntbuf_drm *drm;
+	struct kms_pipe pipes[8];
+	int n_pipes;
+};
+
+struct kms_conn {
+	struct conn *c;
+	struct kms_pipe *pipe;	/* NULL: no pipe left, frames are dropped */
+	uint32_t mode_blob;
+	bool active;
+	bool flip_pending;	/* a commit's event is still to come */
+};
+
+struct kms_fb {
+	struct kms *k;
+	uint32_t fb_id;
+	/* copy path */
+	bool copy;
+	uint32_t dumb_handle;
+	uint8_t *dumb_map;
+	uint64_t dumb_size;
+	uint32_t dumb_pitch;
+};
+
+static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
+{
+	drmModeObjectProperties *props;
+	uint32_t id = 0;
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	if (!props)
+		return 0;
+	for (uint32_t i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && !strcmp(p->name, name))
+			id = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return id;
+}
+
+static uint64_t prop_value(int fd, uint32_t obj, uint32_t type,
+			   const char *name)
+{
+	drmModeObjectProperties *props;
+	uint64_t v = 0;
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	if (!props)
+		return 0;
+	for (uint32_t i = 0; i < props->count_props; i++) {
+		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && !strcmp(p->name, name))
+			v = props->prop_values[i];
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return v;
+}
+
+/* Pair each connected connector with a CRTC and that CRTC's primary plane. */
+static int kms_find_pipes(struct kms *k)
+{
+	drmModeRes *res = drmModeGetResources(k->fd);
+	drmModePlaneRes *pres = drmModeGetPlaneResources(k->fd);
+	uint32_t used_crtcs = 0;
+
+	if (!res || !pres) {
+		drmModeFreeResources(res);
+		drmModeFreePlaneResources(pres);
+		return -ENODEV;
+	}
+	for (int i = 0; i < res->count_connectors && k->n_pipes < 8; i++) {
+		drmModeConnector *conn = drmModeGetConnector(k->fd,
+							     res->connectors[i]);
+		struct kms_pipe *p = &k->pipes[k->n_pipes];
+		uint32_t possible = 0;
+
+		if (!conn)
+			continue;
+		if (conn->connection != DRM_MODE_CONNECTED ||
+		    conn->connector_type == DRM_MODE_CONNECTOR_WRITEBACK ||
+		    !conn->count_modes) {
+			drmModeFreeConnector(conn);
+			continue;
+		}
+		for (int e = 0; e < conn->count_encoders; e++) {
+			drmModeEncoder *enc = drmModeGetEncoder(k->fd,
+							conn->encoders[e]);
+
+			if (enc)
+				possible |= enc->possible_crtcs;
+			drmModeFreeEncoder(enc);
+		}
+		memset(p, 0, sizeof(*p));
+		for (int c = 0; c < res->count_crtcs; c++) {
+			if (!(possible & (1u << c)) || (used_crtcs & (1u << c)))
+				continue;
+			p->crtc_id = res->crtcs[c];
+			p->crtc_index = (uint32_t)c;
+			used_crtcs |= 1u << c;
+			break;
+		}
+		for (uint32_t pl = 0; p->crtc_id && pl < pres->count_planes &&
+		     !p->plane_id; pl++) {
+			drmModePlane *plane = drmModeGetPlane(k->fd,
+							      pres->planes[pl]);
+
+			if (plane && (plane->possible_crtcs &
+				      (1u << p->crtc_index)) &&
+			    prop_value(k->fd, plane->plane_id,
+				       DRM_MODE_OBJECT_PLANE, "type") ==
+			    DRM_PLANE_TYPE_PRIMARY)
+				p->plane_id = plane->plane_id;
+			drmModeFreePlane(plane);
+		}
+		if (p->crtc_id && p->plane_id) {
+			p->conn_id = conn->connector_id;
+			p->n_modes = conn->count_modes < 64 ?
+				     conn->count_modes : 64;
+			memcpy(p->modes, conn->modes,
+			       (size_t)p->n_modes * sizeof(p->modes[0]));
+			p->p_conn_crtc = prop_id(k->fd, p->conn_id,
+						 DRM_MODE_OBJECT_CONNECTOR,
+						 "CRTC_ID");
+			p->p_crtc_active = prop_id(k->fd, p->crtc_id,
+						   DRM_MODE_OBJECT_CRTC,
+						   "ACTIVE");
+			p->p_crtc_mode = prop_id(k->fd, p->crtc_id,
+						 DRM_MODE_OBJECT_CRTC,
+						 "MODE_ID");
+#define PP(f, n) p->f = prop_id(k->fd, p->plane_id, DRM_MODE_OBJECT_PLANE, n)
+			PP(p_fb, "FB_ID");
+			PP(p_crtc, "CRTC_ID");
+			PP(p_sx, "SRC_X");
+			PP(p_sy, "SRC_Y");
+			PP(p_sw, "SRC_W");
+			PP(p_sh, "SRC_H");
+			PP(p_cx, "CRTC_X");
+			PP(p_cy, "CRTC_Y");
+			PP(p_cw, "CRTC_W");
+			PP(p_ch, "CRTC_H");
+#undef PP
+			LOGI(NULL, -1, "kms: pipe %d: connector %u, crtc %u, "
+			     "primary plane %u, %d modes", k->n_pipes,
+			     p->conn_id, p->crtc_id, p->plane_id, p->n_modes);
+			k->n_pipes++;
+		}
+		drmModeFreeConnector(conn);
+	}
+	drmModeFreeResources(res);
+	drmModeFreePlaneResources(pres);
+	return k->n_pipes ? 0 : -ENODEV;
+}
+
+static int kms_open_device(struct kms *k, const char *path)
+{
+	k->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
+	    drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1) ||
+	    kms_find_pipes(k)) {
+		close(k->fd);
+		k->fd = -1;
+		k->n_pipes = 0;
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int kms_init(struct sink *s)
 {
-	(void)s;
-	LOGE(NULL, -1, "the kms sink is not implemented yet");
-	return -ENOSYS;
+	struct kms *k = calloc(1, sizeof(*k));
+	const char *dev = s->b->opt.kms_device;
+	char path[32];
+	int ret = -ENODEV;
+
+	if (!k)
+		return -ENOMEM;
+	k->fd = -1;
+	if (dev) {
+		ret = kms_open_device(k, dev);
+	} else {
+		/* The first card with an atomic pipe: vgem has none. */
+		for (int i = 0; i < 16 && ret; i++) {
+			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+			ret = kms_open_device(k, path);
+			dev = path;
+		}
+	}
+	if (ret) {
+		LOGE(NULL, -1, "kms: no DRM device with a connected connector "
+		     "and an atomic pipe%s%s", s->b->opt.kms_device ? ": " : "",
+		     s->b->opt.kms_device ? s->b->opt.kms_device : "");
+		free(k);
+		return ret;
+	}
+	ret = gntbuf_drm_create(k->fd, &k->drm);
+	if (ret) {
+		close(k->fd);
+		free(k);
+		return ret;
+	}
+	LOGI(NULL, -1, "kms: %s, %d pipe(s)", dev, k->n_pipes);
+	s->priv = k;
+	return 0;
 }
 
 static void kms_fini(struct sink *s)
 {
+	struct kms *k = s->priv;
+
+	if (!k)
+		return;
+	gntbuf_drm_destroy(k->drm);
+	close(k->fd);
+	free(k);
+	s->priv = NULL;
+}
+
+static int kms_conn_open(struct sink *s, struct conn *c, void **priv)
+{
+	struct kms *k = s->priv;
+	struct kms_conn *kc = calloc(1, sizeof(*kc));
+
+	if (!kc)
+		return -ENOMEM;
+	kc->c = c;
+	for (int i = 0; i < k->n_pipes; i++)
+		if (!k->pipes[i].used) {
+			kc->pipe = &k->pipes[i];
+			kc->pipe->used = true;
+			break;
+		}
+	if (kc->pipe)
+		LOGI(c->dev, c->idx, "kms: on connector %u, crtc %u",
+		     kc->pipe->conn_id, kc->pipe->crtc_id);
+	else
+		LOGW(c->dev, c->idx, "kms: no free pipe: frames are dropped");
+	*priv = kc;
+	return 0;
+}
+
+static int kms_disable(struct kms *k, struct kms_conn *kc)
+{
+	drmModeAtomicReq *req;
+	int ret;
+
+	if (!kc->pipe || !kc->active)
+		return 0;
+	req = drmModeAtomicAlloc();
+	if (!req)
+		return -ENOMEM;
+	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_fb, 0);
+	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_crtc, 0);
+	drmModeAtomicAddProperty(req, kc->pipe->conn_id, kc->pipe->p_conn_crtc,
+				 0);
+	drmModeAtomicAddProperty(req, kc->pipe->crtc_id,
+				 kc->pipe->p_crtc_active, 0);
+	drmModeAtomicAddProperty(req, kc->pipe->crtc_id, kc->pipe->p_crtc_mode,
+				 0);
+	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+				  NULL);
+	drmModeAtomicFree(req);
+	kc->active = false;
+	return ret ? -errno : 0;
+}
+
+static void kms_dispatch(struct sink *s);
+
+static void kms_conn_close(struct sink *s, struct conn *c, void *priv)
+{
+	struct kms *k = s->priv;
+	struct kms_conn *kc = priv;
+
+	(void)c;
+	/* The event of a pending flip carries kc: wait for it first. */
+	for (int i = 0; i < 20 && kc->flip_pending; i++) {
+		struct pollfd pfd = { .fd = k->fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) > 0)
+			kms_dispatch(s);
+	}
+	kms_disable(k, kc);
+	if (kc->mode_blob)
+		drmModeDestroyPropertyBlob(k->fd, kc->mode_blob);
+	if (kc->pipe)
+		kc->pipe->used = false;
+	free(kc);
+}
+
+static int kms_fb_attach(struct sink *s, const struct sink_fb_desc *fb,
+			 void **priv)
+{
+	struct kms *k = s->priv;
+	const struct fb_geom *g = fb->geom;
+	struct gntbuf_layout layout;
+	struct kms_fb *kf = calloc(1, sizeof(*kf));
+	int ret;
+
+	if (!kf)
+		return -ENOMEM;
+	kf->k = k;
+	memset(&layout, 0, sizeof(layout));
+	layout.width = g->width;
+	layout.height = g->height;
+	layout.fourcc = g->fmt->fourcc;
+	layout.num_planes = 1;
+	layout.modifier = DRM_FORMAT_MOD_LINEAR;
+	layout.offsets[0] = g->offset;
+	layout.strides[0] = g->pitch;
+	layout.size = (uint64_t)g->offset + (uint64_t)g->pitch * g->height;
+	if (layout.size > fb->mem->size)
+		layout.size = fb->mem->size;
+	ret = fb->mem->fd >= 0 ?
+	      gntbuf_drm_add_fb(k->drm, fb->mem->fd, &layout, &kf->fb_id) :
+	      -EBADF;
+	if (ret && s->b->opt.kms_allow_copy) {
+		struct drm_mode_create_dumb cd = { .width = g->width,
+						   .height = g->height,
+						   .bpp = g->fmt->cpp * 8 };
+		struct drm_mode_map_dumb md = { 0 };
+		uint32_t h[4] = { 0 }, p[4] = { 0 }, o[4] = { 0 };
+
+		LOGW(NULL, -1, "kms: PRIME import of fb %#" PRIx64 ": %s; "
+		     "copying into a dumb buffer instead", fb->cookie,
+		     strerror(-ret));
+		if (drmIoctl(k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd)) {
+			ret = -errno;
+			goto err;
+		}
+		kf->copy = true;
+		kf->dumb_handle = cd.handle;
+		kf->dumb_pitch = cd.pitch;
+		kf->dumb_size = cd.size;
+		h[0] = cd.handle;
+		p[0] = cd.pitch;
+		md.handle = cd.handle;
+		if (drmModeAddFB2(k->fd, g->width, g->height, g->fmt->fourcc,
+				  h, p, o, &kf->fb_id, 0) ||
+		    drmIoctl(k->fd, DRM_IOCTL_MODE_MAP_DUMB, &md)) {
+			ret = -errno;
+			goto err;
+		}
+		kf->dumb_map = mmap(NULL, cd.size, PROT_WRITE, MAP_SHARED,
+				    k->fd, (off_t)md.offset);
+		if (kf->dumb_map == MAP_FAILED) {
+			kf->dumb_map = NULL;
+			ret = -errno;
+			goto err;
+		}
+		ret = 0;
+	}
+	if (ret)
+		goto err;
+	*priv = kf;
+	return 0;
+err:
+	if (kf->fb_id && kf->copy)
+		drmModeRmFB(k->fd, kf->fb_id);
+	if (kf->dumb_handle)
+		drmCloseBufferHandle(k->fd, kf->dumb_handle);
+	free(kf);
+	return ret;
+}
+
+static void kms_fb_detach(struct sink *s, void *priv)
+{
+	struct kms_fb *kf = priv;
+
 	(void)s;
+	if (!kf->copy) {
+		gntbuf_drm_remove_fb(kf->k->drm, kf->fb_id);
+	} else {
+		drmModeRmFB(kf->k->fd, kf->fb_id);
+		if (kf->dumb_map)
+			munmap(kf->dumb_map, kf->dumb_size);
+		drmCloseBufferHandle(kf->k->fd, kf->dumb_handle);
+	}
+	free(kf);
+}
+
+/* The copy path: the frame's pixels into the dumb buffer, counted. */
+static int kms_copy(struct sink *s, struct conn *c, struct kms_fb *kf,
+		    const struct sink_fb_desc *fb)
+{
+	struct backend *b = s->b;
+	const struct fb_geom *g = fb->geom;
+	const uint8_t *data;
+	uint32_t row = g->width * g->fmt->cpp;
+	int ret;
+
+	ret = b->prov->cpu_begin(b, fb->mem, &data);
+	if (ret)
+		return ret;
+	for (uint32_t y = 0; y < g->height; y++)
+		memcpy(kf->dumb_map + (size_t)y * kf->dumb_pitch,
+		       data + g->offset + (size_t)y * g->pitch, row);
+	b->prov->cpu_end(b, fb->mem);
+	c->st.bytes_copied += (uint64_t)row * g->height;
+	return 0;
+}
+
+static void add_plane(drmModeAtomicReq *req, struct kms_pipe *p,
+		      uint32_t fb_id, uint32_t w, uint32_t h)
+{
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_fb, fb_id);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_crtc, p->crtc_id);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_sx, 0);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_sy, 0);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_sw, (uint64_t)w << 16);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_sh, (uint64_t)h << 16);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_cx, 0);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_cy, 0);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_cw, w);
+	drmModeAtomicAddProperty(req, p->plane_id, p->p_ch, h);
+}
+
+static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
+		    const struct sink_fb_desc *fb)
+{
+	struct kms *k = s->priv;
+	struct kms_conn *kc = cp;
+	struct kms_fb *kf = fp;
+	struct kms_pipe *p = kc->pipe;
+	const drmModeModeInfo *mode = NULL;
+	drmModeAtomicReq *req;
+	uint32_t w, h;
+	int ret;
+
+	if (!p)
+		return 0;
+	if (!kf)
+		return kms_disable(k, kc);
+	for (int i = 0; i < p->n_modes && !mode; i++)
+		if (p->modes[i].hdisplay == c->width &&
+		    p->modes[i].vdisplay == c->height)
+			mode = &p->modes[i];
+	if (!mode) {
+		LOGE(c->dev, c->idx, "kms: connector %u has no %ux%u mode",
+		     p->conn_id, c->width, c->height);
+		return -EINVAL;
+	}
+	if (kf->copy) {
+		ret = kms_copy(s, c, kf, fb);
+		if (ret)
+			return ret;
+	}
+	if (kc->mode_blob)
+		drmModeDestroyPropertyBlob(k->fd, kc->mode_blob);
+	kc->mode_blob = 0;
+	if (drmModeCreatePropertyBlob(k->fd, mode, sizeof(*mode),
+				      &kc->mode_blob))
+		return -errno;
+	/* The primary plane covers the CRTC: the fb's top left, clipped. */
+	w = fb->geom->width < c->width ? fb->geom->width : c->width;
+	h = fb->geom->height < c->height ? fb->geom->height : c->height;
+	req = drmModeAtomicAlloc();
+	if (!req)
+		return -ENOMEM;
+	drmModeAtomicAddProperty(req, p->conn_id, p->p_conn_crtc, p->crtc_id);
+	drmModeAtomicAddProperty(req, p->crtc_id, p->p_crtc_mode,
+				 kc->mode_blob);
+	drmModeAtomicAddProperty(req, p->crtc_id, p->p_crtc_active, 1);
+	add_plane(req, p, kf->fb_id, w, h);
+	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+				  NULL);
+	ret = ret ? -errno : 0;
+	drmModeAtomicFree(req);
+	if (ret)
+		LOGE(c->dev, c->idx, "kms: modeset %ux%u on crtc %u: %s",
+		     c->width, c->height, p->crtc_id, strerror(-ret));
+	else
+		kc->active = true;
+	return ret;
+}
+
+static int kms_flip(struct sink *s, struct conn *c, void *cp, void *fp,
+		    const struct sink_fb_desc *fb)
+{
+	struct kms *k = s->priv;
+	struct kms_conn *kc = cp;
+	struct kms_fb *kf = fp;
+	drmModeAtomicReq *req;
+	uint32_t w, h;
+	int ret;
+
+	if (!kc->pipe || !kc->active) {
+		conn_flip_done(c);
+		return 0;
+	}
+	if (kf->copy) {
+		ret = kms_copy(s, c, kf, fb);
+		if (ret)
+			return ret;
+	}
+	w = fb->geom->width < c->width ? fb->geom->width : c->width;
+	h = fb->geom->height < c->height ? fb->geom->height : c->height;
+	req = drmModeAtomicAlloc();
+	if (!req)
+		return -ENOMEM;
+	add_plane(req, kc->pipe, kf->fb_id, w, h);
+	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_NONBLOCK |
+				  DRM_MODE_PAGE_FLIP_EVENT, kc);
+	ret = ret ? -errno : 0;
+	if (!ret)
+		kc->flip_pending = true;
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+static void on_flip(int fd, unsigned int seq, unsigned int sec,
+		    unsigned int usec, unsigned int crtc_id, void *data)
+{
+	struct kms_conn *kc = data;
+
+	(void)fd;
+	(void)seq;
+	(void)sec;
+	(void)usec;
+	(void)crtc_id;
+	kc->flip_pending = false;
+	conn_flip_done(kc->c);
+}
+
+static int kms_get_fd(struct sink *s)
+{
+	struct kms *k = s->priv;
+
+	return k ? k->fd : -1;
+}
+
+static void kms_dispatch(struct sink *s)
+{
+	struct kms *k = s->priv;
+	drmEventContext ev = {
+		.version = 3,
+		.page_flip_handler2 = on_flip,
+	};
+
+	drmHandleEvent(k->fd, &ev);
 }
 
 const struct sink_ops sink_kms_ops = {
 	.name = "kms",
 	.init = kms_init,
 	.fini = kms_fini,
+	.conn_open = kms_conn_open,
+	.conn_close = kms_conn_close,
+	.fb_attach = kms_fb_attach,
+	.fb_detach = kms_fb_detach,
+	.show = kms_show,
+	.flip = kms_flip,
+	.get_fd = kms_get_fd,
+	.dispatch = kms_dispatch,
 };
