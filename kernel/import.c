@@ -113,7 +113,14 @@ static int gntbuf_import_frames(struct gntbuf_buffer *buf,
 			if (!pfn_valid(pfn) || pfn_to_bfn(pfn) != bfn)
 				return -EXDEV;
 			if (is_swiotlb_buffer(dev, PFN_PHYS(pfn))) {
+				/*
+				 * In a PV domain swiotlb-xen bounces any sg
+				 * segment whose pages are contiguous in the
+				 * physmap but not in machine memory.
+				 */
 				atomic64_inc(&gntbuf_counters.bounce_refusals);
+				dev_warn_ratelimited(dev, "IMPORT: the exporter's mapping bounced (segment of %u bytes); refused\n",
+						     sg_dma_len(sg));
 				return -EREMOTEIO;
 			}
 			gfns[k++] = pfn_to_gfn(pfn);
