@@ -20,9 +20,9 @@ IGT_TEST_DESCRIPTION("IMPORT and IMPORT_RELEASE: a vgem dma-buf's pages "
 		     "granted to a domain, the same bytes both ways, pages "
 		     "held until the grantee unmaps");
 
-/* 64x64 XRGB8888: 16 pages. */
+/* 64x256 XRGB8888: 16 pages. */
 #define WIDTH 64
-#define HEIGHT 64
+#define HEIGHT 256
 #define PAGES 16
 #define BYTES (PAGES * GNTBUF_TEST_PAGE_SIZE)
 #define SEED_VGEM 0x428a2f98u

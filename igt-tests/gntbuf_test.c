@@ -932,19 +932,25 @@ void gntbuf_peer_cmd(struct gntbuf_peer *peer, char *reply, size_t size,
 		snprintf(reply, size, "%s", buf);
 }
 
-int gntbuf_peer_share(struct gntbuf_peer *peer, uint32_t count,
-		      uint32_t seed, bool writable)
+int gntbuf_peer_share_to(struct gntbuf_peer *peer, uint32_t count,
+			 uint32_t seed, bool writable, uint32_t domid)
 {
 	char reply[128];
 	int set = -1;
 
-	gntbuf_peer_cmd(peer, reply, sizeof(reply), "share %u %#x %s", count,
-			seed, writable ? "rw" : "ro");
+	gntbuf_peer_cmd(peer, reply, sizeof(reply), "share %u %#x %s %u",
+			count, seed, writable ? "rw" : "ro", domid);
 	igt_assert_eq(sscanf(reply, "ok set=%d", &set), 1);
 	igt_assert(set >= 0 && set < GNTBUF_PEER_MAX_SETS);
 	peer_load_set(peer, set);
 	igt_assert_eq_u32(peer->set_count[set], count);
 	return set;
+}
+
+int gntbuf_peer_share(struct gntbuf_peer *peer, uint32_t count,
+		      uint32_t seed, bool writable)
+{
+	return gntbuf_peer_share_to(peer, count, seed, writable, 0);
 }
 
 int gntbuf_peer_unshare(struct gntbuf_peer *peer, int set)

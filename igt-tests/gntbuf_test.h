@@ -224,6 +224,9 @@ void gntbuf_peer_cmd(struct gntbuf_peer *peer, char *reply, size_t size,
 /* New grant set of @count pages (pattern of @seed) to dom0: its index. */
 int gntbuf_peer_share(struct gntbuf_peer *peer, uint32_t count,
 		      uint32_t seed, bool writable);
+/* Same, granted to @domid instead of dom0. */
+int gntbuf_peer_share_to(struct gntbuf_peer *peer, uint32_t count,
+			 uint32_t seed, bool writable, uint32_t domid);
 /* Ends set @set's grants in the peer; returns its "deferred" count. */
 int gntbuf_peer_unshare(struct gntbuf_peer *peer, int set);
 /* Asserts that the peer's own view of set @set holds the pattern. */

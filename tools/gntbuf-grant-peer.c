@@ -39,7 +39,9 @@
  *   data/gntbuf/reply             "<seq> ok ..." or "<seq> error ..."
  *
  * Commands (a new <seq> in data/gntbuf/cmd runs one):
- *   share <N> <SEED> rw|ro   new set of N pages: "ok set=<K>"
+ *   share <N> <SEED> rw|ro [<DOMID>]
+ *                            new set of N pages granted to DOMID (default
+ *                            -d's): "ok set=<K>"
  *   unshare <K>              end set K's grants: "ok deferred=<n>
  *                            leaked=<n> dyndbg=<0|1>" (grants the kernel
  *                            could not end at once because they were still
@@ -289,8 +291,9 @@ static void publish_set(int k)
 		say("gntbuf-grant-peer: cannot write %s\n", path);
 }
 
-/* Shares a new set: its index, or -errno. */
-static int share(uint32_t count, uint32_t seed, bool writable)
+/* Shares a new set with @domid: its index, or -errno. */
+static int share(uint32_t count, uint32_t seed, bool writable,
+		 uint32_t domid)
 {
 	struct ioctl_gntalloc_alloc_gref *op;
 	struct grant_set *set = NULL;
@@ -313,7 +316,7 @@ static int share(uint32_t count, uint32_t seed, bool writable)
 		free(set->refs);
 		return -ENOMEM;
 	}
-	op->domid = peer.to_domid;
+	op->domid = domid;
 	op->flags = writable ? GNTALLOC_FLAG_WRITABLE : 0;
 	op->count = count;
 	if (ioctl(peer.gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
@@ -502,6 +505,7 @@ static void run_command(char *cmd, char *out, size_t size)
 	char *a1 = strtok_r(NULL, " ", &save);
 	char *a2 = strtok_r(NULL, " ", &save);
 	char *a3 = strtok_r(NULL, " ", &save);
+	char *a4 = strtok_r(NULL, " ", &save);
 	struct grant_set *set;
 	int ret;
 
@@ -509,7 +513,8 @@ static void run_command(char *cmd, char *out, size_t size)
 		snprintf(out, size, "error empty command");
 	} else if (!strcmp(verb, "share") && a1 && a2 && a3) {
 		ret = share(strtoul(a1, NULL, 0), strtoul(a2, NULL, 0),
-			    !strcmp(a3, "rw"));
+			    !strcmp(a3, "rw"),
+			    a4 ? strtoul(a4, NULL, 0) : peer.to_domid);
 		if (ret < 0)
 			snprintf(out, size, "error errno=%d", -ret);
 		else
@@ -627,7 +632,7 @@ int main(int argc, char **argv)
 		die("open /dev/xen/gntalloc");
 	xs_open_bus();
 
-	ret = share(count, seed, writable);
+	ret = share(count, seed, writable, peer.to_domid);
 	if (ret < 0) {
 		errno = -ret;
 		die("share the boot set");
