@@ -279,6 +279,9 @@ static int gntbuf_dmabuf_mmap(struct dma_buf *dmabuf,
 
 	if (vma->vm_pgoff > buf->count || npages > buf->count - vma->vm_pgoff)
 		return -EINVAL;
+	/* A private copy of shared grant pages makes no sense (udmabuf too). */
+	if (!(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
+		return -EINVAL;
 	if (gntbuf_cpu_readonly(buf)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
