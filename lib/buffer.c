@@ -67,7 +67,7 @@ static int ioctl_restart(int fd, unsigned long request, void *arg)
 	return ret < 0 ? gntbuf_neg_errno() : 0;
 }
 
-int64_t gntbuf_dmabuf_size(int fd)
+int64_t gntbuf_priv_dmabuf_size(int fd)
 {
 	off_t size;
 
@@ -242,7 +242,7 @@ gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
 	    (flags & GNTBUF_BUFFER_READ_ONLY))
 		return -EOPNOTSUPP;
 
-	size = gntbuf_dmabuf_size(dmabuf_fd);
+	size = gntbuf_priv_dmabuf_size(dmabuf_fd);
 	if (size < 0)
 		return (int)size;
 	if (size == 0 || size % GNTBUF_XEN_PAGE_SIZE)

@@ -214,7 +214,7 @@ gntbuf_drm_add_fb(struct gntbuf_drm *drm, int dmabuf_fd,
 
 	if (!drm || !layout || !fb_id)
 		return -EINVAL;
-	size = gntbuf_dmabuf_size(dmabuf_fd);
+	size = gntbuf_priv_dmabuf_size(dmabuf_fd);
 	if (size < 0)
 		return (int)size;
 	ret = gntbuf_layout_check(layout, (uint64_t)size);
@@ -273,7 +273,7 @@ gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
 
 	if (!gbm || !layout || !bo)
 		return -EINVAL;
-	size = gntbuf_dmabuf_size(dmabuf_fd);
+	size = gntbuf_priv_dmabuf_size(dmabuf_fd);
 	if (size < 0)
 		return (int)size;
 	ret = gntbuf_layout_check(layout, (uint64_t)size);

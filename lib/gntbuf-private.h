@@ -92,7 +92,7 @@ int gntbuf_gntdev_unmap_page(void *xgt, void *page);
 const struct gntbuf_format_info *gntbuf_format_find(uint32_t fourcc);
 
 /* The dma-buf's size in bytes (lseek SEEK_END), or a negative errno. */
-int64_t gntbuf_dmabuf_size(int fd);
+int64_t gntbuf_priv_dmabuf_size(int fd);
 
 static inline int gntbuf_neg_errno(void)
 {
