@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gntbuf-bench: what xen-gntbuf's zero-copy paths cost beside the copy path
+ * a backend uses today, measured in the same run on the same grants.
+ *
+ * Run it in the rig (dom0, xen-gntbuf loaded):
+ *   gntbuf-vm run --domu --kmod build/kernel/xen-gntbuf.ko -- \
+ *       build/tools/gntbuf-bench [-n ITERATIONS] [--peer pv|pvh]
+ *
+ * For a 1080p XRGB8888 frame (1920x1080x4 bytes = 2025 pages) and a 4K one
+ * (3840x2160x4 = 8100 pages), each figure the median of ITERATIONS (10):
+ *   EXPORT_REFS of the frame's grant references, and its release (close of
+ *   the dma-buf, then WAIT_RELEASED until every grant is unmapped);
+ *   beside it, gntdev's path: map the same grants (libxengnttab), memcpy the
+ *   frame out, unmap;
+ *   ALLOC of as many pages and its release; IMPORT of a vgem buffer of that
+ *   size and its release;
+ * and on a 4K ALLOC buffer, SYNC_RANGE of a 64x64 XRGB8888 rectangle as the
+ * byte ranges of its 64 rows, beside one full-buffer sync (end_cpu_access,
+ * DMA_BUF_IOCTL_SYNC) and one whole-buffer SYNC_RANGE.
+ *
+ * The grants are dom0's own (gntalloc) by default, or, with --peer, those of
+ * a PV or PVH domU booted through `gntbuf-vm domu-start` (the PV dom0's
+ * foreign path).  Times are wall-clock under QEMU TCG: compare them only as
+ * ratios within one run.  Nothing here passes or fails on time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <xen/gntbuf.h>
+#include <xenstore.h>
+#include <xengnttab.h>
+#include <xentoollog.h>
+#include <xf86drm.h>
+
+#define PAGE 4096u
+#define MAX_ITER 100
+
+struct frame {
+	const char *name;
+	uint32_t width, height;
+	uint32_t pages;
+};
+
+static const struct frame frames[] = {
+	{ "1080p", 1920, 1080, 2025 },
+	{ "4K", 3840, 2160, 8100 },
+};
+
+/* Where the grants come from. */
+struct grants {
+	uint32_t domid;
+	uint32_t count;
+	uint32_t *refs;
+	xengntshr_handle *shr;	/* self */
+	void *map;		/* self */
+};
+
+static int iterations = 10;
+static int gntbuf = -1;
+static xengnttab_handle *tab;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "gntbuf-bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : 0;
+}
+
+static void wait_released(uint64_t id)
+{
+	struct gntbuf_wait_released w = { .buffer_id = id,
+					  .timeout_ms = 30000 };
+	int ret = xioctl(gntbuf, GNTBUF_IOCTL_WAIT_RELEASED, &w);
+
+	if (ret)
+		die("WAIT_RELEASED", -ret);
+}
+
+/* ---- grants: self (gntalloc) or a peer domU ---- */
+
+static void grants_self(uint32_t count, struct grants *g)
+{
+	g->domid = 0;
+	g->count = count;
+	g->refs = calloc(count, sizeof(*g->refs));
+	g->shr = xengntshr_open(NULL, 0);
+	if (!g->refs || !g->shr)
+		die("xengntshr_open", errno);
+	g->map = xengntshr_share_pages(g->shr, 0, count, g->refs, 1);
+	if (!g->map)
+		die("xengntshr_share_pages (gntalloc limit?)", errno);
+	memset(g->map, 0x5a, (size_t)count * PAGE);
+}
+
+static void grants_self_free(struct grants *g)
+{
+	xengntshr_unshare(g->shr, g->map, g->count);
+	xengntshr_close(g->shr);
+	free(g->refs);
+}
+
+static char *xs_get(struct xs_handle *xs, uint32_t domid, const char *key)
+{
+	char path[128];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gntbuf/%s", domid,
+		 key);
+	return xs_read(xs, XBT_NULL, path, &len);
+}
+
+/* Boots a peer domU granting @count pages to dom0 and reads its refs. */
+static void grants_peer(const char *type, uint32_t count, struct grants *g)
+{
+	const char *vm = getenv("GNTBUF_VM") ? getenv("GNTBUF_VM") : "gntbuf-vm";
+	char self[PATH_MAX], cmd[2 * PATH_MAX + 256], *v;
+	struct xs_handle *xs = xs_open(0);
+	unsigned int num = 0, len;
+	char **doms;
+	ssize_t n;
+
+	if (!xs)
+		die("xs_open (run the rig with --domu)", errno);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		die("readlink /proc/self/exe", errno);
+	self[n] = '\0';
+	snprintf(cmd, sizeof(cmd), "'%s' domu-start gntbuf-bench-peer %s "
+		 "--memory 512 --extra-file '%s/gntbuf-grant-peer:"
+		 "/gntbuf-grant-peer' --cmd '/gntbuf-grant-peer -n %u -i 0'",
+		 vm, strcmp(type, "pvh") ? "" : "--pvh", dirname(self), count);
+	if (system(cmd))
+		die("gntbuf-vm domu-start", EIO);
+	g->domid = 0;
+	doms = xs_directory(xs, XBT_NULL, "/local/domain", &num);
+	for (unsigned int i = 0; doms && i < num && !g->domid; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/local/domain/%s/name", doms[i]);
+		v = xs_read(xs, XBT_NULL, path, &len);
+		if (v && !strcmp(v, "gntbuf-bench-peer"))
+			g->domid = strtoul(doms[i], NULL, 10);
+		free(v);
+	}
+	free(doms);
+	if (!g->domid)
+		die("no domid for the peer", ENOENT);
+	for (int t = 0; !(v = xs_get(xs, g->domid, "ready")); t++) {
+		if (t > 3000)
+			die("the peer never got ready", ETIMEDOUT);
+		usleep(100 * 1000);
+	}
+	free(v);
+	g->count = count;
+	g->refs = calloc(count, sizeof(*g->refs));
+	for (uint32_t j = 0, k = 0; k < count; j++) {
+		char key[64], *p;
+
+		snprintf(key, sizeof(key), "set/0/refs/%u", j);
+		v = xs_get(xs, g->domid, key);
+		if (!v)
+			die("peer refs", ENOENT);
+		for (p = v; *p && k < count; p++) {
+			g->refs[k++] = strtoul(p, &p, 10);
+			if (!*p)
+				break;
+		}
+		free(v);
+	}
+	xs_close(xs);
+	fprintf(stderr, "gntbuf-bench: %s peer is domid %u, %u pages\n", type,
+		g->domid, count);
+}
+
+/* ---- measurements ---- */
+
+struct figures {
+	double export_ms, release_ms;
+	double map_ms, copy_ms, unmap_ms;
+	double alloc_ms, alloc_release_ms;
+	double import_ms, import_release_ms;
+};
+
+static void bench_export(const struct grants *g, uint32_t pages,
+			 struct figures *f)
+{
+	double exp[MAX_ITER], rel[MAX_ITER];
+
+	for (int i = 0; i < iterations; i++) {
+		struct gntbuf_export_refs arg = {
+			.domid = g->domid, .count = pages,
+			.refs_ptr = (uintptr_t)g->refs,
+		};
+		double t0 = now_ms(), t1;
+		int ret = xioctl(gntbuf, GNTBUF_IOCTL_EXPORT_REFS, &arg);
+
+		t1 = now_ms();
+		if (ret)
+			die("EXPORT_REFS", -ret);
+		close(arg.fd);
+		wait_released(arg.buffer_id);
+		exp[i] = t1 - t0;
+		rel[i] = now_ms() - t1;
+	}
+	f->export_ms = median(exp, iterations);
+	f->release_ms = median(rel, iterations);
+}
+
+static void bench_gntdev(const struct grants *g, uint32_t pages,
+			 struct figures *f)
+{
+	double map[MAX_ITER], copy[MAX_ITER], unmap[MAX_ITER];
+	size_t bytes = (size_t)pages * PAGE;
+	uint8_t *dst = malloc(bytes);
+
+	if (!dst)
+		die("malloc", ENOMEM);
+	memset(dst, 0, bytes);
+	for (int i = 0; i < iterations; i++) {
+		double t0 = now_ms(), t1, t2;
+		void *m = xengnttab_map_domain_grant_refs(tab, pages, g->domid,
+							  g->refs, PROT_READ);
+
+		t1 = now_ms();
+		if (!m)
+			die("xengnttab_map_domain_grant_refs", errno);
+		memcpy(dst, m, bytes);
+		t2 = now_ms();
+		if (xengnttab_unmap(tab, m, pages))
+			die("xengnttab_unmap", errno);
+		map[i] = t1 - t0;
+		copy[i] = t2 - t1;
+		unmap[i] = now_ms() - t2;
+	}
+	f->map_ms = median(map, iterations);
+	f->copy_ms = median(copy, iterations);
+	f->unmap_ms = median(unmap, iterations);
+	free(dst);
+}
+
+static void bench_alloc(uint32_t pages, struct figures *f)
+{
+	double al[MAX_ITER], rel[MAX_ITER];
+	uint32_t *refs = calloc(pages, sizeof(*refs));
+
+	for (int i = 0; i < iterations; i++) {
+		struct gntbuf_alloc arg = {
+			.domid = 0, .count = pages,
+			.refs_ptr = (uintptr_t)refs,
+		};
+		double t0 = now_ms(), t1;
+		int ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &arg);
+
+		t1 = now_ms();
+		if (ret)
+			die("ALLOC", -ret);
+		close(arg.fd);
+		wait_released(arg.buffer_id);
+		al[i] = t1 - t0;
+		rel[i] = now_ms() - t1;
+	}
+	f->alloc_ms = median(al, iterations);
+	f->alloc_release_ms = median(rel, iterations);
+	free(refs);
+}
+
+static int open_vgem(void)
+{
+	for (int minor = 0; minor < 16; minor++) {
+		char path[64];
+		drmVersionPtr v;
+		bool vgem;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		vgem = v && !strcmp(v->name, "vgem");
+		drmFreeVersion(v);
+		if (vgem)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static void bench_import(const struct frame *fr, struct figures *f)
+{
+	struct drm_mode_create_dumb create = {
+		.width = fr->width, .height = fr->height, .bpp = 32,
+	};
+	struct drm_gem_close gem_close = { 0 };
+	double imp[MAX_ITER], rel[MAX_ITER];
+	uint32_t *refs = calloc(fr->pages, sizeof(*refs));
+	int vgem = open_vgem(), prime;
+
+	if (vgem < 0)
+		die("no vgem device", ENODEV);
+	if (drmIoctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		die("vgem CREATE_DUMB", errno);
+	if (create.size != (uint64_t)fr->pages * PAGE)
+		die("vgem buffer size", EINVAL);
+	if (drmPrimeHandleToFD(vgem, create.handle, DRM_CLOEXEC | DRM_RDWR,
+			       &prime))
+		die("vgem PRIME export", errno);
+	for (int i = 0; i < iterations; i++) {
+		struct gntbuf_import arg = {
+			.fd = prime, .domid = 0, .count = fr->pages,
+			.refs_ptr = (uintptr_t)refs,
+		};
+		struct gntbuf_import_release r = { 0 };
+		double t0 = now_ms(), t1;
+		int ret = xioctl(gntbuf, GNTBUF_IOCTL_IMPORT, &arg);
+
+		t1 = now_ms();
+		if (ret)
+			die("IMPORT", -ret);
+		r.buffer_id = arg.buffer_id;
+		ret = xioctl(gntbuf, GNTBUF_IOCTL_IMPORT_RELEASE, &r);
+		if (ret)
+			die("IMPORT_RELEASE", -ret);
+		wait_released(arg.buffer_id);
+		imp[i] = t1 - t0;
+		rel[i] = now_ms() - t1;
+	}
+	f->import_ms = median(imp, iterations);
+	f->import_release_ms = median(rel, iterations);
+	close(prime);
+	gem_close.handle = create.handle;
+	drmIoctl(vgem, DRM_IOCTL_GEM_CLOSE, &gem_close);
+	close(vgem);
+	free(refs);
+}
+
+static int sync_range(uint64_t id, uint64_t off, uint64_t len)
+{
+	struct gntbuf_sync_range s = {
+		.buffer_id = id, .flags = GNTBUF_SYNC_TO_DEVICE,
+		.offset = off, .length = len,
+	};
+
+	return xioctl(gntbuf, GNTBUF_IOCTL_SYNC_RANGE, &s);
+}
+
+static void bench_sync(void)
+{
+	const struct frame *fr = &frames[1];
+	const uint32_t pitch = fr->width * 4, x = 1000, y = 500;
+	double rect[MAX_ITER], full[MAX_ITER], whole[MAX_ITER];
+	uint32_t *refs = calloc(fr->pages, sizeof(*refs));
+	struct gntbuf_alloc arg = {
+		.domid = 0, .count = fr->pages, .refs_ptr = (uintptr_t)refs,
+	};
+	struct dma_buf_sync end = { .flags = DMA_BUF_SYNC_END |
+					     DMA_BUF_SYNC_WRITE };
+	struct dma_buf_sync start = { .flags = DMA_BUF_SYNC_START |
+					       DMA_BUF_SYNC_WRITE };
+	uint8_t *map;
+	int ret;
+
+	ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &arg);
+	if (ret)
+		die("ALLOC (sync)", -ret);
+	map = mmap(NULL, (size_t)fr->pages * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, arg.fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap", errno);
+	for (int i = 0; i < iterations; i++) {
+		double t0;
+
+		for (uint32_t r = 0; r < 64; r++)
+			memset(map + (y + r) * pitch + x * 4, i, 64 * 4);
+		t0 = now_ms();
+		for (uint32_t r = 0; r < 64; r++) {
+			ret = sync_range(arg.buffer_id,
+					 (uint64_t)(y + r) * pitch + x * 4,
+					 64 * 4);
+			if (ret)
+				die("SYNC_RANGE", -ret);
+		}
+		rect[i] = now_ms() - t0;
+
+		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &start))
+			die("DMA_BUF_IOCTL_SYNC start", errno);
+		memset(map + y * pitch + x * 4, i, 64 * 4);
+		t0 = now_ms();
+		ret = xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &end);
+		full[i] = now_ms() - t0;
+		if (ret)
+			die("DMA_BUF_IOCTL_SYNC end", -ret);
+
+		t0 = now_ms();
+		ret = sync_range(arg.buffer_id, 0, (uint64_t)fr->pages * PAGE);
+		whole[i] = now_ms() - t0;
+		if (ret)
+			die("SYNC_RANGE whole", -ret);
+	}
+	printf("\nSYNC_RANGE on a 4K XRGB8888 ALLOC buffer (%u pages, %u "
+	       "bytes), to device, median of %d:\n", fr->pages,
+	       fr->pages * PAGE, iterations);
+	printf("  64x64 rectangle, 64 row ranges of 256 B   %10.3f ms\n",
+	       median(rect, iterations));
+	printf("  full-buffer end_cpu_access (DMA_BUF sync)  %10.3f ms\n",
+	       median(full, iterations));
+	printf("  whole-buffer SYNC_RANGE                    %10.3f ms\n",
+	       median(whole, iterations));
+	printf("  ratio full sync / rectangle                %10.1fx\n",
+	       median(full, iterations) / median(rect, iterations));
+	munmap(map, (size_t)fr->pages * PAGE);
+	close(arg.fd);
+	wait_released(arg.buffer_id);
+	free(refs);
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [-n ITERATIONS] [--peer pv|pvh]\n", argv0);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct figures fig[2];
+	struct grants g = { 0 };
+	const char *peer = NULL;
+	struct gntbuf_query q = { 0 };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:p:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			iterations = atoi(optarg);
+			if (iterations < 1 || iterations > MAX_ITER)
+				usage(argv[0]);
+			break;
+		case 'p':
+			peer = optarg;
+			if (strcmp(peer, "pv") && strcmp(peer, "pvh"))
+				usage(argv[0]);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+
+	gntbuf = open("/dev/xen/gntbuf", O_RDWR | O_CLOEXEC);
+	if (gntbuf < 0)
+		die("/dev/xen/gntbuf (load xen-gntbuf)", errno);
+	if (xioctl(gntbuf, GNTBUF_IOCTL_QUERY, &q))
+		die("QUERY", errno);
+	tab = xengnttab_open(NULL, 0);
+	if (!tab)
+		die("xengnttab_open", errno);
+	xengnttab_set_max_grants(tab, 65536);
+
+	if (peer)
+		grants_peer(peer, frames[1].pages, &g);
+	else
+		grants_self(frames[1].pages, &g);
+
+	for (int i = 0; i < 2; i++) {
+		bench_export(&g, frames[i].pages, &fig[i]);
+		bench_gntdev(&g, frames[i].pages, &fig[i]);
+		bench_alloc(frames[i].pages, &fig[i]);
+		bench_import(&frames[i], &fig[i]);
+	}
+
+	printf("gntbuf-bench: grants of %s (domid %u), %s dom0, median of %d "
+	       "iterations, ms\n", peer ? peer : "dom0 itself", g.domid,
+	       q.features & GNTBUF_FEATURE_PV_MAPPINGS ? "PV" :
+	       "auto-translated", iterations);
+	printf("%-32s %12s %12s\n", "", frames[0].name, frames[1].name);
+#define ROW(label, field) \
+	printf("%-32s %12.3f %12.3f\n", label, fig[0].field, fig[1].field)
+	ROW("EXPORT_REFS", export_ms);
+	ROW("  release (close + WAIT)", release_ms);
+	printf("%-32s %12.3f %12.3f\n", "  export + release",
+	       fig[0].export_ms + fig[0].release_ms,
+	       fig[1].export_ms + fig[1].release_ms);
+	ROW("gntdev map", map_ms);
+	ROW("  memcpy out", copy_ms);
+	ROW("  unmap", unmap_ms);
+	printf("%-32s %12.3f %12.3f\n", "  map + memcpy + unmap",
+	       fig[0].map_ms + fig[0].copy_ms + fig[0].unmap_ms,
+	       fig[1].map_ms + fig[1].copy_ms + fig[1].unmap_ms);
+	printf("%-32s %11.2fx %11.2fx\n", "ratio gntdev copy / export",
+	       (fig[0].map_ms + fig[0].copy_ms + fig[0].unmap_ms) /
+	       (fig[0].export_ms + fig[0].release_ms),
+	       (fig[1].map_ms + fig[1].copy_ms + fig[1].unmap_ms) /
+	       (fig[1].export_ms + fig[1].release_ms));
+	ROW("ALLOC (to domid 0)", alloc_ms);
+	ROW("  release (close + WAIT)", alloc_release_ms);
+	ROW("IMPORT (vgem buffer)", import_ms);
+	ROW("  IMPORT_RELEASE + WAIT", import_release_ms);
+#undef ROW
+	bench_sync();
+
+	if (!peer)
+		grants_self_free(&g);
+	else
+		free(g.refs);
+	xengnttab_close(tab);
+	close(gntbuf);
+	return 0;
+}
