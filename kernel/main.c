@@ -619,7 +619,7 @@ static int __init gntbuf_init(void)
 	if (ret)
 		goto fail_deregister;
 
-	gntbuf_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	gntbuf_debugfs = debugfs_create_dir("xen-gntbuf", NULL);
 	debugfs_create_file("stats", 0400, gntbuf_debugfs, NULL, &stats_fops);
 	debugfs_create_file("buffers", 0400, gntbuf_debugfs, NULL,
 			    &buffers_fops);
