@@ -74,6 +74,8 @@ static void expect_export(uint32_t domid, const uint32_t *refs,
 
 	begin();
 	ret = __gntbuf_export(dev, domid, refs, count, flags, &fd, NULL);
+	if (ret == 0)
+		close(fd);	/* not to leak it into the next subtests */
 	igt_assert_f(ret == -err, "EXPORT_REFS domid %u count %u flags %#x: "
 		     "%s (%d), expected %s (%d)\n", domid, count, flags,
 		     strerror(-ret), -ret, strerror(err), err);
@@ -87,6 +89,8 @@ static void expect_alloc(uint32_t domid, uint32_t count, uint32_t flags,
 
 	begin();
 	ret = __gntbuf_alloc(dev, domid, count, flags, refs, &fd, NULL);
+	if (ret == 0)
+		close(fd);
 	igt_assert_f(ret == -err, "ALLOC domid %u count %u flags %#x: %s "
 		     "(%d), expected %s (%d)\n", domid, count, flags,
 		     strerror(-ret), -ret, strerror(err), err);
@@ -96,10 +100,13 @@ static void expect_alloc(uint32_t domid, uint32_t count, uint32_t flags,
 static void expect_import(int dmabuf, uint32_t domid, uint32_t count,
 			  uint32_t flags, uint32_t *refs, int err)
 {
+	uint64_t id = 0;
 	int ret;
 
 	begin();
-	ret = __gntbuf_import(dev, dmabuf, domid, count, flags, refs, NULL);
+	ret = __gntbuf_import(dev, dmabuf, domid, count, flags, refs, &id);
+	if (ret == 0)
+		__gntbuf_import_release(dev, id);
 	igt_assert_f(ret == -err, "IMPORT fd %d domid %u count %u flags %#x: "
 		     "%s (%d), expected %s (%d)\n", dmabuf, domid, count, flags,
 		     strerror(-ret), -ret, strerror(err), err);
@@ -334,11 +341,25 @@ static void test_export_gref_of_peer(void)
 	gntbuf_peer_unshare(peer, set);
 }
 
+static const char *const limit_params[] = {
+	"max_pages_per_buffer", "max_pages_per_file", "max_pages_total",
+};
+static long saved_limits[3] = { -1, -1, -1 };
+
 static void set_limit(const char *param, unsigned long value, long *saved)
 {
 	*saved = __gntbuf_param_get(param);
 	igt_require_f(*saved >= 0, "no module parameter %s\n", param);
 	gntbuf_param_set(param, value);
+}
+
+/* Puts back the limits a failed subtest may have left lowered. */
+static void restore_limits(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (saved_limits[i] >= 0 &&
+		    __gntbuf_param_get(limit_params[i]) != saved_limits[i])
+			gntbuf_param_set(limit_params[i], saved_limits[i]);
 }
 
 static void test_export_limit(const char *param)
@@ -349,6 +370,7 @@ static void test_export_limit(const char *param)
 	int fd, ret, fd2 = -1;
 
 	/* The total counts every live buffer; this file holds none. */
+	begin();
 	set_limit(param, 8 + (total ? baseline.mapped_pages +
 			      baseline.allocated_pages +
 			      baseline.granted_pages : 0), &saved);
@@ -836,6 +858,8 @@ igt_main
 		dev = gntbuf_open();
 		gntbuf_query(dev, &limits);
 		gntbuf_share_pages(0, PAGES, true, &share);
+		for (int i = 0; i < 3; i++)
+			saved_limits[i] = __gntbuf_param_get(limit_params[i]);
 	}
 
 	igt_describe("An ioctl number of the device's magic that does not "
@@ -933,6 +957,8 @@ igt_main
 		     "ENOSPC; up to it works.");
 	igt_subtest("export-over-total-limit")
 		test_export_limit("max_pages_total");
+	igt_fixture
+		restore_limits();
 
 	igt_describe("WAIT_RELEASED of ids never given: ENOENT.");
 	igt_subtest("wait-released-unknown-id")
@@ -976,6 +1002,8 @@ igt_main
 	igt_describe("ALLOC over max_pages_per_file (lowered to 8): ENOSPC.");
 	igt_subtest("alloc-over-file-limit")
 		test_alloc_file_limit();
+	igt_fixture
+		restore_limits();
 
 	igt_describe("IMPORT of /dev/null and of the device's own fd: EINVAL "
 		     "(not a dma-buf).");

@@ -416,12 +416,17 @@ static void test_interrupted(void)
 	struct buffer b;
 	int status;
 
+	struct sigaction sa = { .sa_handler = on_signal }, old_usr1, old_term;
+
 	buffer_create(KIND_EXPORT_SELF, PAGES, 0, &b);
+	/* Inherited by the children before the first signal can come. */
+	stop = 0;
+	sigaction(SIGUSR1, &sa, &old_usr1);
+	sigaction(SIGTERM, &sa, &old_term);
 	for (int c = 0; c < children; c++) {
 		pids[c] = fork();
 		igt_assert(pids[c] >= 0);
 		if (pids[c] == 0) {
-			struct sigaction sa = { .sa_handler = on_signal };
 			uint32_t seed = 0xc0de0000u + (c << 12);
 			size_t part = b.bytes / children;
 			uint8_t *map;
@@ -434,8 +439,6 @@ static void test_interrupted(void)
 			if (map == MAP_FAILED)
 				_exit(5);
 			mine = (uint32_t *)(map + c * part);
-			sigaction(SIGUSR1, &sa, NULL);
-			sigaction(SIGTERM, &sa, NULL);
 			while (!stop && !bad) {
 				seed++;
 				if (__gntbuf_dmabuf_sync(b.fd, DMA_BUF_SYNC_START |
@@ -474,6 +477,8 @@ static void test_interrupted(void)
 			     "failed, 3: SYNC_RANGE failed, 4: wrong data, 5: "
 			     "mmap failed)\n", c, status);
 	}
+	sigaction(SIGUSR1, &old_usr1, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	/* What the children left is what the granter holds. */
 	gntbuf_dmabuf_begin(b.fd, false);
 	igt_assert(memcmp(b.map, other_map(&b), b.bytes) == 0);
