@@ -199,7 +199,7 @@ static int add_fb2(struct gntbuf_drm *drm, const struct gntbuf_layout *l,
 		/* Without modifiers a tiled image would be read as linear. */
 		return -EOPNOTSUPP;
 	}
-	/* Linear (or implicit): the same image without DRM_MODE_FB_MODIFIERS. */
+	/* Linear or implicit: the image without DRM_MODE_FB_MODIFIERS. */
 	return drm_rc(drmModeAddFB2(drm->fd, l->width, l->height, l->fourcc,
 				    handles, pitches, offsets, fb_id, 0));
 }

@@ -183,7 +183,7 @@ gntbuf_layout_init(struct gntbuf_layout *layout, uint32_t fourcc,
 	for (uint32_t p = 0; p < f->num_planes; p++) {
 		uint64_t stride = min_row_bytes(f, width, p);
 
-		stride = (stride + stride_align - 1) & ~(uint64_t)(stride_align - 1);
+		stride = div_round_up(stride, stride_align) * stride_align;
 		if (stride > UINT32_MAX || offset > UINT32_MAX)
 			return -EOVERFLOW;
 		l.strides[p] = (uint32_t)stride;
@@ -276,8 +276,9 @@ static int count_rows(const struct gntbuf_format_info *f,
 		for (uint32_t p = 0; p < f->num_planes; p++) {
 			uint32_t vsub = p ? f->vsub : 1;
 
-			total += div_round_up((uint64_t)r->y + r->height, vsub) -
-				r->y / vsub;
+			uint64_t y_end = (uint64_t)r->y + r->height;
+
+			total += div_round_up(y_end, vsub) - r->y / vsub;
 		}
 	}
 	if (total > SIZE_MAX / sizeof(struct gntbuf_range))
@@ -326,10 +327,10 @@ gntbuf_layout_rects_to_ranges(const struct gntbuf_layout *layout,
 			uint32_t hsub = p ? f->hsub : 1, vsub = p ? f->vsub : 1;
 			uint32_t bw = f->block_width[p], bb = f->block_bytes[p];
 			/* Subsampled columns and rows rounded outwards. */
-			uint64_t x0 = r->x / hsub;
-			uint64_t x1 = div_round_up((uint64_t)r->x + r->width, hsub);
-			uint64_t y0 = r->y / vsub;
-			uint64_t y1 = div_round_up((uint64_t)r->y + r->height, vsub);
+			uint64_t x_end = (uint64_t)r->x + r->width;
+			uint64_t y_end = (uint64_t)r->y + r->height;
+			uint64_t x0 = r->x / hsub, x1 = div_round_up(x_end, hsub);
+			uint64_t y0 = r->y / vsub, y1 = div_round_up(y_end, vsub);
 			/* Whole blocks: a YUYV pair is never split. */
 			uint64_t b0 = x0 / bw * bb;
 			uint64_t b1 = div_round_up(x1, bw) * bb;

@@ -254,7 +254,7 @@ gntbuf_device_get_counters(struct gntbuf_device *dev,
 /** CPU access: the CPU writes the buffer. */
 #define GNTBUF_ACCESS_WRITE		(1u << 1)
 /** CPU access: both. */
-#define GNTBUF_ACCESS_RW		(GNTBUF_ACCESS_READ | GNTBUF_ACCESS_WRITE)
+#define GNTBUF_ACCESS_RW	(GNTBUF_ACCESS_READ | GNTBUF_ACCESS_WRITE)
 
 /** Where a buffer's pages come from. */
 enum gntbuf_buffer_kind {

@@ -23,6 +23,11 @@ struct pgdir_page {
 _Static_assert(sizeof(struct pgdir_page) == GNTBUF_XEN_PAGE_SIZE,
 	       "a directory page is one Xen page");
 
+static uint64_t div_round_up(uint64_t n, uint64_t d)
+{
+	return n / d + (n % d != 0);
+}
+
 GNTBUF_EXPORT int
 gntbuf_pgdir_get_size(uint64_t buffer_size, uint32_t *ref_count,
 		      uint32_t *dir_page_count)
@@ -38,8 +43,8 @@ gntbuf_pgdir_get_size(uint64_t buffer_size, uint32_t *ref_count,
 	if (ref_count)
 		*ref_count = (uint32_t)refs;
 	if (dir_page_count)
-		*dir_page_count = (uint32_t)((refs + GNTBUF_PGDIR_REFS_PER_PAGE - 1) /
-					     GNTBUF_PGDIR_REFS_PER_PAGE);
+		*dir_page_count = (uint32_t)div_round_up(refs,
+						GNTBUF_PGDIR_REFS_PER_PAGE);
 	return 0;
 }
 
@@ -60,8 +65,7 @@ gntbuf_pgdir_encode(const uint32_t *refs, uint32_t ref_count,
 
 	if (!refs || !dir_refs || !pages || ref_count == 0)
 		return -EINVAL;
-	needed = (uint32_t)(((uint64_t)ref_count + GNTBUF_PGDIR_REFS_PER_PAGE - 1) /
-			    GNTBUF_PGDIR_REFS_PER_PAGE);
+	needed = (uint32_t)div_round_up(ref_count, GNTBUF_PGDIR_REFS_PER_PAGE);
 	if (dir_page_count != needed)
 		return -EINVAL;
 
