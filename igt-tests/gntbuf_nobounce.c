@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gntbuf_nobounce: the module never lets swiotlb bounce a buffer.  In a dom0
+ * booted with swiotlb=force every streaming DMA mapping would be bounced
+ * (drivers/xen/swiotlb-xen.c maps through the bounce pool whenever
+ * is_swiotlb_force_bounce() holds), so a device mapping of a gntbuf dma-buf
+ * (an importer's attachment) and IMPORT of another exporter's dma-buf must
+ * fail with EREMOTEIO, and the bounce_refusals counter must count each
+ * refusal, instead of silently copying.  CPU access through the dma-buf's
+ * mmap needs no device mapping and keeps working.
+ *
+ * Registered with the rig's --append swiotlb=force; without it, the
+ * subtests that need forced bouncing skip, and the one that checks the
+ * counter stays at zero runs instead.
+ */
+#include "igt.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <xf86drm.h>
+
+#include "gntbuf_test.h"
+
+IGT_TEST_DESCRIPTION("No bounce buffers: with swiotlb=force, device "
+		     "mappings and IMPORT fail with EREMOTEIO and are counted");
+
+#define PAGES 16
+#define BYTES (PAGES * GNTBUF_TEST_PAGE_SIZE)
+#define SEED 0x13198a2eu
+
+static int dev = -1;
+static bool forced;
+
+static bool swiotlb_forced(void)
+{
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	igt_assert(f);
+	igt_assert(fgets(cmdline, sizeof(cmdline), f) || feof(f));
+	fclose(f);
+	return strstr(cmdline, "swiotlb=force") != NULL;
+}
+
+static uint64_t refusals(void)
+{
+	struct gntbuf_stats s;
+
+	gntbuf_stats(dev, &s);
+	return s.bounce_refusals;
+}
+
+static void test_attach_refused(void)
+{
+	struct gntbuf_stats before;
+	struct gntbuf_share share;
+	uint32_t handle;
+	uint8_t *map;
+	uint64_t id, r0;
+	int fd, vgem, ret;
+
+	igt_require_f(forced, "dom0 not booted with swiotlb=force\n");
+	vgem = gntbuf_test_open_vgem();
+	gntbuf_share_pages(0, PAGES, true, &share);
+	gntbuf_pattern_fill(share.map, BYTES, SEED);
+	gntbuf_stats(dev, &before);
+	fd = gntbuf_export(dev, 0, share.refs, PAGES, 0, &id);
+
+	/* vgem's PRIME import maps an attachment for its device: refused. */
+	r0 = refusals();
+	ret = drmPrimeFDToHandle(vgem, fd, &handle);
+	igt_assert_f(ret != 0, "vgem imported a buffer that swiotlb would "
+		     "bounce\n");
+	igt_assert_eq(errno, EREMOTEIO);
+	igt_assert_lt_u64(r0, refusals());
+
+	/* The CPU still reads and writes it, without any device mapping. */
+	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
+	gntbuf_dmabuf_begin(fd, true);
+	gntbuf_pattern_check(map, BYTES, SEED);
+	gntbuf_pattern_fill(map, BYTES, SEED + 1);
+	gntbuf_dmabuf_end(fd, true);
+	gntbuf_pattern_check(share.map, BYTES, SEED + 1);
+	igt_assert_eq(munmap(map, BYTES), 0);
+
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+	gntbuf_assert_back_to(dev, &before, 1000);
+	gntbuf_unshare(&share);
+	igt_assert(gntbuf_wait_grants_ended(0, share.refs, PAGES, 3000));
+	free(share.refs);
+	close(vgem);
+}
+
+static void test_import_refused(void)
+{
+	struct gntbuf_test_dumb dumb;
+	struct gntbuf_stats before;
+	uint32_t refs[PAGES];
+	uint64_t r0;
+	int vgem, prime, ret;
+
+	igt_require_f(forced, "dom0 not booted with swiotlb=force\n");
+	vgem = gntbuf_test_open_vgem();
+	gntbuf_test_dumb_create(vgem, 1024, PAGES, 32, &dumb);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &prime), 0);
+	gntbuf_stats(dev, &before);
+	r0 = before.bounce_refusals;
+	ret = __gntbuf_import(dev, prime, 0, PAGES, 0, refs, NULL);
+	igt_assert_eq(ret, -EREMOTEIO);
+	igt_assert_lt_u64(r0, refusals());
+	gntbuf_assert_back_to(dev, &before, 1000);
+	close(prime);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	close(vgem);
+}
+
+static void test_no_refusal_unforced(void)
+{
+	struct gntbuf_share share;
+	uint32_t handle;
+	uint64_t id, r0;
+	int fd, vgem;
+
+	igt_require_f(!forced, "dom0 booted with swiotlb=force\n");
+	vgem = gntbuf_test_open_vgem();
+	gntbuf_share_pages(0, PAGES, true, &share);
+	r0 = refusals();
+	fd = gntbuf_export(dev, 0, share.refs, PAGES, 0, &id);
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
+	igt_assert_eq_u64(refusals(), r0);
+	{
+		struct drm_gem_close c = { .handle = handle };
+
+		do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &c);
+	}
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+	gntbuf_unshare(&share);
+	free(share.refs);
+	close(vgem);
+}
+
+igt_main
+{
+	igt_fixture {
+		dev = gntbuf_open();
+		gntbuf_require_features(dev, GNTBUF_FEATURE_NO_BOUNCE);
+		forced = swiotlb_forced();
+		igt_info("swiotlb=force: %s\n", forced ? "yes" : "no");
+	}
+
+	igt_describe("With swiotlb=force, vgem's PRIME import of an exported "
+		     "buffer (a device mapping that would bounce) fails with "
+		     "EREMOTEIO and bounce_refusals counts it; the CPU still "
+		     "reads and writes the buffer through its mmap.");
+	igt_subtest("attach-refused")
+		test_attach_refused();
+
+	igt_describe("With swiotlb=force, IMPORT of a vgem dma-buf fails with "
+		     "EREMOTEIO, is counted, and leaves nothing behind.");
+	igt_subtest("import-refused")
+		test_import_refused();
+
+	igt_describe("Without forced bouncing, an importer's device mapping "
+		     "succeeds and bounce_refusals does not move.");
+	igt_subtest("no-refusal-unforced")
+		test_no_refusal_unforced();
+
+	igt_fixture
+		close(dev);
+}
