@@ -386,6 +386,81 @@ static void test_export_limit(const char *param)
 	gntbuf_wait_released(dev, id, 5000);
 }
 
+/*
+ * The argument is readable but not writable: the module reads it, does all
+ * the work, then cannot write the results back.  It must undo everything:
+ * no fd, no buffer, no grant left.
+ */
+static void *read_only_copy(const void *arg, size_t size)
+{
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(page != MAP_FAILED);
+	memcpy(page, arg, size);
+	igt_assert_eq(mprotect(page, 4096, PROT_READ), 0);
+	return page;
+}
+
+static void test_export_read_only_arg(void)
+{
+	struct gntbuf_export_refs arg = {
+		.domid = 0, .count = PAGES, .fd = -1,
+		.refs_ptr = (uintptr_t)share.refs,
+	};
+	void *ro = read_only_copy(&arg, sizeof(arg));
+
+	begin();
+	expect_ioctl(GNTBUF_IOCTL_EXPORT_REFS, ro, EFAULT);
+	nothing_left();
+	munmap(ro, 4096);
+	/* The grants are not mapped any more: a new export works. */
+	close(live_export(dev, NULL));
+}
+
+static void test_alloc_read_only_arg(void)
+{
+	uint32_t refs[PAGES];
+	struct gntbuf_alloc arg = {
+		.domid = 0, .count = PAGES, .fd = -1,
+		.refs_ptr = (uintptr_t)refs,
+	};
+	void *ro = read_only_copy(&arg, sizeof(arg));
+
+	begin();
+	memset(refs, 0xff, sizeof(refs));
+	expect_ioctl(GNTBUF_IOCTL_ALLOC, ro, EFAULT);
+	nothing_left();
+	munmap(ro, 4096);
+	/* Whatever refs were written are ended. */
+	for (int i = 0; i < PAGES; i++)
+		if (refs[i] != 0xffffffffu)
+			igt_assert(!gntbuf_grants_mappable(0, &refs[i], 1));
+}
+
+static void test_import_read_only_arg(void)
+{
+	int vgem = gntbuf_test_open_vgem();
+	int prime = vgem_dmabuf(vgem, PAGES);
+	uint32_t refs[PAGES];
+	struct gntbuf_import arg = {
+		.fd = prime, .domid = 0, .count = PAGES,
+		.refs_ptr = (uintptr_t)refs,
+	};
+	void *ro = read_only_copy(&arg, sizeof(arg));
+
+	begin();
+	memset(refs, 0xff, sizeof(refs));
+	expect_ioctl(GNTBUF_IOCTL_IMPORT, ro, EFAULT);
+	nothing_left();
+	munmap(ro, 4096);
+	for (int i = 0; i < PAGES; i++)
+		if (refs[i] != 0xffffffffu)
+			igt_assert(!gntbuf_grants_mappable(0, &refs[i], 1));
+	close(prime);
+	close(vgem);
+}
+
 /* ---- WAIT_RELEASED ---- */
 
 static void test_wait_unknown(void)
@@ -949,6 +1024,18 @@ igt_main
 		     "export).");
 	igt_subtest("export-gref-of-another-domain")
 		test_export_gref_of_peer();
+	igt_describe("EXPORT_REFS whose argument cannot be written back (a "
+		     "read-only page): EFAULT, no fd, nothing stays mapped.");
+	igt_subtest("export-argument-read-only")
+		test_export_read_only_arg();
+	igt_describe("ALLOC whose argument cannot be written back: EFAULT, no "
+		     "fd, no page or grant left.");
+	igt_subtest("alloc-argument-read-only")
+		test_alloc_read_only_arg();
+	igt_describe("IMPORT whose argument cannot be written back: EFAULT, "
+		     "no grant left.");
+	igt_subtest("import-argument-read-only")
+		test_import_read_only_arg();
 	igt_describe("EXPORT_REFS over max_pages_per_file (lowered to 8 "
 		     "pages): ENOSPC; up to it works.");
 	igt_subtest("export-over-file-limit")
