@@ -295,6 +295,62 @@ static void test_over_16_bit(void)
 	free(refs);
 }
 
+/*
+ * A 4K frame from vgem, imported after the PV dom0's physical-to-machine
+ * map was churned the way a backend churns it (gntdev maps and EXPORT_REFS
+ * take ballooned pages; freeing them repopulates with new frames), so that
+ * vgem's multi-page sg segments are no longer machine-contiguous.  IMPORT
+ * must still grant every page, never through a bounce buffer.
+ */
+static void test_after_churn(void)
+{
+	const uint32_t width = 3840, height = 2160, pages = 8100;
+	struct gntbuf_test_dumb dumb;
+	struct gntbuf_share share;
+	struct gntbuf_stats before, now;
+	uint32_t *refs = calloc(pages, sizeof(*refs));
+	uint64_t id;
+	int prime, ret;
+
+	igt_assert(refs);
+	gntbuf_share_pages(0, pages, true, &share);
+	for (int i = 0; i < 10; i++) {
+		void *map = gntbuf_map_grants(0, share.refs, pages, PROT_READ);
+		int fd;
+
+		gntbuf_unmap_grants(map, pages);
+		fd = gntbuf_export(dev, 0, share.refs, pages, 0, &id);
+		close(fd);
+		gntbuf_wait_released(dev, id, 10000);
+	}
+	gntbuf_unshare(&share);
+	free(share.refs);
+
+	gntbuf_stats(dev, &before);
+	prime = vgem_buffer(width, height, &dumb, SEED_VGEM);
+	igt_assert_eq_u64(dumb.size, (uint64_t)pages * GNTBUF_TEST_PAGE_SIZE);
+	ret = __gntbuf_import(dev, prime, 0, pages, 0, refs, &id);
+	gntbuf_stats(dev, &now);
+	igt_assert_f(ret == 0, "IMPORT of a 4K vgem frame after p2m churn: "
+		     "%s (bounce_refusals %llu -> %llu)\n", strerror(-ret),
+		     (unsigned long long)before.bounce_refusals,
+		     (unsigned long long)now.bounce_refusals);
+	for (uint32_t p = 0; p < pages; p += 1013) {
+		uint8_t *view = gntbuf_map_grants(0, &refs[p], 1, PROT_READ);
+
+		gntbuf_pattern_check_from(view, GNTBUF_TEST_PAGE_SIZE,
+					  SEED_VGEM,
+					  (size_t)p * GNTBUF_TEST_PAGE_SIZE / 4);
+		gntbuf_unmap_grants(view, 1);
+	}
+	gntbuf_import_release(dev, id);
+	gntbuf_wait_released(dev, id, 10000);
+	gntbuf_assert_back_to(dev, &before, 2000);
+	close(prime);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	free(refs);
+}
+
 static void test_rmmod_pending(void)
 {
 	struct gntbuf_test_dumb dumb;
@@ -371,6 +427,13 @@ igt_main
 		     "and the pages around each 65536 boundary read right.");
 	igt_subtest("count-over-16-bit")
 		test_over_16_bit();
+
+	igt_describe("A 4K vgem frame is imported whole after the PV dom0's "
+		     "physical-to-machine map was churned by gntdev maps and "
+		     "exports (vgem's 256 KiB sg segments no longer "
+		     "machine-contiguous): no EREMOTEIO, the pages read right.");
+	igt_subtest("import-4k-after-p2m-churn")
+		test_after_churn();
 
 	igt_describe("rmmod is refused (EAGAIN) while an import's grants are "
 		     "still mapped by a grantee after its file closed; once "
