@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: MIT
+/*
+ * displfront-hostile: a hostile Xen PV display frontend, written against
+ * xen/io/displif.h directly (no xen_drm_front), run in a domU against
+ * gntbuf-displback.
+ *
+ * It does the frontend's side of the XenbusState handshake itself, on every
+ * vdispl device of its domain (/local/domain/<domid>/device/vdispl/<devid>),
+ * connector 0 only: shares a request ring page and an event page with the
+ * backend (libxengntshr, i.e. gntalloc), allocates two unbound event
+ * channels (libxenevtchn), publishes req-ring-ref, req-event-channel,
+ * evt-ring-ref, evt-event-channel and version = 2, and goes Initialised,
+ * then Connected once the backend is.  Linux's frontend must not be bound
+ * to the devices: unbind it first (echo vdispl-0 >
+ * /sys/bus/xen/drivers/vdispl/unbind; its removal closes the device and
+ * the backend goes back to InitWait).  A device in state Connected is
+ * left alone.
+ *
+ * Then it sends requests a frontend must not send and checks that each gets
+ * an error status (a negative XEN_E* errno, the exact one where displif.h's
+ * semantics fix it: ENOENT for an unknown cookie, EEXIST for a cookie in
+ * use), that the response echoes the request's id and operation, and that
+ * the backend keeps serving: valid requests between and after the hostile
+ * ones get status 0 and a PG_FLIP gets its XENDISPL_EVT_PG_FLIP event.
+ *
+ * On a device with be-alloc = 1 (backend-allocated buffers) it checks the
+ * allocation's error paths: a read-only directory the backend cannot
+ * write, a looping directory, then a valid allocation whose directory the
+ * backend filled with grefs.
+ *
+ * Buffers are small: 64 x 64 XRGB8888 (16 KiB, 4 pages).  The valid frame
+ * shown with SET_CONFIG is filled with HOSTILE_RGB so the backend's capture
+ * can be checked.
+ *
+ *   displfront-hostile [-t TIMEOUT_MS]
+ *
+ * Prints "PASS: <check>" or "FAIL: <check>" per check, then
+ * "displfront-hostile: N checks, F failed" and exits 0 when F is 0.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include <xen/errno.h>
+#include <xen/io/xenbus.h>
+
+#include "displif-ring.h"
+
+#define PAGE_SZ		4096u
+#define REFS_PER_DIR	((PAGE_SZ - 4) / 4)
+#define FB_W		64u
+#define FB_H		64u
+#define FB_BYTES	(FB_W * FB_H * 4u)
+#define FB_PAGES	(FB_BYTES / PAGE_SZ)
+#define HOSTILE_RGB	0x336699u
+/* DRM_FORMAT_XRGB8888, fourcc "XR24" */
+#define FOURCC_XR24	0x34325258u
+
+static unsigned int timeout_ms = 10000;
+static unsigned int checks, failures;
+
+static void check(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	if (!ok)
+		failures++;
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+
+struct grant {
+	void *addr;
+	uint32_t *refs;
+	uint32_t count;
+};
+
+struct front {
+	struct xs_handle *xs;
+	xengntshr_handle *gs;
+	xenevtchn_handle *xce;
+	unsigned int domid, be_domid, devid;
+	char fe[128], be[160];
+	bool be_alloc;
+
+	struct grant ring_g, evt_g;
+	xen_displif_front_ring_t ring;
+	struct xendispl_event_page *evt;
+	int req_port, evt_port;
+	uint16_t next_id;
+};
+
+static int share(struct front *f, uint32_t count, bool writable,
+		 struct grant *g)
+{
+	g->refs = calloc(count, sizeof(*g->refs));
+	if (!g->refs)
+		return -ENOMEM;
+	g->count = count;
+	g->addr = xengntshr_share_pages(f->gs, f->be_domid, (int)count,
+					g->refs, writable);
+	if (!g->addr) {
+		free(g->refs);
+		g->refs = NULL;
+		return errno ? -errno : -ENOMEM;
+	}
+	memset(g->addr, 0, (size_t)count * PAGE_SZ);
+	return 0;
+}
+
+static void unshare(struct front *f, struct grant *g)
+{
+	if (g->addr)
+		xengntshr_unshare(f->gs, g->addr, g->count);
+	free(g->refs);
+	g->addr = NULL;
+	g->refs = NULL;
+}
+
+static char *xs_get(struct front *f, const char *dir, const char *node)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	return xs_read(f->xs, XBT_NULL, path, NULL);
+}
+
+static long xs_get_long(struct front *f, const char *dir, const char *node,
+			long def)
+{
+	char *v = xs_get(f, dir, node);
+	long n = v ? strtol(v, NULL, 10) : def;
+
+	free(v);
+	return n;
+}
+
+static bool xs_put(struct front *f, const char *dir, const char *node,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static bool xs_put(struct front *f, const char *dir, const char *node,
+		   const char *fmt, ...)
+{
+	char path[256], val[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	return xs_write(f->xs, XBT_NULL, path, val, strlen(val));
+}
+
+/* Poll the backend's state until it is one of @a, @b; false on timeout. */
+static bool wait_be_state(struct front *f, int a, int b, int *seen)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	do {
+		*seen = (int)xs_get_long(f, f->be, "state", -1);
+		if (*seen == a || *seen == b)
+			return true;
+		usleep(5000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* the handshake */
+
+static int front_connect(struct front *f)
+{
+	char dir[160];
+	int st;
+
+	f->be_alloc = xs_get_long(f, f->fe, XENDISPL_FIELD_BE_ALLOC, 0) == 1;
+	if (xs_get_long(f, f->fe, "state", -1) == XenbusStateConnected) {
+		fprintf(stderr, "displfront-hostile: %s is Connected: another "
+			"frontend (xen_drm_front?) drives it\n", f->fe);
+		return -EBUSY;
+	}
+	if (!xs_put(f, f->fe, "state", "%d", XenbusStateInitialising))
+		return -errno;
+	if (!wait_be_state(f, XenbusStateInitWait, -2, &st)) {
+		fprintf(stderr, "displfront-hostile: backend %s state %d, not "
+			"InitWait\n", f->be, st);
+		return -ETIMEDOUT;
+	}
+	if (share(f, 1, true, &f->ring_g) || share(f, 1, true, &f->evt_g))
+		return -ENOMEM;
+	SHARED_RING_INIT((struct xen_displif_sring *)f->ring_g.addr);
+	FRONT_RING_INIT(&f->ring, (struct xen_displif_sring *)f->ring_g.addr,
+			PAGE_SZ);
+	f->evt = f->evt_g.addr;
+	f->req_port = xenevtchn_bind_unbound_port(f->xce, f->be_domid);
+	f->evt_port = xenevtchn_bind_unbound_port(f->xce, f->be_domid);
+	if (f->req_port < 0 || f->evt_port < 0)
+		return -errno;
+
+	snprintf(dir, sizeof(dir), "%s/0", f->fe);
+	if (!xs_put(f, dir, XENDISPL_FIELD_REQ_RING_REF, "%u",
+		    f->ring_g.refs[0]) ||
+	    !xs_put(f, dir, XENDISPL_FIELD_REQ_CHANNEL, "%d", f->req_port) ||
+	    !xs_put(f, dir, XENDISPL_FIELD_EVT_RING_REF, "%u",
+		    f->evt_g.refs[0]) ||
+	    !xs_put(f, dir, XENDISPL_FIELD_EVT_CHANNEL, "%d", f->evt_port) ||
+	    !xs_put(f, f->fe, XENDISPL_FIELD_FE_VERSION, "2") ||
+	    !xs_put(f, f->fe, "state", "%d", XenbusStateInitialised))
+		return -errno;
+	if (!wait_be_state(f, XenbusStateConnected, -2, &st)) {
+		fprintf(stderr, "displfront-hostile: backend %s state %d, not "
+			"Connected\n", f->be, st);
+		return -ETIMEDOUT;
+	}
+	if (!xs_put(f, f->fe, "state", "%d", XenbusStateConnected))
+		return -errno;
+	printf("displfront-hostile: dev%u connected to backend domain %u, "
+	       "be-alloc %d, ring gref %u port %d\n", f->devid, f->be_domid,
+	       f->be_alloc, f->ring_g.refs[0], f->req_port);
+	return 0;
+}
+
+static void front_close(struct front *f)
+{
+	int st;
+
+	xs_put(f, f->fe, "state", "%d", XenbusStateClosing);
+	/* The backend tears the device down and goes back to InitWait. */
+	wait_be_state(f, XenbusStateInitWait, XenbusStateClosed, &st);
+	xs_put(f, f->fe, "state", "%d", XenbusStateClosed);
+	unshare(f, &f->ring_g);
+	unshare(f, &f->evt_g);
+	if (f->req_port >= 0)
+		xenevtchn_unbind(f->xce, f->req_port);
+	if (f->evt_port >= 0)
+		xenevtchn_unbind(f->xce, f->evt_port);
+}
+
+/* ------------------------------------------------------------------ */
+/* requests */
+
+struct result {
+	bool answered;		/* a response with our id arrived */
+	bool echoed;		/* ... with our operation */
+	int32_t status;
+};
+
+/*
+ * Send @req (its id is set here) and wait for the response.  The response
+ * is matched by id; responses to other ids are a failure of the backend.
+ */
+static struct result send_req(struct front *f, struct xendispl_req *req)
+{
+	struct result r = { false, false, 0 };
+	uint64_t end = now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = xenevtchn_fd(f->xce), .events = POLLIN };
+
+	req->id = f->next_id++;
+	*RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt) = *req;
+	f->ring.req_prod_pvt++;
+	RING_PUSH_REQUESTS(&f->ring);
+	xenevtchn_notify(f->xce, f->req_port);
+
+	while (!r.answered && now_ms() < end) {
+		RING_IDX rp = f->ring.sring->rsp_prod;
+
+		xen_rmb();
+		while (f->ring.rsp_cons != rp) {
+			struct xendispl_resp *resp =
+				RING_GET_RESPONSE(&f->ring, f->ring.rsp_cons);
+
+			f->ring.rsp_cons++;
+			if (resp->id != req->id) {
+				printf("displfront-hostile: stray response id "
+				       "%u (waiting for %u)\n", resp->id,
+				       req->id);
+				continue;
+			}
+			r.answered = true;
+			r.echoed = resp->operation == req->operation;
+			r.status = resp->status;
+		}
+		if (r.answered)
+			break;
+		if (poll(&pfd, 1, 20) > 0) {
+			xenevtchn_port_or_error_t p = xenevtchn_pending(f->xce);
+
+			if (p >= 0)
+				xenevtchn_unmask(f->xce, p);
+		}
+	}
+	return r;
+}
+
+/* Expect an error status: exactly @want if @want != 0, any if 0. */
+static void expect_err(struct front *f, struct xendispl_req *req, int32_t want,
+		       const char *what)
+{
+	struct result r = send_req(f, req);
+	char want_s[16] = "< 0";
+
+	if (want)
+		snprintf(want_s, sizeof(want_s), "%d", want);
+	check(r.answered && r.echoed && r.status < 0 &&
+	      (want == 0 || r.status == want),
+	      "dev%u %s: status %d%s%s (want %s)", f->devid, what, r.status,
+	      r.answered ? "" : ", NO RESPONSE",
+	      !r.answered || r.echoed ? "" : ", operation not echoed",
+	      want_s);
+}
+
+static bool expect_ok(struct front *f, struct xendispl_req *req,
+		      const char *what)
+{
+	struct result r = send_req(f, req);
+	bool ok = r.answered && r.echoed && r.status == 0;
+
+	check(ok, "dev%u %s: status %d%s", f->devid, what, r.status,
+	      r.answered ? "" : ", NO RESPONSE");
+	return ok;
+}
+
+static struct xendispl_req dbuf_create(uint64_t cookie, uint32_t w,
+				       uint32_t h, uint32_t bpp, uint32_t size,
+				       uint32_t dir, uint32_t flags)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_DBUF_CREATE;
+	q.op.dbuf_create.dbuf_cookie = cookie;
+	q.op.dbuf_create.width = w;
+	q.op.dbuf_create.height = h;
+	q.op.dbuf_create.bpp = bpp;
+	q.op.dbuf_create.buffer_sz = size;
+	q.op.dbuf_create.gref_directory = dir;
+	q.op.dbuf_create.flags = flags;
+	return q;
+}
+
+static struct xendispl_req dbuf_destroy(uint64_t cookie)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_DBUF_DESTROY;
+	q.op.dbuf_destroy.dbuf_cookie = cookie;
+	return q;
+}
+
+static struct xendispl_req fb_attach(uint64_t dbuf, uint64_t fb, uint32_t w,
+				     uint32_t h, uint32_t fourcc)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_FB_ATTACH;
+	q.op.fb_attach.dbuf_cookie = dbuf;
+	q.op.fb_attach.fb_cookie = fb;
+	q.op.fb_attach.width = w;
+	q.op.fb_attach.height = h;
+	q.op.fb_attach.pixel_format = fourcc;
+	return q;
+}
+
+static struct xendispl_req fb_detach(uint64_t fb)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_FB_DETACH;
+	q.op.fb_detach.fb_cookie = fb;
+	return q;
+}
+
+static struct xendispl_req set_config(uint64_t fb, uint32_t w, uint32_t h)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_SET_CONFIG;
+	q.op.set_config.fb_cookie = fb;
+	q.op.set_config.width = w;
+	q.op.set_config.height = h;
+	q.op.set_config.bpp = w ? 32 : 0;
+	return q;
+}
+
+static struct xendispl_req pg_flip(uint64_t fb)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_PG_FLIP;
+	q.op.pg_flip.fb_cookie = fb;
+	return q;
+}
+
+static struct xendispl_req get_edid(uint32_t size, uint32_t dir)
+{
+	struct xendispl_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.operation = XENDISPL_OP_GET_EDID;
+	q.op.get_edid.buffer_sz = size;
+	q.op.get_edid.gref_directory = dir;
+	return q;
+}
+
+/* A directory page: next, then the buffer's grefs. */
+static void dir_write(struct grant *dir, unsigned int page, uint32_t next,
+		      const uint32_t *refs, uint32_t n)
+{
+	uint32_t *p = (uint32_t *)((char *)dir->addr + page * PAGE_SZ);
+
+	memset(p, 0, PAGE_SZ);
+	p[0] = next;
+	if (refs)
+		memcpy(p + 1, refs, n * sizeof(*refs));
+}
+
+/* An XENDISPL_EVT_PG_FLIP for @cookie on the event page, within timeout. */
+static bool wait_flip_event(struct front *f, uint64_t cookie)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	do {
+		uint32_t prod = *(volatile uint32_t *)&f->evt->in_prod;
+
+		xen_rmb();
+		while (f->evt->in_cons != prod) {
+			struct xendispl_evt *e =
+				&XENDISPL_IN_RING_REF(f->evt, f->evt->in_cons);
+			bool hit = e->type == XENDISPL_EVT_PG_FLIP &&
+				   e->op.pg_flip.fb_cookie == cookie;
+
+			xen_mb();
+			f->evt->in_cons++;
+			if (hit)
+				return true;
+		}
+		usleep(2000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* the checks */
+
+static void hostile_frontend_alloc(struct front *f)
+{
+	const uint64_t A = 0xa11ce, FB = 0xfb01;
+	struct grant buf = { 0 }, dir = { 0 }, dir2 = { 0 }, gone = { 0 },
+		     edid = { 0 };
+	struct xendispl_req q;
+	uint32_t bogus[FB_PAGES], stale;
+	bool have_a;
+
+	if (share(f, FB_PAGES, true, &buf) || share(f, 1, true, &dir) ||
+	    share(f, 2, true, &dir2) || share(f, 1, true, &gone) ||
+	    share(f, 8, true, &edid)) {
+		check(false, "dev%u: share the test pages: %s", f->devid,
+		      strerror(errno));
+		goto out;
+	}
+	/* A gref that was granted, then ended: stale. */
+	stale = gone.refs[0];
+	unshare(f, &gone);
+	for (uint32_t i = 0; i < FB_PAGES; i++)
+		bogus[i] = 0x0ffffff0u + i;
+	for (uint32_t i = 0; i < FB_W * FB_H; i++)
+		((uint32_t *)buf.addr)[i] = HOSTILE_RGB;
+
+	/* Control: a valid buffer, so errors below are about the input. */
+	dir_write(&dir, 0, 0, buf.refs, FB_PAGES);
+	q = dbuf_create(A, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	have_a = expect_ok(f, &q, "valid DBUF_CREATE (control)");
+
+	/* --- bad page directories --- */
+	q = dbuf_create(0xb001, FB_W, FB_H, 32, FB_BYTES, 0, 0);
+	expect_err(f, &q, 0, "DBUF_CREATE gref_directory 0");
+	q = dbuf_create(0xb002, FB_W, FB_H, 32, FB_BYTES, 0x0ffffff0u, 0);
+	expect_err(f, &q, 0, "DBUF_CREATE gref_directory never granted "
+		   "(0x0ffffff0)");
+	q = dbuf_create(0xb003, FB_W, FB_H, 32, FB_BYTES, stale, 0);
+	expect_err(f, &q, 0, "DBUF_CREATE gref_directory whose grant ended "
+		   "(stale gref)");
+	dir_write(&dir2, 0, 0, bogus, FB_PAGES);
+	q = dbuf_create(0xb004, FB_W, FB_H, 32, FB_BYTES, dir2.refs[0], 0);
+	expect_err(f, &q, 0, "DBUF_CREATE directory listing buffer grefs "
+		   "never granted");
+	dir_write(&dir2, 0, dir2.refs[0], buf.refs, FB_PAGES);
+	q = dbuf_create(0xb005, FB_W, FB_H, 32, FB_BYTES, dir2.refs[0], 0);
+	expect_err(f, &q, 0, "DBUF_CREATE directory looping on itself "
+		   "(gref_dir_next_page = its own gref)");
+	/* 1024 x 2048 x 4 bytes = 2048 pages: 3 directory pages. */
+	dir_write(&dir2, 0, dir2.refs[1], NULL, 0);
+	dir_write(&dir2, 1, dir2.refs[0], NULL, 0);
+	q = dbuf_create(0xb006, 1024, 2048, 32, 1024 * 2048 * 4,
+			dir2.refs[0], 0);
+	expect_err(f, &q, 0, "DBUF_CREATE directory loop A -> B -> A "
+		   "(3 directory pages needed)");
+	dir_write(&dir2, 0, 0, NULL, 0);
+	q = dbuf_create(0xb007, 1024, 2048, 32, 1024 * 2048 * 4,
+			dir2.refs[0], 0);
+	expect_err(f, &q, 0, "DBUF_CREATE directory ending after 1 of 3 "
+		   "pages");
+	dir_write(&dir2, 0, dir2.refs[1], buf.refs, FB_PAGES);
+	dir_write(&dir2, 1, 0, NULL, 0);
+	q = dbuf_create(0xb008, FB_W, FB_H, 32, FB_BYTES, dir2.refs[0], 0);
+	expect_err(f, &q, 0, "DBUF_CREATE directory longer than buffer_sz "
+		   "needs (next page on the last)");
+
+	/* --- geometry --- */
+	q = dbuf_create(0xb010, FB_W, FB_H, 32, FB_BYTES - PAGE_SZ,
+			dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE buffer_sz one page "
+		   "smaller than width x height x bpp");
+	q = dbuf_create(0xb011, FB_W, FB_H, 32, FB_BYTES + 2 * PAGE_SZ,
+			dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE buffer_sz two pages "
+		   "larger than width x height x bpp");
+	q = dbuf_create(0xb012, FB_W, FB_H, 32, 0, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE buffer_sz 0");
+	q = dbuf_create(0xb013, FB_W, FB_H, 7, FB_BYTES, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE bpp 7");
+	q = dbuf_create(0xb014, FB_W, 0, 32, FB_BYTES, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE height 0 with width "
+		   "and bpp set");
+	q = dbuf_create(0xb015, 0, 0, 0, 0xffffffffu, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE pending buffer of "
+		   "buffer_sz 4 GiB - 1");
+	q = dbuf_create(0xb016, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	q.op.dbuf_create.data_ofs = FB_BYTES;
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE data_ofs = buffer_sz");
+
+	/* --- unknown operations --- */
+	{
+		static const uint8_t ops[] = { 0x00, 0x17, 0x7f, 0xff };
+
+		for (unsigned int i = 0; i < sizeof(ops); i++) {
+			char what[64];
+
+			memset(&q, 0, sizeof(q));
+			q.operation = ops[i];
+			snprintf(what, sizeof(what), "unknown operation %#x",
+				 ops[i]);
+			expect_err(f, &q, 0, what);
+		}
+	}
+
+	/* --- cookies --- */
+	q = dbuf_create(0, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EINVAL, "DBUF_CREATE dbuf_cookie 0");
+	q = dbuf_create(A, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_EEXIST, "DBUF_CREATE dbuf_cookie reused "
+		   "(in use)");
+	q = fb_attach(0xdead, FB, FB_W, FB_H, FOURCC_XR24);
+	expect_err(f, &q, -XEN_ENOENT, "FB_ATTACH of an unknown dbuf");
+	q = fb_attach(A, FB, FB_W, FB_H, FOURCC_XR24);
+	expect_ok(f, &q, "valid FB_ATTACH (control)");
+	q = fb_attach(A, FB, FB_W, FB_H, FOURCC_XR24);
+	expect_err(f, &q, -XEN_EEXIST, "FB_ATTACH fb_cookie reused (in use)");
+	q = fb_attach(A, 0, FB_W, FB_H, FOURCC_XR24);
+	expect_err(f, &q, -XEN_EINVAL, "FB_ATTACH fb_cookie 0");
+	q = fb_attach(A, 0xfb02, FB_W, FB_H, 0x58585858u);
+	expect_err(f, &q, -XEN_EINVAL, "FB_ATTACH unknown fourcc XXXX");
+	q = fb_attach(A, 0xfb03, FB_W * 2, FB_H, FOURCC_XR24);
+	expect_err(f, &q, -XEN_EINVAL, "FB_ATTACH wider than its dbuf");
+	q = pg_flip(0xbeef);
+	expect_err(f, &q, -XEN_ENOENT, "PG_FLIP of an unknown fb");
+	q = pg_flip(FB);
+	expect_err(f, &q, 0, "PG_FLIP before any SET_CONFIG (display off)");
+	q = set_config(0xbeef, FB_W, FB_H);
+	expect_err(f, &q, -XEN_ENOENT, "SET_CONFIG of an unknown fb");
+	q = fb_detach(0xbeef);
+	expect_err(f, &q, -XEN_ENOENT, "FB_DETACH of an unknown fb");
+	q = dbuf_destroy(0xdead);
+	expect_err(f, &q, -XEN_ENOENT, "DBUF_DESTROY of an unknown dbuf");
+
+	/* --- GET_EDID --- */
+	q = get_edid(128, edid.refs[0]);
+	expect_err(f, &q, -XEN_EINVAL, "GET_EDID buffer_sz 128 (displif.h "
+		   "wants 32768)");
+	q = get_edid(XENDISPL_EDID_MAX_SIZE, 0x0ffffff0u);
+	expect_err(f, &q, 0, "GET_EDID gref_directory never granted");
+
+	/* --- the valid path still works --- */
+	q = set_config(FB, FB_W, FB_H);
+	expect_ok(f, &q, "valid SET_CONFIG after the bad requests");
+	q = pg_flip(FB);
+	if (expect_ok(f, &q, "valid PG_FLIP"))
+		check(wait_flip_event(f, FB), "dev%u XENDISPL_EVT_PG_FLIP for "
+		      "fb %#x arrived", f->devid, (unsigned int)FB);
+	q = set_config(0, 0, 0);
+	expect_ok(f, &q, "SET_CONFIG display off");
+	q = fb_detach(FB);
+	expect_ok(f, &q, "valid FB_DETACH");
+	q = fb_detach(FB);
+	expect_err(f, &q, -XEN_ENOENT, "FB_DETACH twice");
+	if (have_a) {
+		q = dbuf_destroy(A);
+		expect_ok(f, &q, "valid DBUF_DESTROY");
+	}
+	q = dbuf_destroy(A);
+	expect_err(f, &q, -XEN_ENOENT, "DBUF_DESTROY twice");
+
+	/* The backend stays up: a normal request, the cookie reused after
+	 * its destroy. */
+	q = dbuf_create(A, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	if (expect_ok(f, &q, "DBUF_CREATE after the hostile requests "
+		      "(cookie reused after DBUF_DESTROY)")) {
+		q = dbuf_destroy(A);
+		expect_ok(f, &q, "DBUF_DESTROY after the hostile requests");
+	}
+out:
+	unshare(f, &buf);
+	unshare(f, &dir);
+	unshare(f, &dir2);
+	unshare(f, &edid);
+}
+
+static void hostile_backend_alloc(struct front *f)
+{
+	struct grant dir = { 0 }, ro = { 0 };
+	struct xendispl_req q;
+
+	if (share(f, 2, true, &dir) || share(f, 1, false, &ro)) {
+		check(false, "dev%u: share the directory pages: %s", f->devid,
+		      strerror(errno));
+		goto out;
+	}
+	q = dbuf_create(0xbe01, FB_W, FB_H, 32, FB_BYTES, ro.refs[0],
+			XENDISPL_DBUF_FLG_REQ_ALLOC);
+	expect_err(f, &q, 0, "be-alloc DBUF_CREATE with a read-only "
+		   "directory page");
+	dir_write(&dir, 0, dir.refs[1], NULL, 0);
+	dir_write(&dir, 1, dir.refs[0], NULL, 0);
+	q = dbuf_create(0xbe02, 1024, 2048, 32, 1024 * 2048 * 4, dir.refs[0],
+			XENDISPL_DBUF_FLG_REQ_ALLOC);
+	expect_err(f, &q, 0, "be-alloc DBUF_CREATE directory loop A -> B -> A");
+	q = dbuf_create(0xbe03, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
+			XENDISPL_DBUF_FLG_REQ_ALLOC);
+	q.op.dbuf_create.data_ofs = 64;
+	expect_err(f, &q, -XEN_EINVAL, "be-alloc DBUF_CREATE with data_ofs");
+
+	dir_write(&dir, 0, 0, NULL, 0);
+	q = dbuf_create(0xbe04, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
+			XENDISPL_DBUF_FLG_REQ_ALLOC);
+	if (expect_ok(f, &q, "be-alloc DBUF_CREATE after the bad ones")) {
+		const uint32_t *p = dir.addr;
+		unsigned int filled = 0;
+
+		for (uint32_t i = 0; i < FB_PAGES; i++)
+			filled += p[1 + i] != 0;
+		check(filled == FB_PAGES, "dev%u be-alloc: the backend wrote "
+		      "%u of %u grefs into the directory", f->devid, filled,
+		      FB_PAGES);
+		q = dbuf_destroy(0xbe04);
+		expect_ok(f, &q, "be-alloc DBUF_DESTROY");
+	}
+out:
+	unshare(f, &dir);
+	unshare(f, &ro);
+}
+
+int main(int argc, char **argv)
+{
+	struct xs_handle *xs;
+	xengntshr_handle *gs;
+	xenevtchn_handle *xce;
+	char base[96], *v, **devs;
+	unsigned int domid, n_dev = 0, done = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "t:")) != -1) {
+		if (opt == 't') {
+			timeout_ms = (unsigned int)atoi(optarg);
+		} else {
+			fprintf(stderr, "usage: displfront-hostile "
+				"[-t TIMEOUT_MS]\n");
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	xs = xs_open(0);
+	gs = xengntshr_open(NULL, 0);
+	xce = xenevtchn_open(NULL, 0);
+	if (!xs || !gs || !xce) {
+		fprintf(stderr, "displfront-hostile: open xenstore, gntalloc, "
+			"evtchn: %s\n", strerror(errno));
+		return 1;
+	}
+	v = xs_read(xs, XBT_NULL, "domid", NULL);
+	if (!v) {
+		fprintf(stderr, "displfront-hostile: no domid in xenstore\n");
+		return 1;
+	}
+	domid = (unsigned int)strtoul(v, NULL, 10);
+	free(v);
+	snprintf(base, sizeof(base), "/local/domain/%u/device/vdispl", domid);
+	devs = xs_directory(xs, XBT_NULL, base, &n_dev);
+	if (!devs || !n_dev) {
+		fprintf(stderr, "displfront-hostile: no vdispl device under "
+			"%s\n", base);
+		return 1;
+	}
+	for (unsigned int i = 0; i < n_dev; i++) {
+		struct front f;
+		char *be;
+		int ret;
+
+		memset(&f, 0, sizeof(f));
+		f.xs = xs;
+		f.gs = gs;
+		f.xce = xce;
+		f.domid = domid;
+		f.req_port = f.evt_port = -1;
+		f.devid = (unsigned int)strtoul(devs[i], NULL, 10);
+		f.next_id = 1;
+		snprintf(f.fe, sizeof(f.fe), "%s/%u", base, f.devid);
+		be = xs_get(&f, f.fe, "backend");
+		f.be_domid = (unsigned int)xs_get_long(&f, f.fe, "backend-id",
+						       0);
+		if (!be) {
+			check(false, "dev%u: no backend node", f.devid);
+			continue;
+		}
+		snprintf(f.be, sizeof(f.be), "%s", be);
+		free(be);
+		ret = front_connect(&f);
+		check(ret == 0, "dev%u: handshake with the backend (%s)",
+		      f.devid, ret ? strerror(-ret) : "Connected");
+		if (ret == 0) {
+			if (f.be_alloc)
+				hostile_backend_alloc(&f);
+			else
+				hostile_frontend_alloc(&f);
+			done++;
+		}
+		/* Close only what we opened: -EBUSY touched nothing. */
+		if (ret != -EBUSY)
+			front_close(&f);
+	}
+	free(devs);
+	check(done == n_dev, "every vdispl device (%u) served", n_dev);
+	printf("displfront-hostile: %u checks, %u failed\n", checks, failures);
+	xenevtchn_close(xce);
+	xengntshr_close(gs);
+	xs_close(xs);
+	return failures ? 1 : 0;
+}
