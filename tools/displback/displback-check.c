@@ -7,11 +7,16 @@
  *   displback-check frame FILE.png K
  *       the image must be frame K of displfront-flip's pattern
  *       (frame-pattern.h): its binary code, its red bar's position and its
- *       background, checked at sample points of every row band.
+ *       background, checked at sample points of every row band;
+ *   displback-check same A.png B.png
+ *       both images have the same size and every pixel the same colour
+ *       (exactly): e.g. a frame read back through vkms's writeback
+ *       connector against the same frame read from the dma-buf.
  *
  * Exits 0 when everything matches, 1 on a mismatch (each one printed),
  * 2 on a usage or file error.
  */
+#include <inttypes.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,18 +117,51 @@ static int check_frame(const struct img *im, uint32_t k)
 	return bad ? 1 : 0;
 }
 
+/* Every pixel of @a and @b; the first few differences printed. */
+static int check_same(const char *pa, const struct img *a, const char *pb,
+		      const struct img *b)
+{
+	uint64_t diff = 0;
+
+	if (a->w != b->w || a->h != b->h) {
+		printf("MISMATCH: %s is %ux%u, %s is %ux%u\n", pa, a->w, a->h,
+		       pb, b->w, b->h);
+		return 1;
+	}
+	for (uint32_t y = 0; y < a->h; y++)
+		for (uint32_t x = 0; x < a->w; x++) {
+			uint32_t ca = px(a, x, y), cb = px(b, x, y);
+
+			if (ca == cb)
+				continue;
+			if (diff++ < 5)
+				printf("MISMATCH: (%u,%u) is %06x in %s, %06x "
+				       "in %s\n", x, y, ca, pa, cb, pb);
+		}
+	printf("%s and %s: %" PRIu64 " of %u pixels differ\n", pa, pb, diff,
+	       a->w * a->h);
+	return diff ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct img im;
+	struct img im, im2;
 	int bad = 0;
 
-	if (argc < 4 || (strcmp(argv[1], "pixels") && strcmp(argv[1], "frame"))) {
+	if (argc < 4 || (strcmp(argv[1], "pixels") && strcmp(argv[1], "frame") &&
+			 strcmp(argv[1], "same"))) {
 		fprintf(stderr, "usage: displback-check pixels FILE X,Y=RRGGBB ...\n"
-			"       displback-check frame FILE K\n");
+			"       displback-check frame FILE K\n"
+			"       displback-check same A.png B.png\n");
 		return 2;
 	}
 	if (load(argv[2], &im))
 		return 2;
+	if (!strcmp(argv[1], "same")) {
+		if (argc != 4 || load(argv[3], &im2))
+			return 2;
+		return check_same(argv[2], &im, argv[3], &im2);
+	}
 	if (!strcmp(argv[1], "frame")) {
 		bad = check_frame(&im, (uint32_t)strtoul(argv[3], NULL, 0));
 		printf("%s: %s frame %s of the pattern\n", argv[2],

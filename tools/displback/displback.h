@@ -305,6 +305,13 @@ struct options {
 	const char *provider;
 	unsigned int release_timeout_ms;
 	bool kms_allow_copy;
+	/*
+	 * kms: read frames back through the device's writeback connector
+	 * (--writeback): every --every-th, at most --max-captures per
+	 * connector, written to --out as <name>-frame<N>-wb.png beside the
+	 * dma-buf's own pixels as <name>-frame<N>.png.
+	 */
+	bool kms_writeback;
 };
 
 struct backend {

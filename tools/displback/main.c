@@ -4,6 +4,7 @@
  *
  *   gntbuf-displback [--sink kms|capture|null] [--out DIR] [--every N]
  *                    [--max-captures N] [--device /dev/dri/cardN]
+ *                    [--allow-copy] [--writeback]
  *                    [--provider gntbuf|gntdev] [--release-timeout MS] [-v]
  *
  * Runs until SIGTERM or SIGINT, then releases every mapping and grant,
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 		"  --max-captures N         capture: at most N files per connector\n"
 		"  --device PATH            kms: DRM device (default: first with a connector)\n"
 		"  --allow-copy             kms: copy into a dumb buffer when PRIME import fails\n"
+		"  --writeback              kms: also read frames back through the writeback\n"
+		"                           connector (vkms enable_writeback=1) into --out:\n"
+		"                           <conn>-frameN-wb.png beside the dma-buf's <conn>-frameN.png\n"
 		"  --provider NAME          buffer provider: gntbuf (default) or gntdev\n"
 		"  --release-timeout MS     DBUF_DESTROY: wait this long for release (default 2000)\n"
 		"  -v, --verbose            log every request\n");
@@ -58,6 +62,7 @@ int main(int argc, char **argv)
 		{ "max-captures", required_argument, NULL, 'm' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "allow-copy", no_argument, NULL, 'c' },
+		{ "writeback", no_argument, NULL, 'w' },
 		{ "provider", required_argument, NULL, 'p' },
 		{ "release-timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -81,6 +86,7 @@ int main(int argc, char **argv)
 		case 'm': b.opt.capture_max = (unsigned int)atoi(optarg); break;
 		case 'd': b.opt.kms_device = optarg; break;
 		case 'c': b.opt.kms_allow_copy = true; break;
+		case 'w': b.opt.kms_writeback = true; break;
 		case 'p': b.opt.provider = optarg; break;
 		case 't': b.opt.release_timeout_ms = (unsigned int)atoi(optarg); break;
 		case 'v': displback_verbose = 1; break;

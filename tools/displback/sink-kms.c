@@ -10,6 +10,19 @@
  * With --allow-copy, a framebuffer whose PRIME import fails is shown
  * through a dumb buffer instead, its pixels copied at every frame: the
  * copy path, counted in the summary's "bytes copied".
+ *
+ * With --writeback (a test aid, vkms's enable_writeback=1), the CRTC drives
+ * its writeback connector instead of the display connector: vkms (6.1)
+ * cannot route one CRTC to both (its atomic check fails with -EINVAL,
+ * measured in the rig), as its encoders are not clones.  The commit of
+ * every --every-th frame then attaches a dumb buffer of the mode's size as
+ * WRITEBACK_FB_ID with a WRITEBACK_OUT_FENCE_PTR, as IGT's kms_writeback
+ * does; once the out-fence signals, what the CRTC scanned out (vkms
+ * composes the plane from the imported dma-buf) is written as
+ * <conn>-frame<N>-wb.png, and the dma-buf's own pixels, read through
+ * begin/end CPU access, as <conn>-frame<N>.png, for a comparison.  The
+ * wait for the fence makes that frame's commit synchronous; the display
+ * path itself still copies nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +38,7 @@
 #include <xf86drmMode.h>
 
 #include "displback.h"
+#include "png-write.h"
 
 struct kms_pipe {
 	bool used;
@@ -33,6 +47,8 @@ struct kms_pipe {
 	/* property ids */
 	uint32_t p_crtc_active, p_crtc_mode, p_conn_crtc;
 	uint32_t p_fb, p_crtc, p_sx, p_sy, p_sw, p_sh, p_cx, p_cy, p_cw, p_ch;
+	/* the CRTC's writeback connector (--writeback), 0 if none */
+	uint32_t wb_conn_id, p_wb_crtc, p_wb_fb, p_wb_fence;
 	drmModeModeInfo modes[64];
 	int n_modes;
 };
@@ -50,6 +66,11 @@ struct kms_conn {
 	uint32_t mode_blob;
 	bool active;
 	bool flip_pending;	/* a commit's event is still to come */
+	/* --writeback: the buffer the writeback connector fills */
+	uint32_t wb_handle, wb_fb, wb_pitch;
+	uint8_t *wb_map;
+	uint64_t wb_size;
+	uint64_t wb_written;
 };
 
 struct kms_fb {
@@ -192,19 +213,63 @@ static int kms_find_pipes(struct kms *k)
 		}
 		drmModeFreeConnector(conn);
 	}
+	/* Writeback connectors (listed only with the client cap set). */
+	for (int i = 0; i < res->count_connectors; i++) {
+		drmModeConnector *conn = drmModeGetConnector(k->fd,
+							     res->connectors[i]);
+		uint32_t possible = 0;
+
+		if (!conn)
+			continue;
+		if (conn->connector_type != DRM_MODE_CONNECTOR_WRITEBACK) {
+			drmModeFreeConnector(conn);
+			continue;
+		}
+		for (int e = 0; e < conn->count_encoders; e++) {
+			drmModeEncoder *enc = drmModeGetEncoder(k->fd,
+							conn->encoders[e]);
+
+			if (enc)
+				possible |= enc->possible_crtcs;
+			drmModeFreeEncoder(enc);
+		}
+		for (int n = 0; n < k->n_pipes; n++) {
+			struct kms_pipe *p = &k->pipes[n];
+
+			if (p->wb_conn_id ||
+			    !(possible & (1u << p->crtc_index)))
+				continue;
+			p->wb_conn_id = conn->connector_id;
+			p->p_wb_crtc = prop_id(k->fd, p->wb_conn_id,
+					       DRM_MODE_OBJECT_CONNECTOR,
+					       "CRTC_ID");
+			p->p_wb_fb = prop_id(k->fd, p->wb_conn_id,
+					     DRM_MODE_OBJECT_CONNECTOR,
+					     "WRITEBACK_FB_ID");
+			p->p_wb_fence = prop_id(k->fd, p->wb_conn_id,
+						DRM_MODE_OBJECT_CONNECTOR,
+						"WRITEBACK_OUT_FENCE_PTR");
+			LOGI(NULL, -1, "kms: pipe %d: writeback connector %u",
+			     n, p->wb_conn_id);
+			break;
+		}
+		drmModeFreeConnector(conn);
+	}
 	drmModeFreeResources(res);
 	drmModeFreePlaneResources(pres);
 	return k->n_pipes ? 0 : -ENODEV;
 }
 
-static int kms_open_device(struct kms *k, const char *path)
+static int kms_open_device(struct kms *k, const char *path, bool writeback)
 {
 	k->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (k->fd < 0)
 		return -errno;
 	if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) ||
 	    drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1) ||
-	    kms_find_pipes(k)) {
+	    (writeback &&
+	     drmSetClientCap(k->fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1)) ||
+	    kms_find_pipes(k) || (writeback && !k->pipes[0].wb_conn_id)) {
 		close(k->fd);
 		k->fd = -1;
 		k->n_pipes = 0;
@@ -222,20 +287,28 @@ static int kms_init(struct sink *s)
 
 	if (!k)
 		return -ENOMEM;
+	if (s->b->opt.kms_writeback && !s->b->opt.out_dir) {
+		LOGE(NULL, -1, "kms: --writeback needs --out DIR");
+		free(k);
+		return -EINVAL;
+	}
 	k->fd = -1;
 	if (dev) {
-		ret = kms_open_device(k, dev);
+		ret = kms_open_device(k, dev, s->b->opt.kms_writeback);
 	} else {
 		/* The first card with an atomic pipe: vgem has none. */
 		for (int i = 0; i < 16 && ret; i++) {
 			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-			ret = kms_open_device(k, path);
+			ret = kms_open_device(k, path,
+					      s->b->opt.kms_writeback);
 			dev = path;
 		}
 	}
 	if (ret) {
 		LOGE(NULL, -1, "kms: no DRM device with a connected connector "
-		     "and an atomic pipe%s%s", s->b->opt.kms_device ? ": " : "",
+		     "and an atomic pipe%s%s%s", s->b->opt.kms_writeback ?
+		     " with a writeback connector" : "",
+		     s->b->opt.kms_device ? ": " : "",
 		     s->b->opt.kms_device ? s->b->opt.kms_device : "");
 		free(k);
 		return ret;
@@ -298,8 +371,12 @@ static int kms_disable(struct kms *k, struct kms_conn *kc)
 		return -ENOMEM;
 	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_fb, 0);
 	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_crtc, 0);
-	drmModeAtomicAddProperty(req, kc->pipe->conn_id, kc->pipe->p_conn_crtc,
-				 0);
+	if (kc->wb_fb)
+		drmModeAtomicAddProperty(req, kc->pipe->wb_conn_id,
+					 kc->pipe->p_wb_crtc, 0);
+	else
+		drmModeAtomicAddProperty(req, kc->pipe->conn_id,
+					 kc->pipe->p_conn_crtc, 0);
 	drmModeAtomicAddProperty(req, kc->pipe->crtc_id,
 				 kc->pipe->p_crtc_active, 0);
 	drmModeAtomicAddProperty(req, kc->pipe->crtc_id, kc->pipe->p_crtc_mode,
@@ -327,6 +404,12 @@ static void kms_conn_close(struct sink *s, struct conn *c, void *priv)
 			kms_dispatch(s);
 	}
 	kms_disable(k, kc);
+	if (kc->wb_fb)
+		drmModeRmFB(k->fd, kc->wb_fb);
+	if (kc->wb_map)
+		munmap(kc->wb_map, kc->wb_size);
+	if (kc->wb_handle)
+		drmCloseBufferHandle(k->fd, kc->wb_handle);
 	if (kc->mode_blob)
 		drmModeDestroyPropertyBlob(k->fd, kc->mode_blob);
 	if (kc->pipe)
@@ -461,6 +544,123 @@ static void add_plane(drmModeAtomicReq *req, struct kms_pipe *p,
 	drmModeAtomicAddProperty(req, p->plane_id, p->p_ch, h);
 }
 
+/* ---- --writeback ---- */
+
+/* Whether this frame (already counted) is one to read back. */
+static bool wb_due(struct sink *s, struct conn *c, struct kms_conn *kc)
+{
+	const struct options *o = &s->b->opt;
+	unsigned int every = o->capture_every ? o->capture_every : 1;
+
+	if (!o->kms_writeback || !kc->pipe || !kc->pipe->wb_conn_id)
+		return false;
+	if ((c->st.frames - 1) % every)
+		return false;
+	return !o->capture_max || kc->wb_written < o->capture_max;
+}
+
+/* The writeback buffer: a dumb XRGB8888 buffer of the mode's size. */
+static int wb_prepare(struct kms *k, struct conn *c, struct kms_conn *kc)
+{
+	struct drm_mode_create_dumb cd = { .width = c->width,
+					   .height = c->height, .bpp = 32 };
+	struct drm_mode_map_dumb md = { 0 };
+	uint32_t h[4] = { 0 }, p[4] = { 0 }, o[4] = { 0 };
+	void *map;
+
+	if (kc->wb_fb)
+		return 0;
+	if (drmIoctl(k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd))
+		return -errno;
+	kc->wb_handle = cd.handle;
+	kc->wb_pitch = cd.pitch;
+	kc->wb_size = cd.size;
+	h[0] = cd.handle;
+	p[0] = cd.pitch;
+	md.handle = cd.handle;
+	if (drmModeAddFB2(k->fd, c->width, c->height, DRM_FORMAT_XRGB8888, h,
+			  p, o, &kc->wb_fb, 0) ||
+	    drmIoctl(k->fd, DRM_IOCTL_MODE_MAP_DUMB, &md))
+		return -errno;
+	map = mmap(NULL, cd.size, PROT_READ, MAP_SHARED, k->fd,
+		   (off_t)md.offset);
+	if (map == MAP_FAILED)
+		return -errno;
+	kc->wb_map = map;
+	LOGI(c->dev, c->idx, "kms: crtc %u drives writeback connector %u "
+	     "(--writeback), %ux%u XRGB8888 buffer", kc->pipe->crtc_id,
+	     kc->pipe->wb_conn_id, c->width, c->height);
+	return 0;
+}
+
+/* Ask for the frame of this commit in the writeback buffer. */
+static void wb_add(drmModeAtomicReq *req, struct kms_conn *kc,
+		   int32_t *fence)
+{
+	struct kms_pipe *p = kc->pipe;
+
+	*fence = -1;
+	drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_fb, kc->wb_fb);
+	drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_fence,
+				 (uint64_t)(uintptr_t)fence);
+}
+
+/*
+ * Wait for the writeback (up to 10 s: vkms composes in a worker, slow
+ * under TCG), then write what was scanned out and what the dma-buf holds.
+ */
+static int wb_finish(struct sink *s, struct conn *c, struct kms_conn *kc,
+		     int32_t fence, const struct sink_fb_desc *fb)
+{
+	struct backend *b = s->b;
+	const struct fb_geom *g = fb->geom;
+	uint32_t w = g->width < c->width ? g->width : c->width;
+	uint32_t h = g->height < c->height ? g->height : c->height;
+	struct pollfd pfd = { .fd = fence, .events = POLLIN };
+	char path[512], name[48];
+	const uint8_t *data;
+	int ret;
+
+	if (fence < 0) {
+		LOGE(c->dev, c->idx, "kms: writeback: no out-fence");
+		return -EIO;
+	}
+	ret = poll(&pfd, 1, 10000);
+	close(fence);
+	if (ret != 1) {
+		LOGE(c->dev, c->idx, "kms: writeback of frame %" PRIu64
+		     " did not complete in 10 s", c->st.frames);
+		return -ETIMEDOUT;
+	}
+	conn_name(c, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s-frame%06" PRIu64 "-wb.png",
+		 b->opt.out_dir, name, c->st.frames);
+	ret = png_write_fb(path, kc->wb_map, kc->wb_pitch,
+			   pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	if (ret) {
+		LOGE(c->dev, c->idx, "kms: writeback: %s: %s", path,
+		     strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/%s-frame%06" PRIu64 ".png",
+		 b->opt.out_dir, name, c->st.frames);
+	ret = b->prov->cpu_begin(b, fb->mem, &data);
+	if (ret) {
+		LOGE(c->dev, c->idx, "kms: CPU access to fb %#" PRIx64 ": %s",
+		     fb->cookie, strerror(-ret));
+		return ret;
+	}
+	ret = png_write_fb(path, data + g->offset, g->pitch, g->fmt, w, h);
+	b->prov->cpu_end(b, fb->mem);
+	if (ret)
+		return ret;
+	kc->wb_written++;
+	c->st.captured++;
+	LOGD(c->dev, c->idx, "kms: frame %" PRIu64 " read back through "
+	     "writeback connector %u", c->st.frames, kc->pipe->wb_conn_id);
+	return 0;
+}
+
 static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
 		    const struct sink_fb_desc *fb)
 {
@@ -470,7 +670,9 @@ static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
 	struct kms_pipe *p = kc->pipe;
 	const drmModeModeInfo *mode = NULL;
 	drmModeAtomicReq *req;
+	int32_t fence = -1;
 	uint32_t w, h;
+	bool wb;
 	int ret;
 
 	if (!p)
@@ -491,6 +693,15 @@ static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
 		if (ret)
 			return ret;
 	}
+	wb = wb_due(s, c, kc);
+	if (s->b->opt.kms_writeback && p->wb_conn_id) {
+		ret = wb_prepare(k, c, kc);
+		if (ret) {
+			LOGE(c->dev, c->idx, "kms: writeback buffer %ux%u: %s",
+			     c->width, c->height, strerror(-ret));
+			return ret;
+		}
+	}
 	if (kc->mode_blob)
 		drmModeDestroyPropertyBlob(k->fd, kc->mode_blob);
 	kc->mode_blob = 0;
@@ -503,21 +714,32 @@ static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
 	req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
-	drmModeAtomicAddProperty(req, p->conn_id, p->p_conn_crtc, p->crtc_id);
+	if (kc->wb_fb)
+		drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_crtc,
+					 p->crtc_id);
+	else
+		drmModeAtomicAddProperty(req, p->conn_id, p->p_conn_crtc,
+					 p->crtc_id);
 	drmModeAtomicAddProperty(req, p->crtc_id, p->p_crtc_mode,
 				 kc->mode_blob);
 	drmModeAtomicAddProperty(req, p->crtc_id, p->p_crtc_active, 1);
 	add_plane(req, p, kf->fb_id, w, h);
+	if (wb)
+		wb_add(req, kc, &fence);
 	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
 				  NULL);
 	ret = ret ? -errno : 0;
 	drmModeAtomicFree(req);
-	if (ret)
+	if (ret) {
 		LOGE(c->dev, c->idx, "kms: modeset %ux%u on crtc %u: %s",
 		     c->width, c->height, p->crtc_id, strerror(-ret));
-	else
-		kc->active = true;
-	return ret;
+		return ret;
+	}
+	kc->active = true;
+	/* A failed read-back is logged; the frame is on screen. */
+	if (wb)
+		wb_finish(s, c, kc, fence, fb);
+	return 0;
 }
 
 static int kms_flip(struct sink *s, struct conn *c, void *cp, void *fp,
@@ -527,7 +749,9 @@ static int kms_flip(struct sink *s, struct conn *c, void *cp, void *fp,
 	struct kms_conn *kc = cp;
 	struct kms_fb *kf = fp;
 	drmModeAtomicReq *req;
+	int32_t fence = -1;
 	uint32_t w, h;
+	bool wb;
 	int ret;
 
 	if (!kc->pipe || !kc->active) {
@@ -545,13 +769,23 @@ static int kms_flip(struct sink *s, struct conn *c, void *cp, void *fp,
 	if (!req)
 		return -ENOMEM;
 	add_plane(req, kc->pipe, kf->fb_id, w, h);
+	wb = wb_due(s, c, kc) && kc->wb_fb;
+	if (wb)
+		wb_add(req, kc, &fence);
 	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_NONBLOCK |
 				  DRM_MODE_PAGE_FLIP_EVENT, kc);
 	ret = ret ? -errno : 0;
-	if (!ret)
-		kc->flip_pending = true;
 	drmModeAtomicFree(req);
-	return ret;
+	if (ret)
+		return ret;
+	kc->flip_pending = true;
+	/*
+	 * The flip's event waits in the DRM fd for the main loop.  A failed
+	 * read-back is logged; the flip itself is in flight.
+	 */
+	if (wb)
+		wb_finish(s, c, kc, fence, fb);
+	return 0;
 }
 
 static void on_flip(int fd, unsigned int seq, unsigned int sec,

@@ -28,6 +28,7 @@ provider=${2:-auto}
 bin=$build/tools/displback
 out=$GNTBUF_OUT/hostile
 frames=$out/frames
+rm -rf "$out"	# no PNG of an earlier run may pass a check
 mkdir -p "$frames"
 log=$out/displback.log
 fails=0

@@ -5,6 +5,11 @@
 # displfront-flip; gntbuf-displback --sink kms imports each frontend buffer
 # into vkms with PRIME (the xen-gntbuf dma-buf), scans it out with atomic
 # commits, and turns vkms's page-flip events into XENDISPL_EVT_PG_FLIP.
+# With --writeback, every frame's commit also carries vkms's writeback
+# connector (WRITEBACK_FB_ID + WRITEBACK_OUT_FENCE_PTR): what vkms scanned
+# out of the imported dma-buf is read back and must equal, pixel for pixel,
+# the same frame read from the dma-buf through begin/end CPU access, and be
+# the frame displfront-flip drew (its known pattern).
 #
 #   rig-kms.sh BUILD_DIR
 set -u
@@ -12,16 +17,17 @@ build=$1
 bin=$build/tools/displback
 out=$GNTBUF_OUT/kms
 log=$out/displback.log
-mkdir -p "$out"
+frames=$out/frames
+rm -rf "$out"	# no PNG of an earlier run may pass a check
+mkdir -p "$frames"
 fails=0
-N=20
+N=12
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-"$bin/gntbuf-displback" --sink kms --provider gntbuf -v \
+"$bin/gntbuf-displback" --sink kms --writeback --out "$frames" --provider gntbuf -v \
 	>"$out/summary.txt" 2>"$log" &
 pid=$!
-sleep 0.5
 gntbuf-vm domu-start k1 --memory 384 --extra-file "$bin/displfront-flip:/displfront-flip" \
 	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600" ]' \
 	--cmd "/displfront-flip -n $N; echo \"k1: displfront-flip exit \$?\"" ||
@@ -43,5 +49,23 @@ case "$line" in
 *) fail "kms summary: $line" ;;
 esac
 grep -q 'PRIME import.*copying' "$log" && fail "kms: fell back to copying"
+
+# Frame k of displfront-flip is the backend's frame 1 + k (SET_CONFIG is 1).
+d=$(grep -o 'dom[0-9]* dev0: new device' "$log" | head -1 | sed 's/dom\([0-9]*\).*/\1/')
+nwb=$(ls "$frames" | grep -c -- '-wb\.png$')
+bad=0
+k=0
+while [ $k -lt $N ]; do
+	f=$(printf '%s/dom%s-dev0-conn0-frame%06d' "$frames" "$d" $((1 + k)))
+	{ "$bin/displback-check" same "$f.png" "$f-wb.png" &&
+	  "$bin/displback-check" frame "$f-wb.png" $k; } >>"$out/checks.txt" 2>&1 ||
+		bad=$((bad + 1))
+	k=$((k + 1))
+done
+if [ -n "$d" ] && [ "$nwb" -eq $N ] && [ $bad -eq 0 ]; then
+	pass "writeback: $N frames read back through vkms's writeback connector, each equal to the dma-buf's frame and the pattern drawn for it"
+else
+	fail "writeback: $nwb of $N read back, $bad differ (see checks.txt)"
+fi
 echo "kms: $fails failure(s)"
 [ $fails -eq 0 ]

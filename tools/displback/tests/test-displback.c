@@ -238,6 +238,23 @@ static void test_png_pattern(void)
 			 getenv("DISPLBACK_CHECK"), path, k + 1);
 		CHECK(system(cmd) != 0, "displback-check refuses it as frame %u",
 		      k + 1);
+
+		/* same: an identical image, then one pixel off by one. */
+		char path2[] = "/tmp/displback-test-XXXXXX.png";
+
+		fd = mkstemps(path2, 4);
+		close(fd);
+		png_write_fb(path2, (uint8_t *)px, w * 4,
+			     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+		snprintf(cmd, sizeof(cmd), "%s same %s %s >/dev/null",
+			 getenv("DISPLBACK_CHECK"), path, path2);
+		CHECK(system(cmd) == 0, "displback-check same: identical frames");
+		px[(h / 2) * w + w / 3] ^= 1;
+		png_write_fb(path2, (uint8_t *)px, w * 4,
+			     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+		CHECK(system(cmd) != 0, "displback-check same: one pixel off by "
+		      "one in blue is a difference");
+		remove(path2);
 	}
 	remove(path);
 	free(px);
