@@ -131,6 +131,17 @@ static void conn_send_flip_event(struct conn *c, uint64_t fb_cookie)
 		xenevtchn_notify(c->dev->b->xce, c->evt_port);
 }
 
+int conn_cpu_begin(struct conn *c, struct dbuf_mem *mem,
+		   const uint8_t **data)
+{
+	struct backend *b = c->dev->b;
+	uint32_t before = mem->grant_maps;
+	int ret = b->prov->cpu_begin(b, mem, data);
+
+	c->st.cpu_grant_maps += mem->grant_maps - before;
+	return ret;
+}
+
 static void count_frame(struct conn *c)
 {
 	uint64_t delta = c->dev->grant_maps - c->grant_maps_mark;
@@ -715,14 +726,15 @@ void conn_print_summary(const struct conn *c)
 		"bytes copied %" PRIu64 ", grant maps per frame: first %" PRIu64
 		", later %.2f (%" PRIu64 " over %" PRIu64 " frames), "
 		"flip latency avg %.3f ms max %.3f ms, captured %" PRIu64
-		", events dropped %" PRIu64 "\n",
+		", events dropped %" PRIu64 ", sink CPU-access grant maps %"
+		PRIu64 "\n",
 		c->dev->domid, c->dev->devid, c->idx, c->width, c->height,
 		c->st.frames, c->st.flips, c->st.bytes_copied,
 		c->st.grant_maps_first,
 		later ? (double)c->st.grant_maps_later / later : 0.0,
 		c->st.grant_maps_later, later, avg,
 		c->st.latency_max_ns / 1e6, c->st.captured,
-		c->st.events_dropped);
+		c->st.events_dropped, c->st.cpu_grant_maps);
 	fflush(stdout);
 }
 

@@ -246,6 +246,12 @@ struct conn_stats {
 	uint64_t latency_sum_ns, latency_max_ns, latency_n;
 	uint64_t events_dropped;	/* event page full */
 	uint64_t captured;		/* frames the sink wrote out */
+	/*
+	 * Grant map operations of the sink's CPU access (capture, copy,
+	 * writeback check): a PV domain maps the dma-buf's pages for the
+	 * CPU once per buffer.  Not part of the display path's count.
+	 */
+	uint64_t cpu_grant_maps;
 };
 
 struct conn {
@@ -341,6 +347,12 @@ int conn_connect(struct conn *c);
 void conn_disconnect(struct conn *c);
 void conn_handle_port(struct backend *b, int port);
 void conn_flip_done(struct conn *c);
+/*
+ * The provider's cpu_begin for a sink reading @mem's bytes on @c's behalf,
+ * counting the grant maps it made in c->st.cpu_grant_maps.
+ */
+int conn_cpu_begin(struct conn *c, struct dbuf_mem *mem,
+		   const uint8_t **data);
 void conn_print_summary(const struct conn *c);
 void vdispl_release_buffers(struct vdispl *dev);
 

@@ -86,7 +86,7 @@ static int cap_write(struct sink *s, struct conn *c, struct cap_conn *cc,
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s-frame%06" PRIu64 ".png",
 		 b->opt.out_dir, conn_name(c, name, sizeof(name)), frame);
-	ret = b->prov->cpu_begin(b, fb->mem, &data);
+	ret = conn_cpu_begin(c, fb->mem, &data);
 	if (ret) {
 		LOGE(c->dev, c->idx, "capture: CPU access to fb %#" PRIx64
 		     ": %s", fb->cookie, strerror(-ret));

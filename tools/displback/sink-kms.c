@@ -518,7 +518,7 @@ static int kms_copy(struct sink *s, struct conn *c, struct kms_fb *kf,
 	uint32_t row = g->width * g->fmt->cpp;
 	int ret;
 
-	ret = b->prov->cpu_begin(b, fb->mem, &data);
+	ret = conn_cpu_begin(c, fb->mem, &data);
 	if (ret)
 		return ret;
 	for (uint32_t y = 0; y < g->height; y++)
@@ -644,7 +644,7 @@ static int wb_finish(struct sink *s, struct conn *c, struct kms_conn *kc,
 	}
 	snprintf(path, sizeof(path), "%s/%s-frame%06" PRIu64 ".png",
 		 b->opt.out_dir, name, c->st.frames);
-	ret = b->prov->cpu_begin(b, fb->mem, &data);
+	ret = conn_cpu_begin(c, fb->mem, &data);
 	if (ret) {
 		LOGE(c->dev, c->idx, "kms: CPU access to fb %#" PRIx64 ": %s",
 		     fb->cookie, strerror(-ret));
