@@ -436,8 +436,11 @@ static void test_interrupted(void)
 			/* Our own mapping: grant mappings are not forked. */
 			map = mmap(NULL, b.bytes, PROT_READ | PROT_WRITE,
 				   MAP_SHARED, b.fd, 0);
-			if (map == MAP_FAILED)
+			if (map == MAP_FAILED) {
+				fprintf(stderr, "child %d: mmap of the dma-buf: "
+					"%s\n", c, strerror(errno));
 				_exit(5);
+			}
 			mine = (uint32_t *)(map + c * part);
 			while (!stop && !bad) {
 				seed++;
