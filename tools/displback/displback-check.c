@@ -4,12 +4,14 @@
  *
  *   displback-check pixels FILE.png X,Y=RRGGBB ...
  *       each listed pixel must have that colour (within 2 per channel);
- *   displback-check frame FILE.png K
- *       the image must be frame K of displfront-flip's pattern
+ *   displback-check frame FILE.png K [FILE.png K]...
+ *       each image must be frame K of displfront-flip's pattern
  *       (frame-pattern.h): its binary code, its red bar's position and its
- *       background, checked at sample points of every row band;
- *   displback-check same A.png B.png
- *       both images have the same size and every pixel the same colour
+ *       background, checked at sample points of every row band (several
+ *       pairs in one run: a process start costs much under emulation);
+ *   displback-check same A.png B.png [A.png B.png]...
+ *       both images of each pair have the same size and every pixel the
+ *       same colour
  *       (exactly): e.g. a frame read back through vkms's writeback
  *       connector against the same frame read from the dma-buf.
  *
@@ -151,23 +153,59 @@ int main(int argc, char **argv)
 	if (argc < 4 || (strcmp(argv[1], "pixels") && strcmp(argv[1], "frame") &&
 			 strcmp(argv[1], "same"))) {
 		fprintf(stderr, "usage: displback-check pixels FILE X,Y=RRGGBB ...\n"
-			"       displback-check frame FILE K\n"
-			"       displback-check same A.png B.png\n");
+			"       displback-check frame FILE K [FILE K]...\n"
+			"       displback-check same A.png B.png [A.png B.png]...\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "frame")) {
+		if (argc % 2) {
+			fprintf(stderr, "displback-check frame: FILE K pairs\n");
+			return 2;
+		}
+		for (int i = 2; i + 1 < argc; i += 2) {
+			int b;
+
+			if (load(argv[i], &im)) {
+				bad = 2;
+				continue;
+			}
+			b = check_frame(&im, (uint32_t)strtoul(argv[i + 1],
+								NULL, 0));
+			printf("%s: %s frame %s of the pattern\n", argv[i],
+			       b ? "is NOT" : "is", argv[i + 1]);
+			free(im.rgb);
+			if (b && !bad)
+				bad = 1;
+		}
+		return bad;
+	}
+	if (!strcmp(argv[1], "same")) {
+		if (argc % 2) {
+			fprintf(stderr, "displback-check same: A B pairs\n");
+			return 2;
+		}
+		for (int i = 2; i + 1 < argc; i += 2) {
+			int b;
+
+			if (load(argv[i], &im)) {
+				bad = 2;
+				continue;
+			}
+			if (load(argv[i + 1], &im2)) {
+				free(im.rgb);
+				bad = 2;
+				continue;
+			}
+			b = check_same(argv[i], &im, argv[i + 1], &im2);
+			free(im.rgb);
+			free(im2.rgb);
+			if (b && !bad)
+				bad = 1;
+		}
+		return bad;
 	}
 	if (load(argv[2], &im))
 		return 2;
-	if (!strcmp(argv[1], "same")) {
-		if (argc != 4 || load(argv[3], &im2))
-			return 2;
-		return check_same(argv[2], &im, argv[3], &im2);
-	}
-	if (!strcmp(argv[1], "frame")) {
-		bad = check_frame(&im, (uint32_t)strtoul(argv[3], NULL, 0));
-		printf("%s: %s frame %s of the pattern\n", argv[2],
-		       bad ? "is NOT" : "is", argv[3]);
-		return bad;
-	}
 	for (int i = 3; i < argc; i++) {
 		unsigned int x, y, c;
 
