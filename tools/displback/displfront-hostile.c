@@ -642,6 +642,30 @@ static void hostile_frontend_alloc(struct front *f)
 		q = dbuf_destroy(A);
 		expect_ok(f, &q, "DBUF_DESTROY after the hostile requests");
 	}
+
+	/*
+	 * Last, as the backend stops serving this ring: a request producer
+	 * more than a ring ahead of the consumer.  No request may be served
+	 * (the slots hold stale requests); the device's other rings and the
+	 * backend's other devices go on (the next device's checks, and the
+	 * rig's log check, show it).
+	 */
+	{
+		RING_IDX rsp = f->ring.sring->rsp_prod;
+		uint64_t end;
+
+		f->ring.sring->req_prod = f->ring.req_prod_pvt +
+					  RING_SIZE(&f->ring) + 1;
+		xen_wmb();
+		xenevtchn_notify(f->xce, f->req_port);
+		end = now_ms() + 1000;
+		while (now_ms() < end && f->ring.sring->rsp_prod == rsp)
+			usleep(10000);
+		check(f->ring.sring->rsp_prod == rsp, "dev%u request producer "
+		      "%u requests ahead of the consumer (ring of %u): no "
+		      "request served", f->devid, RING_SIZE(&f->ring) + 1,
+		      RING_SIZE(&f->ring));
+	}
 out:
 	unshare(f, &buf);
 	unshare(f, &dir);

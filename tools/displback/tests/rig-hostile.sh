@@ -13,7 +13,9 @@
 #
 #  domU        every check of displfront-hostile passed (at least MIN_CHECKS)
 #  log         the backend logged an error for each bad request, naming
-#              the domain and device
+#              the domain and device, and stopped serving the ring whose
+#              request producer overflowed it (dev0's last check; dev1 is
+#              served after it)
 #  frame       the valid SET_CONFIG after the bad requests was captured:
 #              the PNG holds the colour the domU filled its buffer with
 #  alive       the backend is still running after the domU is gone, exits
@@ -72,7 +74,8 @@ fi
 
 # --- the backend's log -------------------------------------------------------
 n_err=$(grep -c "error dom$d dev[01] conn0: " "$log")
-if [ -n "$d" ] && [ "$n_err" -ge "$n_bad" ] && [ "$n_bad" -gt 0 ]; then
+if [ -n "$d" ] && [ "$n_err" -ge "$n_bad" ] && [ "$n_bad" -gt 0 ] &&
+   grep -q "error dom$d dev0 conn0: request producer .* overflows the ring" "$log"; then
 	pass "log: $n_err error lines for dom$d's $n_bad bad requests, e.g.: $(grep "error dom$d dev0 conn0: DBUF_CREATE 0xb006" "$log" | sed 's/^[^ ]* //')"
 else
 	fail "log: $n_err error lines for dom${d:-?}'s $n_bad bad requests"
