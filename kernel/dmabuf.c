@@ -34,10 +34,14 @@ static bool gntbuf_cpu_readonly(struct gntbuf_buffer *buf)
  * The bus address a device reaches @page at without bouncing: the frame
  * that swiotlb-xen (xen_phys_to_dma()) or dma-direct would use.  In a PV
  * domain pfn_to_bfn() reads the p2m, where gnttab_map_refs() put the
- * foreign frame.
+ * foreign frame.  IMPORT of a gntbuf ALLOC buffer attaches with the
+ * module's import device, whose DMA addresses are guest-physical.
  */
 static dma_addr_t gntbuf_page_dma(struct device *dev, struct page *page)
 {
+	/* IMPORT's own device addresses pages guest-physically. */
+	if (gntbuf_is_import_dev(dev))
+		return page_to_phys(page);
 	return phys_to_dma(dev, PFN_PHYS(pfn_to_bfn(page_to_xen_pfn(page))));
 }
 

@@ -3,12 +3,16 @@
  * xen-gntbuf: IMPORT, the pages of another exporter's dma-buf granted to a
  * peer.
  *
- * The module attaches to the dma-buf with its own device and maps it; the
- * frames granted are those of the DMA addresses of that mapping, never
- * sg_page() (an importer must not touch the exporter's struct pages; see
- * Linux commit 2d2db7d40254).  Each DMA segment must start on a page and
- * hold whole pages.  A mapping that bounced through swiotlb is refused: the
- * peer would get the bounce buffer, not the dma-buf.
+ * The module attaches to the dma-buf with a device of its own whose DMA
+ * addresses are guest-physical addresses (gntbuf_import_dma_ops): the
+ * peer reaches the pages through their grants, not through an IOMMU or a
+ * swiotlb, so the mapping never bounces, whatever the platform's DMA ops
+ * would do with segments that are contiguous in the physmap but not in
+ * machine memory (swiotlb-xen in a PV domain).  The frames granted are
+ * those of the DMA addresses of that mapping, never sg_page() (an importer
+ * must not touch the exporter's struct pages; see Linux commit
+ * 2d2db7d40254).  Each DMA segment must start on a page and hold whole
+ * pages.
  *
  * An import holds a module reference until its last grant is ended, which
  * may be after IMPORT_RELEASE and the close of the file, when the peer
@@ -17,11 +21,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/dma-direct.h>
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 #include <xen/page.h>
 
@@ -86,14 +90,106 @@ void gntbuf_import_release(struct gntbuf_buffer *buf)
 }
 
 /*
- * The guest frame of each page of the mapping, checked: whole pages, our
- * own frames (a foreign frame mapped here cannot be granted on), and no
- * swiotlb bounce buffer.
+ * DMA ops of the import device: a DMA address is the guest-physical
+ * address of the page.  Nothing is copied and, as the peer is another
+ * domain's CPU reading through a grant, no cache maintenance is owed to a
+ * device here (x86 and arm64 Xen guests map granted RAM cacheable on both
+ * sides).
+ */
+static dma_addr_t gntbuf_import_map_page(struct device *dev, struct page *page,
+					 unsigned long offset, size_t size,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+	return page_to_phys(page) + offset;
+}
+
+static void gntbuf_import_unmap_page(struct device *dev, dma_addr_t addr,
+				     size_t size, enum dma_data_direction dir,
+				     unsigned long attrs)
+{
+}
+
+static int gntbuf_import_map_sg(struct device *dev, struct scatterlist *sgl,
+				int nents, enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg->dma_address = sg_phys(sg);
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static void gntbuf_import_unmap_sg(struct device *dev, struct scatterlist *sgl,
+				   int nents, enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+}
+
+static const struct dma_map_ops gntbuf_import_dma_ops = {
+	.map_page = gntbuf_import_map_page,
+	.unmap_page = gntbuf_import_unmap_page,
+	.map_sg = gntbuf_import_map_sg,
+	.unmap_sg = gntbuf_import_unmap_sg,
+};
+
+static struct device *gntbuf_import_dev;
+
+/**
+ * gntbuf_import_init() - create the device that IMPORT attaches with
+ *
+ * Return: 0 or a negative errno.
+ */
+int gntbuf_import_init(void)
+{
+	struct device *dev;
+	int ret;
+
+	dev = root_device_register("xen-gntbuf-import");
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	set_dma_ops(dev, &gntbuf_import_dma_ops);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		root_device_unregister(dev);
+		return ret;
+	}
+	gntbuf_import_dev = dev;
+	return 0;
+}
+
+/**
+ * gntbuf_is_import_dev() - is @dev the device that IMPORT attaches with?
+ * @dev: an importer's device
+ *
+ * Return: true for the module's import device, whose DMA addresses are
+ * guest-physical addresses.
+ */
+bool gntbuf_is_import_dev(struct device *dev)
+{
+	return dev == gntbuf_import_dev;
+}
+
+/**
+ * gntbuf_import_exit() - remove the device that IMPORT attaches with
+ */
+void gntbuf_import_exit(void)
+{
+	root_device_unregister(gntbuf_import_dev);
+}
+
+/*
+ * The guest frame of each page of the mapping, checked: whole pages, and
+ * our own frames (a foreign frame mapped here cannot be granted on).
  */
 static int gntbuf_import_frames(struct gntbuf_buffer *buf,
 				unsigned long *gfns)
 {
-	struct device *dev = gntbuf_dma_dev;
 	struct scatterlist *sg;
 	unsigned int i, k = 0;
 
@@ -104,25 +200,13 @@ static int gntbuf_import_frames(struct gntbuf_buffer *buf,
 		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
 			return -EINVAL;
 		for (; len; len -= PAGE_SIZE, addr += PAGE_SIZE) {
-			unsigned long bfn, pfn;
+			unsigned long pfn = PHYS_PFN(addr);
 
 			if (k == buf->count)
 				return -EINVAL;
-			bfn = PHYS_PFN(dma_to_phys(dev, addr));
-			pfn = bfn_to_pfn(bfn);
-			if (!pfn_valid(pfn) || pfn_to_bfn(pfn) != bfn)
+			if (!pfn_valid(pfn) ||
+			    bfn_to_pfn(pfn_to_bfn(pfn)) != pfn)
 				return -EXDEV;
-			if (is_swiotlb_buffer(dev, PFN_PHYS(pfn))) {
-				/*
-				 * In a PV domain swiotlb-xen bounces any sg
-				 * segment whose pages are contiguous in the
-				 * physmap but not in machine memory.
-				 */
-				atomic64_inc(&gntbuf_counters.bounce_refusals);
-				dev_warn_ratelimited(dev, "IMPORT: the exporter's mapping bounced (segment of %u bytes); refused\n",
-						     sg_dma_len(sg));
-				return -EREMOTEIO;
-			}
 			gfns[k++] = pfn_to_gfn(pfn);
 		}
 	}
@@ -149,13 +233,7 @@ static int gntbuf_import_attach(struct gntbuf_buffer *buf)
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 
-	/* Refuse before mapping: a forced bounce would copy the pages. */
-	if (is_swiotlb_force_bounce(gntbuf_dma_dev)) {
-		atomic64_inc(&gntbuf_counters.bounce_refusals);
-		return -EREMOTEIO;
-	}
-
-	attach = dma_buf_attach(buf->dmabuf, gntbuf_dma_dev);
+	attach = dma_buf_attach(buf->dmabuf, gntbuf_import_dev);
 	if (IS_ERR(attach))
 		return PTR_ERR(attach);
 	buf->import_attach = attach;

@@ -605,14 +605,15 @@ static int __init gntbuf_init(void)
 	if (ret)
 		return ret;
 
-	ret = misc_register(&gntbuf_misc);
+	ret = gntbuf_import_init();
 	if (ret)
 		goto fail_pv_exit;
 
-	/*
-	 * The device that IMPORT attaches with, and that the cache
-	 * maintenance maps through where it uses the DMA API.
-	 */
+	ret = misc_register(&gntbuf_misc);
+	if (ret)
+		goto fail_import_exit;
+
+	/* The device the cache maintenance maps through with the DMA API. */
 	gntbuf_dma_dev = gntbuf_misc.this_device;
 	gntbuf_dma_dev->dma_mask = &gntbuf_dma_dev->coherent_dma_mask;
 	ret = dma_set_mask_and_coherent(gntbuf_dma_dev, DMA_BIT_MASK(64));
@@ -627,6 +628,8 @@ static int __init gntbuf_init(void)
 
 fail_deregister:
 	misc_deregister(&gntbuf_misc);
+fail_import_exit:
+	gntbuf_import_exit();
 fail_pv_exit:
 	gntbuf_pv_exit();
 	return ret;
@@ -671,6 +674,7 @@ static void __exit gntbuf_exit(void)
 		gntbuf_alloc_handover(buf);
 		gntbuf_buffer_put(buf);
 	}
+	gntbuf_import_exit();
 	gntbuf_pv_exit();
 }
 

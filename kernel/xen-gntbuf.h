@@ -194,6 +194,9 @@ void gntbuf_alloc_release(struct gntbuf_buffer *buf);
 void gntbuf_alloc_handover(struct gntbuf_buffer *buf);
 
 /* import.c */
+int gntbuf_import_init(void);
+void gntbuf_import_exit(void);
+bool gntbuf_is_import_dev(struct device *dev);
 long gntbuf_ioctl_import(struct gntbuf_file *file, void __user *uarg);
 long gntbuf_ioctl_import_release(struct gntbuf_file *file, void __user *uarg);
 void gntbuf_import_release(struct gntbuf_buffer *buf);

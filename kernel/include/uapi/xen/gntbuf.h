@@ -29,10 +29,12 @@
  * -ENOMEM, GNTST_eagain -EAGAIN, any other -EIO.
  *
  * No-bounce guarantee: a device mapping of a gntbuf dma-buf (an importer's
- * dma_buf_map_attachment()), and IMPORT's own mapping, fail with -EREMOTEIO
- * when the device could reach a page only through a swiotlb bounce buffer
- * (e.g. a dom0 booted with swiotlb=force, or a device whose DMA mask does
- * not reach the frame); the refusal is counted in bounce_refusals.
+ * dma_buf_map_attachment()) fails with -EREMOTEIO when the device could
+ * reach a page only through a swiotlb bounce buffer (e.g. a dom0 booted
+ * with swiotlb=force, or a device whose DMA mask does not reach the frame);
+ * the refusal is counted in bounce_refusals.  IMPORT maps with a device of
+ * the module's own whose DMA addresses are guest-physical, so its mapping
+ * never bounces.
  */
 #ifndef _UAPI_XEN_GNTBUF_H
 #define _UAPI_XEN_GNTBUF_H
@@ -181,7 +183,7 @@ struct gntbuf_alloc {
  * dma-buf, a dma-buf whose size is not @count pages, or a DMA segment that
  * does not start on a page or hold whole pages; -EXDEV for frames that are
  * not this domain's own (e.g. a gntbuf EXPORT_REFS dma-buf: Xen grants
- * cannot be passed on); -EREMOTEIO for a mapping that would bounce.
+ * cannot be passed on).
  */
 struct gntbuf_import {
 	/** @fd: in: the dma-buf; borrowed, not closed. */
@@ -201,9 +203,10 @@ struct gntbuf_import {
 /**
  * struct gntbuf_import_release - end the grants of an import
  *
- * Argument of %GNTBUF_IOCTL_IMPORT_RELEASE.  The grants are ended at once
- * for new mappings; pages that the peer still maps stay held until it
- * unmaps them.  -ENOENT for an id this open file does not hold or has
+ * Argument of %GNTBUF_IOCTL_IMPORT_RELEASE.  Each grant the peer does not
+ * map is ended at once.  Xen cannot end a grant that is mapped: those
+ * pages stay held (and the peer may still map them again) until the peer
+ * unmaps them, when the module ends them; WAIT_RELEASED tells when.  -ENOENT for an id this open file does not hold or has
  * already released; -EINVAL for an id that is not an import.
  */
 struct gntbuf_import_release {
