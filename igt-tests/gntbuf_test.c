@@ -23,13 +23,14 @@
 
 #include "gntbuf_test.h"
 
-int __gntbuf_test_open_vgem(void)
+/* Opens the first /dev/dri/card* whose DRM driver is @name. */
+static int open_drm_driver(const char *name)
 {
 	char path[64];
 
 	for (int minor = 0; minor < 16; minor++) {
 		drmVersionPtr version;
-		bool is_vgem;
+		bool match;
 		int fd;
 
 		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
@@ -37,13 +38,18 @@ int __gntbuf_test_open_vgem(void)
 		if (fd < 0)
 			continue;
 		version = drmGetVersion(fd);
-		is_vgem = version && strcmp(version->name, "vgem") == 0;
+		match = version && strcmp(version->name, name) == 0;
 		drmFreeVersion(version);
-		if (is_vgem)
+		if (match)
 			return fd;
 		close(fd);
 	}
 	return -ENODEV;
+}
+
+int __gntbuf_test_open_vgem(void)
+{
+	return open_drm_driver("vgem");
 }
 
 int gntbuf_test_open_vgem(void)
@@ -1213,25 +1219,7 @@ void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee)
 
 int __gntbuf_test_open_vkms(void)
 {
-	char path[64];
-
-	for (int minor = 0; minor < 16; minor++) {
-		drmVersionPtr version;
-		bool is_vkms;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		version = drmGetVersion(fd);
-		is_vkms = version && strcmp(version->name, "vkms") == 0;
-		drmFreeVersion(version);
-		if (is_vkms)
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
+	return open_drm_driver("vkms");
 }
 
 int gntbuf_test_open_vkms(void)
