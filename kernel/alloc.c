@@ -146,11 +146,9 @@ long gntbuf_ioctl_alloc(struct gntbuf_file *file, void __user *uarg)
 	if (ret)
 		goto fail_release_buffer;
 
-	if (copy_to_user(u64_to_user_ptr(req.refs_ptr), buf->refs,
-			 array_size(req.count, sizeof(*buf->refs)))) {
-		ret = -EFAULT;
+	ret = gntbuf_copy_refs_to_user(buf, req.refs_ptr);
+	if (ret)
 		goto fail_put_dmabuf;
-	}
 
 	req.buffer_id = buf->id;
 	ret = gntbuf_install_fd(buf, uarg, &req, sizeof(req), &req.fd);

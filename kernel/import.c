@@ -303,11 +303,9 @@ long gntbuf_ioctl_import(struct gntbuf_file *file, void __user *uarg)
 	if (ret)
 		goto fail_release_import;
 
-	if (copy_to_user(u64_to_user_ptr(req.refs_ptr), buf->refs,
-			 array_size(req.count, sizeof(*buf->refs)))) {
-		ret = -EFAULT;
+	ret = gntbuf_copy_refs_to_user(buf, req.refs_ptr);
+	if (ret)
 		goto fail_release_import;
-	}
 	req.buffer_id = buf->id;
 	if (copy_to_user(uarg, &req, sizeof(req))) {
 		ret = -EFAULT;

@@ -285,6 +285,21 @@ void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 }
 
 /**
+ * gntbuf_copy_refs_to_user() - give userspace the grant references of a buffer
+ * @buf: an ALLOC or IMPORT buffer whose @refs are all granted
+ * @refs_ptr: user pointer to room for @buf->count references (__u32 each)
+ *
+ * Return: 0 or -EFAULT.
+ */
+int gntbuf_copy_refs_to_user(struct gntbuf_buffer *buf, u64 refs_ptr)
+{
+	if (copy_to_user(u64_to_user_ptr(refs_ptr), buf->refs,
+			 array_size(buf->count, sizeof(*buf->refs))))
+		return -EFAULT;
+	return 0;
+}
+
+/**
  * gntbuf_file_add() - let a file find a buffer by its id
  * @file: the file
  * @buf: the buffer; the table takes a reference of its own

@@ -172,6 +172,7 @@ struct gntbuf_buffer *gntbuf_buffer_create(struct gntbuf_file *file,
 void gntbuf_buffer_done(struct gntbuf_buffer *buf);
 void gntbuf_buffer_put(struct gntbuf_buffer *buf);
 void gntbuf_file_add(struct gntbuf_file *file, struct gntbuf_buffer *buf);
+int gntbuf_copy_refs_to_user(struct gntbuf_buffer *buf, u64 refs_ptr);
 struct gntbuf_buffer *gntbuf_file_lookup(struct gntbuf_file *file, u64 id);
 void gntbuf_file_forget(struct gntbuf_file *file, struct gntbuf_buffer *buf);
 int gntbuf_status_to_errno(int status);
