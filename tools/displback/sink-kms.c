@@ -123,6 +123,21 @@ static uint64_t prop_value(int fd, uint32_t obj, uint32_t type,
 	return v;
 }
 
+/* The CRTCs (bit per index in drmModeRes) any encoder of @conn can drive. */
+static uint32_t kms_possible_crtcs(int fd, const drmModeConnector *conn)
+{
+	uint32_t possible = 0;
+
+	for (int e = 0; e < conn->count_encoders; e++) {
+		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoders[e]);
+
+		if (enc)
+			possible |= enc->possible_crtcs;
+		drmModeFreeEncoder(enc);
+	}
+	return possible;
+}
+
 /* Pair each connected connector with a CRTC and that CRTC's primary plane. */
 static int kms_find_pipes(struct kms *k)
 {
@@ -139,7 +154,7 @@ static int kms_find_pipes(struct kms *k)
 		drmModeConnector *conn = drmModeGetConnector(k->fd,
 							     res->connectors[i]);
 		struct kms_pipe *p = &k->pipes[k->n_pipes];
-		uint32_t possible = 0;
+		uint32_t possible;
 
 		if (!conn)
 			continue;
@@ -149,14 +164,7 @@ static int kms_find_pipes(struct kms *k)
 			drmModeFreeConnector(conn);
 			continue;
 		}
-		for (int e = 0; e < conn->count_encoders; e++) {
-			drmModeEncoder *enc = drmModeGetEncoder(k->fd,
-							conn->encoders[e]);
-
-			if (enc)
-				possible |= enc->possible_crtcs;
-			drmModeFreeEncoder(enc);
-		}
+		possible = kms_possible_crtcs(k->fd, conn);
 		memset(p, 0, sizeof(*p));
 		for (int c = 0; c < res->count_crtcs; c++) {
 			if (!(possible & (1u << c)) || (used_crtcs & (1u << c)))
@@ -217,7 +225,7 @@ static int kms_find_pipes(struct kms *k)
 	for (int i = 0; i < res->count_connectors; i++) {
 		drmModeConnector *conn = drmModeGetConnector(k->fd,
 							     res->connectors[i]);
-		uint32_t possible = 0;
+		uint32_t possible;
 
 		if (!conn)
 			continue;
@@ -225,14 +233,7 @@ static int kms_find_pipes(struct kms *k)
 			drmModeFreeConnector(conn);
 			continue;
 		}
-		for (int e = 0; e < conn->count_encoders; e++) {
-			drmModeEncoder *enc = drmModeGetEncoder(k->fd,
-							conn->encoders[e]);
-
-			if (enc)
-				possible |= enc->possible_crtcs;
-			drmModeFreeEncoder(enc);
-		}
+		possible = kms_possible_crtcs(k->fd, conn);
 		for (int n = 0; n < k->n_pipes; n++) {
 			struct kms_pipe *p = &k->pipes[n];
 
