@@ -13,12 +13,19 @@
  * /dev/xen/xenbus are driven with their ioctls and wire format
  * (<xen/sys/gntalloc.h>, <xen/sys/gntdev.h>, <xen/io/xs_wire.h>).
  *
+ * It also runs as a process in dom0, as the second domain of tests that run
+ * in a domU (`gntbuf-vm run --pvh-domu`): there -H puts its xenstore folder
+ * in that domU's home, which the domU can read and write.
+ *
  * Usage: gntbuf-grant-peer [-n PAGES] [-s SEED] [-d DOMID] [-r] [-i MS]
+ *                          [-H PATH]
  *   -n  pages of the boot grant set (set 0), default 16
  *   -s  seed of its pattern, default 0x1
  *   -d  domain the pages are granted to, default 0
  *   -r  grant set 0 read-only (default read-write)
  *   -i  period of the GNTBUF-CRC lines in ms, default 1000 (0: none)
+ *   -H  xenstore folder of the commands and sets, default data/gntbuf
+ *       (relative: in this domain's home)
  *
  * The pattern: word i (a uint32_t, counted from the first byte of the set)
  * of the pattern of seed S is S ^ (i * 2654435761); CRCs are CRC-32 (zlib's
@@ -31,7 +38,8 @@
  *   GNTBUF-VERIFY ok|bad                        for each check command
  *   GNTBUF-ERROR <what>                         then exit status 1
  *
- * Xenstore, relative to the domain's home (/local/domain/<D>/):
+ * Xenstore, in data/gntbuf (-H) relative to the domain's home
+ * (/local/domain/<D>/):
  *   data/gntbuf/set/<K>/info      "n=<N> seed=<S> rw=<0|1>"
  *   data/gntbuf/set/<K>/refs/<J>  refs J*256 ... J*256+255, comma-separated
  *   data/gntbuf/ready             "1" once set 0 is published
@@ -105,7 +113,9 @@ static struct {
 	uint32_t mapped_count;
 	uint64_t mapped_index;
 	bool dyndbg;
-} peer = { .gntalloc = -1, .xenbus = -1, .gntdev = -1, .domid = -1 };
+	char home[128];		/* xenstore folder (-H) */
+} peer = { .gntalloc = -1, .xenbus = -1, .gntdev = -1, .domid = -1,
+	   .home = "data/gntbuf" };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -242,6 +252,23 @@ static int xs_write_key(const char *path, const char *value)
 	return xs_request(XS_WRITE, buf, plen + vlen, NULL, 0);
 }
 
+/* @key in the folder of commands and sets (-H). */
+static int xs_read_home(const char *key, char *out, size_t size)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", peer.home, key);
+	return xs_read_key(path, out, size);
+}
+
+static int xs_write_home(const char *key, const char *value)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", peer.home, key);
+	return xs_write_key(path, value);
+}
+
 static void xs_open_bus(void)
 {
 	char value[64];
@@ -263,7 +290,7 @@ static void xs_open_bus(void)
 static void publish_set(int k)
 {
 	struct grant_set *set = &peer.sets[k];
-	char path[96], value[XS_MAX];
+	char path[192], value[XS_MAX];
 	size_t len;
 
 	say("GNTBUF-REFS domid=%ld n=%u seed=%#x set=%d rw=%d refs=",
@@ -280,11 +307,12 @@ static void publish_set(int k)
 		     i < set->count && i < (j + 1) * REFS_PER_KEY; i++)
 			len += snprintf(value + len, sizeof(value) - len, "%s%u",
 					len ? "," : "", set->refs[i]);
-		snprintf(path, sizeof(path), "data/gntbuf/set/%d/refs/%u", k, j);
+		snprintf(path, sizeof(path), "%s/set/%d/refs/%u", peer.home, k,
+			 j);
 		if (xs_write_key(path, value))
 			say("gntbuf-grant-peer: cannot write %s\n", path);
 	}
-	snprintf(path, sizeof(path), "data/gntbuf/set/%d/info", k);
+	snprintf(path, sizeof(path), "%s/set/%d/info", peer.home, k);
 	snprintf(value, sizeof(value), "n=%u seed=%#x rw=%d", set->count,
 		 set->seed, set->writable);
 	if (xs_write_key(path, value))
@@ -601,7 +629,7 @@ int main(int argc, char **argv)
 	unsigned long done_seq = 0;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "n:s:d:ri:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:d:ri:H:")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = strtoul(optarg, NULL, 0);
@@ -618,9 +646,18 @@ int main(int argc, char **argv)
 		case 'i':
 			interval = strtoul(optarg, NULL, 0);
 			break;
+		case 'H':
+			if (strlen(optarg) >= sizeof(peer.home)) {
+				fprintf(stderr, "%s: -H path too long\n",
+					argv[0]);
+				return 2;
+			}
+			strcpy(peer.home, optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: %s [-n PAGES] [-s SEED] "
-				"[-d DOMID] [-r] [-i MS]\n", argv[0]);
+				"[-d DOMID] [-r] [-i MS] [-H PATH]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -640,16 +677,16 @@ int main(int argc, char **argv)
 	if (peer.xenbus >= 0) {
 		/* Own the command node, so that dom0's writes keep our
 		 * permissions on it. */
-		if (xs_write_key("data/gntbuf/cmd", "0 none") ||
-		    xs_write_key("data/gntbuf/reply", "0 ok") ||
-		    xs_write_key("data/gntbuf/ready", "1"))
-			say("gntbuf-grant-peer: cannot write data/gntbuf\n");
+		if (xs_write_home("cmd", "0 none") ||
+		    xs_write_home("reply", "0 ok") ||
+		    xs_write_home("ready", "1"))
+			say("gntbuf-grant-peer: cannot write %s\n", peer.home);
 	}
 
 	last_crc = now_ms();
 	for (;;) {
 		if (peer.xenbus >= 0 &&
-		    xs_read_key("data/gntbuf/cmd", cmd, sizeof(cmd)) == 0) {
+		    xs_read_home("cmd", cmd, sizeof(cmd)) == 0) {
 			char *rest;
 			unsigned long seq = strtoul(cmd, &rest, 10);
 
@@ -659,7 +696,7 @@ int main(int argc, char **argv)
 				run_command(rest, out, sizeof(out));
 				snprintf(reply, sizeof(reply), "%lu %s", seq, out);
 				say("GNTBUF-ACK %s\n", reply);
-				xs_write_key("data/gntbuf/reply", reply);
+				xs_write_home("reply", reply);
 				done_seq = seq;
 				if (!strncmp(rest, "exit", 4))
 					break;
