@@ -715,11 +715,10 @@ static bool build_path(const char *env, const char *rel, char *out,
 
 static char *peer_read(struct gntbuf_peer *peer, const char *key)
 {
-	char path[128];
+	char path[160];
 	unsigned int len;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/data/gntbuf/%s",
-		 peer->domid, key);
+	snprintf(path, sizeof(path), "%s/%s", peer->home, key);
 	return xs_read(peer->xs, XBT_NULL, path, &len);
 }
 
@@ -728,6 +727,8 @@ static void peer_print_console(struct gntbuf_peer *peer)
 	char path[PATH_MAX], line[512];
 	FILE *f;
 
+	if (peer->dom0)
+		return;	/* its output is in dom0's $GNTBUF_OUT */
 	snprintf(path, sizeof(path), "%s/xen-console/guest-%s.log",
 		 getenv("GNTBUF_OUT") ?: "/tmp", peer->name);
 	f = fopen(path, "r");
@@ -786,15 +787,62 @@ static uint32_t domid_of(struct xs_handle *xs, const char *name)
 	return domid;
 }
 
+/* Waits for the peer's "ready" and reads its boot set. */
+static void peer_wait_ready(struct gntbuf_peer *peer)
+{
+	struct timespec start;
+	char *ready = NULL;
+
+	igt_gettime(&start);
+	while (!(ready = peer_read(peer, "ready"))) {
+		if (igt_nsec_elapsed(&start) / 1000000000 >
+		    PEER_BOOT_TIMEOUT_S) {
+			peer_print_console(peer);
+			igt_assert_f(false, "peer %s (domid %u) not ready "
+				     "after %d s\n", peer->name, peer->domid,
+				     PEER_BOOT_TIMEOUT_S);
+		}
+		usleep(200 * 1000);
+	}
+	free(ready);
+	igt_info("peer %s is domid %u, up in %.1f s\n", peer->name,
+		 peer->domid, igt_nsec_elapsed(&start) / 1e9);
+	peer_load_set(peer, 0);
+	igt_assert_eq_u32(peer->set_count[0], GNTBUF_PEER_BOOT_PAGES);
+}
+
+/* In a domU: the gntbuf-grant-peer the rig runs in dom0. */
+static struct gntbuf_peer *peer_attach_dom0(enum gntbuf_peer_type type)
+{
+	const char *home = getenv("GNTBUF_PEER_HOME");
+	struct gntbuf_peer *peer;
+
+	igt_require_f(type == GNTBUF_PEER_PV,
+		      "in a domU the second domain is dom0, which is PV: "
+		      "there is no PVH granter here\n");
+	peer = calloc(1, sizeof(*peer));
+	igt_assert(peer);
+	peer->type = type;
+	peer->dom0 = true;
+	peer->domid = 0;
+	snprintf(peer->name, sizeof(peer->name), "dom0-grant-peer");
+	snprintf(peer->home, sizeof(peer->home), "%s", home);
+	peer->xs = xs_open(0);
+	igt_assert_f(peer->xs, "xs_open: %s\n", strerror(errno));
+	peers[type] = peer;
+	peer_wait_ready(peer);
+	return peer;
+}
+
 static struct gntbuf_peer *peer_start(enum gntbuf_peer_type type)
 {
 	char peer_bin[PATH_MAX], cmd[2 * PATH_MAX + 512];
 	const char *vm = getenv("GNTBUF_VM") ?: "gntbuf-vm";
 	struct gntbuf_peer *peer;
-	struct timespec start;
-	char *ready = NULL;
 	int ret;
 
+	if (getenv("GNTBUF_PEER_HOME") && *getenv("GNTBUF_PEER_HOME"))
+		return peer_attach_dom0(type);
 	igt_require_f(getenv("GNTBUF_DOMU") &&
 		      strcmp(getenv("GNTBUF_DOMU"), "1") == 0,
 		      "no domU possible: the rig was run without --domu\n");
@@ -822,24 +870,10 @@ static struct gntbuf_peer *peer_start(enum gntbuf_peer_type type)
 
 	peer->domid = domid_of(peer->xs, peer->name);
 	igt_assert_f(peer->domid, "no domid for %s\n", peer->name);
+	snprintf(peer->home, sizeof(peer->home),
+		 "/local/domain/%u/data/gntbuf", peer->domid);
 	peers[type] = peer;
-
-	igt_gettime(&start);
-	while (!(ready = peer_read(peer, "ready"))) {
-		if (igt_nsec_elapsed(&start) / 1000000000 >
-		    PEER_BOOT_TIMEOUT_S) {
-			peer_print_console(peer);
-			igt_assert_f(false, "peer %s (domid %u) not ready "
-				     "after %d s\n", peer->name, peer->domid,
-				     PEER_BOOT_TIMEOUT_S);
-		}
-		usleep(200 * 1000);
-	}
-	free(ready);
-	igt_info("peer %s is domid %u, up in %.1f s\n", peer->name,
-		 peer->domid, igt_nsec_elapsed(&start) / 1e9);
-	peer_load_set(peer, 0);
-	igt_assert_eq_u32(peer->set_count[0], GNTBUF_PEER_BOOT_PAGES);
+	peer_wait_ready(peer);
 	return peer;
 }
 
@@ -862,7 +896,8 @@ void gntbuf_peer_stop_all(void)
 			continue;
 		snprintf(cmd, sizeof(cmd), "'%s' domu-stop %s", vm,
 			 peer->name);
-		if (system(cmd))
+		/* dom0's peer belongs to the rig, which ends it. */
+		if (!peer->dom0 && system(cmd))
 			igt_warn("%s failed\n", cmd);
 		xs_close(peer->xs);
 		for (int k = 0; k < GNTBUF_PEER_MAX_SETS; k++)
@@ -881,8 +916,7 @@ static int peer_vcmd(struct gntbuf_peer *peer, char *reply, size_t size,
 
 	n = snprintf(cmd, sizeof(cmd), "%u ", ++peer->seq);
 	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
-	snprintf(path, sizeof(path), "/local/domain/%u/data/gntbuf/cmd",
-		 peer->domid);
+	snprintf(path, sizeof(path), "%s/cmd", peer->home);
 	igt_assert_f(xs_write(peer->xs, XBT_NULL, path, cmd, strlen(cmd)),
 		     "xs_write %s: %s\n", path, strerror(errno));
 	igt_debug("peer %s <- %s\n", peer->name, cmd);
@@ -1031,6 +1065,30 @@ void gntbuf_peer_unmap(struct gntbuf_peer *peer)
 
 /* ---- grant sources ---- */
 
+uint32_t gntbuf_self_domid(void)
+{
+	static uint32_t domid = UINT32_MAX;
+	struct xs_handle *xs;
+	unsigned int len;
+	char *value;
+
+	if (domid != UINT32_MAX)
+		return domid;
+	xs = xs_open(0);
+	igt_assert_f(xs, "xs_open: %s\n", strerror(errno));
+	value = xs_read(xs, XBT_NULL, "domid", &len);
+	igt_assert_f(value, "xenstore has no \"domid\" for this domain\n");
+	domid = strtoul(value, NULL, 10);
+	free(value);
+	xs_close(xs);
+	return domid;
+}
+
+bool gntbuf_in_domu(void)
+{
+	return gntbuf_self_domid() != 0;
+}
+
 const char *gntbuf_source_name(enum gntbuf_source source)
 {
 	switch (source) {
@@ -1054,10 +1112,11 @@ void gntbuf_grants_create(enum gntbuf_source source, uint32_t count,
 	grants->count = count;
 	grants->writable = writable;
 	if (source == GNTBUF_SOURCE_SELF) {
-		gntbuf_share_pages(0, count, writable, &grants->share);
+		grants->domid = gntbuf_self_domid();
+		gntbuf_share_pages(grants->domid, count, writable,
+				   &grants->share);
 		gntbuf_pattern_fill(grants->share.map,
 				    (size_t)count * GNTBUF_TEST_PAGE_SIZE, seed);
-		grants->domid = 0;
 		grants->refs = grants->share.refs;
 		return;
 	}
@@ -1132,8 +1191,10 @@ void gntbuf_grantee_init(enum gntbuf_source source,
 {
 	memset(grantee, 0, sizeof(*grantee));
 	grantee->source = source;
-	if (source == GNTBUF_SOURCE_SELF)
+	if (source == GNTBUF_SOURCE_SELF) {
+		grantee->domid = gntbuf_self_domid();
 		return;
+	}
 	grantee->peer = gntbuf_peer_get(source == GNTBUF_SOURCE_FOREIGN_PVH ?
 					GNTBUF_PEER_PVH : GNTBUF_PEER_PV);
 	grantee->domid = grantee->peer->domid;
@@ -1146,7 +1207,8 @@ int __gntbuf_grantee_map(struct gntbuf_grantee *grantee,
 
 	igt_assert(!grantee->count);
 	if (grantee->source == GNTBUF_SOURCE_SELF) {
-		grantee->map = __gntbuf_map_grants(0, refs, count, PROT_READ |
+		grantee->map = __gntbuf_map_grants(grantee->domid, refs,
+						   count, PROT_READ |
 						   (writable ? PROT_WRITE : 0));
 		if (!grantee->map)
 			return -errno;

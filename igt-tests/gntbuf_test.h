@@ -192,6 +192,8 @@ struct gntbuf_peer {
 	enum gntbuf_peer_type type;
 	char name[32];		/* xl domain name */
 	uint32_t domid;
+	bool dom0;		/* a process in dom0, not a domU of ours */
+	char home[96];		/* its xenstore folder */
 	uint32_t seq;		/* last command sequence number */
 	void *xs;		/* struct xs_handle */
 	/* Grant sets the peer made: set 0 is made at boot. */
@@ -204,6 +206,11 @@ const char *gntbuf_peer_type_name(enum gntbuf_peer_type type);
  * TCG) and kept for the rest of the test; skips when the rig was run
  * without --domu.  Set 0: @GNTBUF_PEER_BOOT_PAGES read-write pages holding
  * the pattern of GNTBUF_PEER_BOOT_SEED.
+ *
+ * In a domU (`gntbuf-vm run --pvh-domu`, $GNTBUF_PEER_HOME set) the second
+ * domain is dom0, which is PV: the PV peer is the gntbuf-grant-peer that the
+ * rig started in dom0 (its xenstore folder $GNTBUF_PEER_HOME, in this
+ * domU's home), and a PVH peer skips.
  */
 #define GNTBUF_PEER_BOOT_PAGES 300u	/* 640x480 XRGB8888 */
 #define GNTBUF_PEER_BOOT_SEED 0x9e37f00du
@@ -254,6 +261,10 @@ enum gntbuf_source {
 	GNTBUF_SOURCE_FOREIGN_PVH,
 	GNTBUF_SOURCE_COUNT,
 };
+/* This domain's domid (xenstore's "domid"): 0 in dom0. */
+uint32_t gntbuf_self_domid(void);
+/* True when this test runs in a domU (`gntbuf-vm run --pvh-domu`). */
+bool gntbuf_in_domu(void);
 /* "self", "foreign-pv", "foreign-pvh": subtest name suffixes. */
 const char *gntbuf_source_name(enum gntbuf_source source);
 
