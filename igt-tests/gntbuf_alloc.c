@@ -117,7 +117,7 @@ static void test_share(enum gntbuf_source tgt)
 	gntbuf_assert_back_to(dev, &before, 1000);
 	/* The grants are ended: nobody can map them any more. */
 	if (tgt == GNTBUF_SOURCE_SELF)
-		igt_assert(!gntbuf_grants_mappable(0, refs, PAGES));
+		igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
 	else
 		igt_assert_neq(__gntbuf_grantee_map(&grantee, refs, PAGES,
 						    false), 0);
@@ -332,7 +332,7 @@ static void test_rmmod(void)
 	close(dev);
 	dev = -1;
 	other = gntbuf_open();
-	fd = gntbuf_alloc(other, 0, PAGES, 0, refs, NULL);
+	fd = gntbuf_alloc(other, GNTBUF_SELF, PAGES, 0, refs, NULL);
 	close(other);
 	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
 	gntbuf_pattern_fill(map, BYTES, SEED_DMABUF);
@@ -346,7 +346,7 @@ static void test_rmmod(void)
 
 	igt_assert_eq(__gntbuf_module_unload(), 0);
 	/* Unloading ended the grants. */
-	igt_assert(!gntbuf_grants_mappable(0, refs, PAGES));
+	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
 	gntbuf_module_reload();
 	dev = gntbuf_open();
 	gntbuf_assert_idle(dev, 0);

@@ -137,7 +137,7 @@ static int vgem_dmabuf(int vgem, uint32_t pages)
 /* A live export of the shared pages, on @fd: its dma-buf and id. */
 static int live_export(int fd, uint64_t *id)
 {
-	return gntbuf_export(fd, 0, share.refs, PAGES, 0, id);
+	return gntbuf_export(fd, GNTBUF_SELF, share.refs, PAGES, 0, id);
 }
 
 /* ---- the device ---- */
@@ -263,7 +263,7 @@ static void test_export_ungranted_gref(void)
 	uint32_t refs[4];
 
 	/* Refs that were granted and are ended: GNTST_general_error. */
-	gntbuf_share_pages(0, 4, true, &gone);
+	gntbuf_share_pages(GNTBUF_SELF, 4, true, &gone);
 	memcpy(refs, gone.refs, sizeof(refs));
 	gntbuf_unshare(&gone);
 	free(gone.refs);
@@ -292,7 +292,7 @@ static void test_export_write_read_only(void)
 	struct gntbuf_share ro;
 
 	/* Writable mapping of a read-only grant: GNTST_general_error. */
-	gntbuf_share_pages(0, 4, false, &ro);
+	gntbuf_share_pages(GNTBUF_SELF, 4, false, &ro);
 	expect_export(0, ro.refs, 4, 0, EACCES);
 	gntbuf_unshare(&ro);
 	free(ro.refs);
@@ -303,14 +303,14 @@ static void test_export_one_bad_among_good(void)
 	struct gntbuf_share mine;
 	uint32_t refs[PAGES];
 
-	gntbuf_share_pages(0, PAGES, true, &mine);
+	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &mine);
 	memcpy(refs, mine.refs, sizeof(refs));
 	/* The last one is bad: the fifteen good ones must be unmapped. */
 	refs[PAGES - 1] = 0xfffffff0u;
 	expect_export(0, refs, PAGES, 0, EINVAL);
 	refs[PAGES - 1] = mine.refs[PAGES - 1];
 	gntbuf_unshare(&mine);
-	igt_assert_f(gntbuf_wait_grants_ended(0, refs, PAGES, 3000),
+	igt_assert_f(gntbuf_wait_grants_ended(GNTBUF_SELF, refs, PAGES, 3000),
 		     "a good ref stayed mapped after the failed export\n");
 	free(mine.refs);
 }
@@ -376,9 +376,9 @@ static void test_export_limit(const char *param)
 			      baseline.granted_pages : 0), &saved);
 	expect_export(0, share.refs, PAGES, 0, ENOSPC);
 	/* Up to the limit works; one more page does not. */
-	fd = gntbuf_export(dev, 0, share.refs, 8, 0, &id);
+	fd = gntbuf_export(dev, GNTBUF_SELF, share.refs, 8, 0, &id);
 	begin();
-	ret = __gntbuf_export(dev, 0, share.refs, 1, 0, &fd2, NULL);
+	ret = __gntbuf_export(dev, GNTBUF_SELF, share.refs, 1, 0, &fd2, NULL);
 	igt_assert_eq(ret, -ENOSPC);
 	nothing_left();
 	gntbuf_param_set(param, saved);
@@ -405,7 +405,7 @@ static void *read_only_copy(const void *arg, size_t size)
 static void test_export_read_only_arg(void)
 {
 	struct gntbuf_export_refs arg = {
-		.domid = 0, .count = PAGES, .fd = -1,
+		.domid = GNTBUF_SELF, .count = PAGES, .fd = -1,
 		.refs_ptr = (uintptr_t)share.refs,
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
@@ -422,7 +422,7 @@ static void test_alloc_read_only_arg(void)
 {
 	uint32_t refs[PAGES];
 	struct gntbuf_alloc arg = {
-		.domid = 0, .count = PAGES, .fd = -1,
+		.domid = GNTBUF_SELF, .count = PAGES, .fd = -1,
 		.refs_ptr = (uintptr_t)refs,
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
@@ -435,7 +435,7 @@ static void test_alloc_read_only_arg(void)
 	/* Whatever refs were written are ended. */
 	for (int i = 0; i < PAGES; i++)
 		if (refs[i] != 0xffffffffu)
-			igt_assert(!gntbuf_grants_mappable(0, &refs[i], 1));
+			igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, &refs[i], 1));
 }
 
 static void test_import_read_only_arg(void)
@@ -444,7 +444,7 @@ static void test_import_read_only_arg(void)
 	int prime = vgem_dmabuf(vgem, PAGES);
 	uint32_t refs[PAGES];
 	struct gntbuf_import arg = {
-		.fd = prime, .domid = 0, .count = PAGES,
+		.fd = prime, .domid = GNTBUF_SELF, .count = PAGES,
 		.refs_ptr = (uintptr_t)refs,
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
@@ -456,7 +456,7 @@ static void test_import_read_only_arg(void)
 	munmap(ro, 4096);
 	for (int i = 0; i < PAGES; i++)
 		if (refs[i] != 0xffffffffu)
-			igt_assert(!gntbuf_grants_mappable(0, &refs[i], 1));
+			igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, &refs[i], 1));
 	close(prime);
 	close(vgem);
 }
@@ -595,9 +595,9 @@ static void test_import_not_dmabuf(void)
 	int null = open("/dev/null", O_RDWR);
 
 	igt_assert_fd(null);
-	expect_import(null, 0, PAGES, 0, refs, EINVAL);
+	expect_import(null, GNTBUF_SELF, PAGES, 0, refs, EINVAL);
 	/* The device itself is no dma-buf either. */
-	expect_import(dev, 0, PAGES, 0, refs, EINVAL);
+	expect_import(dev, GNTBUF_SELF, PAGES, 0, refs, EINVAL);
 	close(null);
 }
 
@@ -608,8 +608,8 @@ static void test_import_closed_fd(void)
 	int prime = vgem_dmabuf(vgem, PAGES);
 
 	close(prime);
-	expect_import(prime, 0, PAGES, 0, refs, EBADF);
-	expect_import(-1, 0, PAGES, 0, refs, EBADF);
+	expect_import(prime, GNTBUF_SELF, PAGES, 0, refs, EBADF);
+	expect_import(-1, GNTBUF_SELF, PAGES, 0, refs, EBADF);
 	close(vgem);
 }
 
@@ -620,10 +620,10 @@ static void test_import_count(void)
 	int prime = vgem_dmabuf(vgem, PAGES);
 
 	/* The count must be the dma-buf's size in pages, exactly. */
-	expect_import(prime, 0, PAGES - 1, 0, refs, EINVAL);
-	expect_import(prime, 0, PAGES + 1, 0, refs, EINVAL);
-	expect_import(prime, 0, 0, 0, refs, EINVAL);
-	expect_import(prime, 0, limits.max_pages_per_buffer + 1, 0, refs,
+	expect_import(prime, GNTBUF_SELF, PAGES - 1, 0, refs, EINVAL);
+	expect_import(prime, GNTBUF_SELF, PAGES + 1, 0, refs, EINVAL);
+	expect_import(prime, GNTBUF_SELF, 0, 0, refs, EINVAL);
+	expect_import(prime, GNTBUF_SELF, limits.max_pages_per_buffer + 1, 0, refs,
 		      E2BIG);
 	close(prime);
 	close(vgem);
@@ -635,8 +635,8 @@ static void test_import_flags(void)
 	int vgem = gntbuf_test_open_vgem();
 	int prime = vgem_dmabuf(vgem, PAGES);
 
-	expect_import(prime, 0, PAGES, 1u << 1, refs, EINVAL);
-	expect_import(prime, 0, PAGES, ~GNTBUF_IMPORT_FLAGS, refs, EINVAL);
+	expect_import(prime, GNTBUF_SELF, PAGES, 1u << 1, refs, EINVAL);
+	expect_import(prime, GNTBUF_SELF, PAGES, ~GNTBUF_IMPORT_FLAGS, refs, EINVAL);
 	close(prime);
 	close(vgem);
 }
@@ -659,8 +659,8 @@ static void test_import_bad_pointer(void)
 	int vgem = gntbuf_test_open_vgem();
 	int prime = vgem_dmabuf(vgem, PAGES);
 
-	expect_import(prime, 0, PAGES, 0, NULL, EFAULT);
-	expect_import(prime, 0, PAGES, 0, (uint32_t *)8, EFAULT);
+	expect_import(prime, GNTBUF_SELF, PAGES, 0, NULL, EFAULT);
+	expect_import(prime, GNTBUF_SELF, PAGES, 0, (uint32_t *)8, EFAULT);
 	close(prime);
 	close(vgem);
 }
@@ -673,7 +673,7 @@ static void test_import_exported(void)
 
 	/* Another domain's frames cannot be granted on (no transitive
 	 * grants): EXDEV. */
-	expect_import(fd, 0, PAGES, 0, refs, EXDEV);
+	expect_import(fd, GNTBUF_SELF, PAGES, 0, refs, EXDEV);
 	close(fd);
 	gntbuf_wait_released(dev, id, 5000);
 }
@@ -685,7 +685,7 @@ static uint64_t live_import(int fd, int vgem, int *prime)
 	uint32_t refs[PAGES];
 
 	*prime = vgem_dmabuf(vgem, PAGES);
-	return gntbuf_import(fd, *prime, 0, PAGES, 0, refs);
+	return gntbuf_import(fd, *prime, GNTBUF_SELF, PAGES, 0, refs);
 }
 
 static void test_release_unknown(void)
@@ -898,15 +898,15 @@ static void test_killed(void)
 
 		close(ready[0]);
 		fd = gntbuf_open();
-		gntbuf_share_pages(0, PAGES, true, &mine);
-		map = gntbuf_dmabuf_mmap(gntbuf_export(fd, 0, mine.refs, PAGES,
+		gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &mine);
+		map = gntbuf_dmabuf_mmap(gntbuf_export(fd, GNTBUF_SELF, mine.refs, PAGES,
 						       0, NULL),
 					 BYTES, PROT_READ);
 		(void)map;
-		gntbuf_alloc(fd, 0, PAGES, 0, refs, NULL);
+		gntbuf_alloc(fd, GNTBUF_SELF, PAGES, 0, refs, NULL);
 		vgem = gntbuf_test_open_vgem();
 		prime = vgem_dmabuf(vgem, PAGES);
-		gntbuf_import(fd, prime, 0, PAGES, 0, refs);
+		gntbuf_import(fd, prime, GNTBUF_SELF, PAGES, 0, refs);
 		igt_assert_eq(write(ready[1], "r", 1), 1);
 		pause();
 		_exit(0);
@@ -932,7 +932,7 @@ igt_main
 	igt_fixture {
 		dev = gntbuf_open();
 		gntbuf_query(dev, &limits);
-		gntbuf_share_pages(0, PAGES, true, &share);
+		gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
 		for (int i = 0; i < 3; i++)
 			saved_limits[i] = __gntbuf_param_get(limit_params[i]);
 	}

@@ -172,7 +172,7 @@ static void test_release_while_mapped(enum gntbuf_source tgt)
 	 */
 	if (tgt == GNTBUF_SOURCE_SELF)
 		igt_info("a new mapping of a released, still-mapped import "
-			 "%s\n", gntbuf_grants_mappable(0, refs, PAGES) ?
+			 "%s\n", gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES) ?
 			 "succeeds" : "fails");
 
 	/* The pages stay valid, both ways, until the grantee unmaps. */
@@ -197,15 +197,15 @@ static void test_file_close_releases(void)
 	gntbuf_stats(dev, &before);
 	prime = vgem_buffer(WIDTH, HEIGHT, &dumb, SEED_VGEM);
 	other = gntbuf_open();
-	gntbuf_import(other, prime, 0, PAGES, 0, refs);
+	gntbuf_import(other, prime, GNTBUF_SELF, PAGES, 0, refs);
 	gntbuf_stats(dev, &now);
 	igt_assert_eq_u64(now.granted_pages, before.granted_pages + PAGES);
-	igt_assert(gntbuf_grants_mappable(0, refs, PAGES));
+	igt_assert(gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
 
 	/* Closing the file is IMPORT_RELEASE of everything it holds. */
 	close(other);
 	gntbuf_assert_back_to(dev, &before, 2000);
-	igt_assert(!gntbuf_grants_mappable(0, refs, PAGES));
+	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
 	close(prime);
 	gntbuf_test_dumb_destroy(vgem, &dumb);
 }
@@ -221,13 +221,13 @@ static void test_import_alloc(void)
 	/* Our own ALLOC buffer is a dma-buf of local pages: it can be
 	 * granted again, to another domain or to the same. */
 	gntbuf_stats(dev, &before);
-	fd = gntbuf_alloc(dev, 0, PAGES, 0, alloc_refs, &alloc_id);
+	fd = gntbuf_alloc(dev, GNTBUF_SELF, PAGES, 0, alloc_refs, &alloc_id);
 	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
 	gntbuf_dmabuf_begin(fd, true);
 	gntbuf_pattern_fill(map, BYTES, SEED_VGEM);
 	gntbuf_dmabuf_end(fd, true);
-	id = gntbuf_import(dev, fd, 0, PAGES, 0, refs);
-	view = gntbuf_map_grants(0, refs, PAGES, PROT_READ);
+	id = gntbuf_import(dev, fd, GNTBUF_SELF, PAGES, 0, refs);
+	view = gntbuf_map_grants(GNTBUF_SELF, refs, PAGES, PROT_READ);
 	gntbuf_pattern_check(view, BYTES, SEED_VGEM);
 	gntbuf_unmap_grants(view, PAGES);
 	gntbuf_import_release(dev, id);
@@ -280,7 +280,7 @@ static void test_over_16_bit(void)
 	/* Pages on both sides of each 16-bit boundary hold their bytes. */
 	for (unsigned int k = 0; k < sizeof(probe) / sizeof(probe[0]); k++) {
 		uint32_t p = probe[k];
-		uint8_t *view = gntbuf_map_grants(0, &refs[p], 1, PROT_READ);
+		uint8_t *view = gntbuf_map_grants(GNTBUF_SELF, &refs[p], 1, PROT_READ);
 
 		gntbuf_pattern_check_from(view, GNTBUF_TEST_PAGE_SIZE,
 					  SEED_VGEM,
@@ -314,13 +314,13 @@ static void test_after_churn(void)
 	uint64_t id;
 
 	igt_assert(refs);
-	gntbuf_share_pages(0, pages, true, &share);
+	gntbuf_share_pages(GNTBUF_SELF, pages, true, &share);
 	for (int i = 0; i < 10; i++) {
-		void *map = gntbuf_map_grants(0, share.refs, pages, PROT_READ);
+		void *map = gntbuf_map_grants(GNTBUF_SELF, share.refs, pages, PROT_READ);
 		int fd;
 
 		gntbuf_unmap_grants(map, pages);
-		fd = gntbuf_export(dev, 0, share.refs, pages, 0, &id);
+		fd = gntbuf_export(dev, GNTBUF_SELF, share.refs, pages, 0, &id);
 		close(fd);
 		gntbuf_wait_released(dev, id, 10000);
 	}
@@ -343,7 +343,7 @@ static void test_after_churn(void)
 			continue;
 		}
 		for (uint32_t p = 0; p < pages; p += 1013) {
-			uint8_t *view = gntbuf_map_grants(0, &refs[p], 1,
+			uint8_t *view = gntbuf_map_grants(GNTBUF_SELF, &refs[p], 1,
 							  PROT_READ);
 
 			gntbuf_pattern_check_from(view, GNTBUF_TEST_PAGE_SIZE,
@@ -380,7 +380,7 @@ static void test_rmmod_pending(void)
 	close(dev);
 	dev = -1;
 	other = gntbuf_open();
-	gntbuf_import(other, prime, 0, PAGES, 0, refs);
+	gntbuf_import(other, prime, GNTBUF_SELF, PAGES, 0, refs);
 	gntbuf_grantee_map(&grantee, refs, PAGES, true);
 	/* The file goes, the grantee still maps: the import is pending. */
 	close(other);
@@ -394,7 +394,7 @@ static void test_rmmod_pending(void)
 	for (int i = 0; i < 50 && __gntbuf_module_unload() == -EAGAIN; i++)
 		usleep(100 * 1000);
 	igt_assert(access(GNTBUF_TEST_DEVICE, F_OK) != 0);
-	igt_assert(!gntbuf_grants_mappable(0, refs, PAGES));
+	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
 	gntbuf_module_reload();
 	dev = gntbuf_open();
 	gntbuf_assert_idle(dev, 0);

@@ -147,7 +147,7 @@ static void test_counters(void)
 	igt_assert_eq_u64(before.mapped_pages, s.mapped_pages);
 	igt_assert_eq_u64(before.granted_pages, s.granted_pages);
 
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, PAGES, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, PAGES, 0, &buf), 0);
 	igt_assert_eq(gntbuf_device_get_counters(dev, &during), 0);
 	igt_assert_eq_u64(during.live_buffers, before.live_buffers + 1);
 	igt_assert_eq_u64(during.allocated_pages,
@@ -247,7 +247,7 @@ static void test_gntdev_fallback(void)
 	igt_assert(caps.caps & GNTBUF_CAP_IMPORT);
 	igt_assert(!(caps.caps & (GNTBUF_CAP_ALLOC | GNTBUF_CAP_SYNC_RANGE)));
 	igt_assert_eq(gntbuf_device_get_counters(g, &counters), -EOPNOTSUPP);
-	igt_assert_eq(gntbuf_buffer_alloc(g, 0, 1, 0, &buf), -EOPNOTSUPP);
+	igt_assert_eq(gntbuf_buffer_alloc(g, GNTBUF_SELF, 1, 0, &buf), -EOPNOTSUPP);
 
 	/* gntdev's import: vgem pages granted to ourselves. */
 	vgem = gntbuf_test_open_vgem();
@@ -373,28 +373,28 @@ static void test_export_bad_input(void)
 	int ret;
 
 	gntbuf_device_get_caps(dev, &caps);
-	gntbuf_share_pages(0, 4, true, &share);
+	gntbuf_share_pages(GNTBUF_SELF, 4, true, &share);
 	gntbuf_stats(raw, &before);
 
 	/* count 0; NULL refs; NULL out; an unknown flag. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, share.refs, 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 0, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, NULL, 4, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, NULL, 4, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, share.refs, 4, 0, NULL),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 4, 0, NULL),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, share.refs, 4, 1u << 7,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 4, 1u << 7,
 						&buf), -EINVAL);
 	/* A count past the module's limit, and a million pages. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, share.refs,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs,
 						caps.max_pages_per_buffer + 1,
 						0, &buf), -E2BIG);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, share.refs, 1000000, 0,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 1000000, 0,
 						&buf), -E2BIG);
 	/* A gref nobody granted, after good ones: the whole call fails. */
 	memcpy(refs, share.refs, sizeof(refs));
 	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_export_refs(dev, 0, refs, 4, 0, &buf);
+	ret = gntbuf_buffer_export_refs(dev, GNTBUF_SELF, refs, 4, 0, &buf);
 	igt_info("bad gref: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* DOMID_SELF (Xen refuses it as a grant's mapping target). */
@@ -508,13 +508,13 @@ static void test_alloc_bad_input(void)
 	struct gntbuf_caps caps;
 
 	gntbuf_device_get_caps(dev, &caps);
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, 0, 0, &buf), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, 1, 1u << 3, &buf), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, 1, 0, NULL), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_alloc(NULL, 0, 1, 0, &buf), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, caps.max_pages_per_buffer + 1,
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 0, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 1, 1u << 3, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 1, 0, NULL), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(NULL, GNTBUF_SELF, 1, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, caps.max_pages_per_buffer + 1,
 					  0, &buf), -E2BIG);
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, UINT32_MAX, 0, &buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, UINT32_MAX, 0, &buf), -E2BIG);
 	igt_assert(buf == SENTINEL);
 }
 
@@ -624,7 +624,7 @@ static void test_cpu_access_errors(void)
 	struct gntbuf_rect rect;
 	const uint64_t size = 4 * 4096;
 
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, 4, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 4, 0, &buf), 0);
 
 	/* Ranges past the end, overflowing, empty. */
 	igt_assert_eq(gntbuf_buffer_begin_cpu_access_range(buf,
@@ -676,7 +676,7 @@ static void test_sync_file(void)
 	struct pollfd pfd;
 	int sync_fd = -1, fd, ret;
 
-	igt_assert_eq(gntbuf_buffer_alloc(dev, 0, 4, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 4, 0, &buf), 0);
 	ret = gntbuf_buffer_export_sync_file(buf, GNTBUF_ACCESS_READ, &sync_fd);
 	igt_skip_on_f(ret == -ENOTTY, "the kernel has no "
 		      "DMA_BUF_IOCTL_EXPORT_SYNC_FILE (before Linux 6.0)\n");
@@ -716,7 +716,7 @@ static void test_outlives_device(void)
 	struct gntbuf_buffer *buf;
 	void *p;
 
-	igt_assert_eq(gntbuf_buffer_alloc(d, 0, 4, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_alloc(d, GNTBUF_SELF, 4, 0, &buf), 0);
 	/* The caller lets the device go; the buffer keeps it open. */
 	gntbuf_device_close(d);
 	igt_assert_eq(gntbuf_buffer_map(buf, GNTBUF_ACCESS_RW, &p), 0);
@@ -822,7 +822,7 @@ static struct gntbuf_buffer *export_self(struct gntbuf_grants *g)
 	struct gntbuf_buffer *buf;
 
 	gntbuf_grants_create(GNTBUF_SOURCE_SELF, PAGES, SEED_A, true, g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, 0, g->refs, PAGES, 0,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, g->refs, PAGES, 0,
 						&buf), 0);
 	return buf;
 }

@@ -63,10 +63,10 @@ static void test_attach_refused(void)
 
 	igt_require_f(forced, "dom0 not booted with swiotlb=force\n");
 	vgem = gntbuf_test_open_vgem();
-	gntbuf_share_pages(0, PAGES, true, &share);
+	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
 	gntbuf_pattern_fill(share.map, BYTES, SEED);
 	gntbuf_stats(dev, &before);
-	fd = gntbuf_export(dev, 0, share.refs, PAGES, 0, &id);
+	fd = gntbuf_export(dev, GNTBUF_SELF, share.refs, PAGES, 0, &id);
 
 	/* vgem's PRIME import maps an attachment for its device: refused. */
 	r0 = refusals();
@@ -89,7 +89,7 @@ static void test_attach_refused(void)
 	gntbuf_wait_released(dev, id, 5000);
 	gntbuf_assert_back_to(dev, &before, 1000);
 	gntbuf_unshare(&share);
-	igt_assert(gntbuf_wait_grants_ended(0, share.refs, PAGES, 3000));
+	igt_assert(gntbuf_wait_grants_ended(GNTBUF_SELF, share.refs, PAGES, 3000));
 	free(share.refs);
 	close(vgem);
 }
@@ -109,7 +109,7 @@ static void test_import_never_bounces(void)
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
 					 DRM_CLOEXEC | DRM_RDWR, &prime), 0);
 	r0 = refusals();
-	id = gntbuf_import(dev, prime, 0, PAGES, 0, refs);
+	id = gntbuf_import(dev, prime, GNTBUF_SELF, PAGES, 0, refs);
 	igt_assert_eq_u64(refusals(), r0);
 
 	/*
@@ -141,9 +141,9 @@ static void test_no_refusal_unforced(void)
 
 	igt_require_f(!forced, "dom0 booted with swiotlb=force\n");
 	vgem = gntbuf_test_open_vgem();
-	gntbuf_share_pages(0, PAGES, true, &share);
+	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
 	r0 = refusals();
-	fd = gntbuf_export(dev, 0, share.refs, PAGES, 0, &id);
+	fd = gntbuf_export(dev, GNTBUF_SELF, share.refs, PAGES, 0, &id);
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
 	igt_assert_eq_u64(refusals(), r0);
 	{

@@ -129,7 +129,7 @@ static void test_interleaved(void)
 	int vgem, prime;
 
 	gntbuf_assert_idle(dev, 2000);
-	gntbuf_share_pages(0, PAGES, true, &share);
+	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
 	gntbuf_pattern_fill(share.map, BYTES, SEED);
 	vgem = gntbuf_test_open_vgem();
 	gntbuf_test_dumb_create(vgem, 1024, PAGES, 32, &dumb);
@@ -141,9 +141,9 @@ static void test_interleaved(void)
 		uint64_t ids[3];
 		int fds[2], order = i % 3;
 
-		fds[0] = gntbuf_export(dev, 0, share.refs, PAGES, 0, &ids[0]);
-		fds[1] = gntbuf_alloc(dev, 0, PAGES, 0, refs, &ids[1]);
-		ids[2] = gntbuf_import(dev, prime, 0, PAGES, 0, refs);
+		fds[0] = gntbuf_export(dev, GNTBUF_SELF, share.refs, PAGES, 0, &ids[0]);
+		fds[1] = gntbuf_alloc(dev, GNTBUF_SELF, PAGES, 0, refs, &ids[1]);
+		ids[2] = gntbuf_import(dev, prime, GNTBUF_SELF, PAGES, 0, refs);
 		for (int k = 0; k < 3; k++) {
 			int which = (order + k) % 3;
 
@@ -158,7 +158,7 @@ static void test_interleaved(void)
 	gntbuf_assert_idle(dev, 2000);
 	gntbuf_pattern_check(share.map, BYTES, SEED);
 	gntbuf_unshare(&share);
-	igt_assert(gntbuf_wait_grants_ended(0, share.refs, PAGES, 3000));
+	igt_assert(gntbuf_wait_grants_ended(GNTBUF_SELF, share.refs, PAGES, 3000));
 	free(share.refs);
 	close(prime);
 	gntbuf_test_dumb_destroy(vgem, &dumb);

@@ -76,7 +76,7 @@ static void buffer_create(enum kind kind, uint32_t pages, uint32_t seed,
 	if (kind == KIND_ALLOC_SELF) {
 		b->refs = calloc(pages, sizeof(*b->refs));
 		igt_assert(b->refs);
-		b->fd = gntbuf_alloc(dev, 0, pages, 0, b->refs, &b->id);
+		b->fd = gntbuf_alloc(dev, GNTBUF_SELF, pages, 0, b->refs, &b->id);
 		gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &b->grantee);
 		gntbuf_grantee_map(&b->grantee, b->refs, pages, true);
 		gntbuf_grantee_fill(&b->grantee, seed);
@@ -353,10 +353,10 @@ static void test_rectangle(void)
 
 	igt_assert(refs);
 	igt_assert_eq_u32(pages, 8100);
-	fd = gntbuf_alloc(dev, 0, pages, 0, refs, &id);
+	fd = gntbuf_alloc(dev, GNTBUF_SELF, pages, 0, refs, &id);
 	map = gntbuf_dmabuf_mmap(fd, (size_t)pages * 4096,
 				 PROT_READ | PROT_WRITE);
-	view = gntbuf_map_grants(0, refs, pages, PROT_READ);
+	view = gntbuf_map_grants(GNTBUF_SELF, refs, pages, PROT_READ);
 
 	gntbuf_stats(dev, &before);
 	for (uint32_t r = 0; r < h; r++) {

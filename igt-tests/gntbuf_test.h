@@ -263,6 +263,8 @@ enum gntbuf_source {
 };
 /* This domain's domid (xenstore's "domid"): 0 in dom0. */
 uint32_t gntbuf_self_domid(void);
+/* The domid of grants this domain makes to itself ("self"). */
+#define GNTBUF_SELF (gntbuf_self_domid())
 /* True when this test runs in a domU (`gntbuf-vm run --pvh-domu`). */
 bool gntbuf_in_domu(void);
 /* "self", "foreign-pv", "foreign-pvh": subtest name suffixes. */
