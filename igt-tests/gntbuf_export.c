@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <linux/dma-buf.h>
 #include <xf86drm.h>
 
 #include "gntbuf_test.h"
@@ -456,6 +457,127 @@ static void test_granter_ends_first(enum gntbuf_source src)
 	gntbuf_grants_destroy(&g);
 }
 
+/*
+ * The granter's domU is destroyed (xl destroy) while dom0 holds its pages
+ * through every path at once: the dma-buf's mmap (grant-mapped user PTEs in
+ * a PV dom0), vgem's PRIME import (an attachment mapped for its device) and
+ * vkms scanning it out (dma_buf_vmap()).  Xen keeps a destroyed domain's
+ * pages while another domain maps them: the domain stays dying, and its
+ * pages keep their last bytes, until dom0 lets go of the last mapping.
+ */
+static void test_granter_destroyed(enum gntbuf_source src)
+{
+	const size_t bytes = GNTBUF_VKMS_BYTES;
+	const uint32_t pages = bytes / GNTBUF_TEST_PAGE_SIZE;
+	struct drm_gem_close gem_close = { 0 };
+	struct gntbuf_vkms_scanout scanout;
+	struct gntbuf_test_dumb frame;
+	struct gntbuf_stats before, held;
+	struct gntbuf_peer *peer;
+	struct gntbuf_grants g;
+	int kms, kms_frame, vgem, kmsg, fd, frame_fd, ret, state;
+	uint32_t domid;
+	uint8_t *map;
+	long bad;
+	uint64_t id;
+
+	peer = gntbuf_peer_get(src == GNTBUF_SOURCE_FOREIGN_PVH ?
+			       GNTBUF_PEER_PVH : GNTBUF_PEER_PV);
+	igt_require_f(!peer->dom0, "the granter is dom0 here (this test runs "
+		      "in a domU): dom0 cannot be destroyed\n");
+	kms = gntbuf_test_open_vkms();
+	kms_frame = gntbuf_test_open_vkms();
+	vgem = gntbuf_test_open_vgem();
+	kmsg = gntbuf_kmsg_open();
+
+	gntbuf_stats(dev, &before);
+	gntbuf_grants_create(src, pages, SEED_GRANTER, true, &g);
+	domid = g.domid;
+	fd = export_checked(&g, 0, &before, &id);
+
+	/* Held through every path at once, each seeing the granter's bytes. */
+	map = gntbuf_dmabuf_mmap(fd, bytes, PROT_READ | PROT_WRITE);
+	gntbuf_dmabuf_begin(fd, false);
+	gntbuf_pattern_check(map, bytes, SEED_GRANTER);
+	gntbuf_dmabuf_end(fd, false);
+	igt_assert_f(drmPrimeFDToHandle(vgem, fd, &gem_close.handle) == 0,
+		     "vgem PRIME import: %s\n", strerror(errno));
+	gntbuf_test_dumb_create(kms_frame, GNTBUF_VKMS_WIDTH,
+				GNTBUF_VKMS_HEIGHT, 32, &frame);
+	igt_assert_eq(drmPrimeHandleToFD(kms_frame, frame.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &frame_fd), 0);
+	memset(frame.map, 0, bytes);
+	gntbuf_vkms_show(kms, fd, frame_fd, &scanout);
+	check_xrgb((uint32_t *)frame.map, bytes, SEED_GRANTER);
+	gntbuf_stats(dev, &held);
+	gntbuf_stats_print("held through mmap, vgem and vkms", &held);
+
+	/* The granter goes, its grants with it. */
+	gntbuf_peer_destroy(peer);
+	g.peer = NULL;
+	g.refs = NULL;
+	g.ended = true;
+	state = gntbuf_xen_domain_state(domid);
+	igt_info("after xl destroy, domid %u is %s\n", domid,
+		 gntbuf_xen_domain_state_name(state));
+	igt_assert_f(state == GNTBUF_DOMAIN_DYING, "domid %u is %s, not "
+		     "dying, while dom0 maps its pages\n", domid,
+		     gntbuf_xen_domain_state_name(state));
+
+	/*
+	 * Every holder goes on: DMA_BUF_IOCTL_SYNC (which also maintains
+	 * vgem's attachment), reads through the mmap, a new vkms frame
+	 * through the vmap.  The pages are still the dead domain's, held by
+	 * our mappings: they read its last bytes (stale, never freed or
+	 * reused), and writes through one view show in the others.
+	 */
+	ret = __gntbuf_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	igt_info("after the destroy: SYNC_START(read): %s\n",
+		 ret ? strerror(-ret) : "ok");
+	igt_assert_eq(ret, 0);
+	bad = gntbuf_pattern_mismatch_from(map, bytes, SEED_GRANTER, 0);
+	igt_info("after the destroy: the mmap reads %s\n", bad < 0 ?
+		 "the granter's last bytes (stale, intact)" : "other bytes");
+	igt_assert_f(bad < 0, "word %ld of the dead granter's pages changed "
+		     "while dom0 maps them\n", bad);
+	gntbuf_dmabuf_end(fd, false);
+
+	gntbuf_dmabuf_begin(fd, true);
+	gntbuf_pattern_fill(map, bytes, SEED_DMABUF);
+	gntbuf_dmabuf_end(fd, true);
+	memset(frame.map, 0, bytes);
+	gntbuf_vkms_writeback(&scanout, frame_fd);
+	check_xrgb((uint32_t *)frame.map, bytes, SEED_DMABUF);
+	igt_info("after the destroy: vkms composed, through its vmap, the "
+		 "bytes written through the mmap\n");
+	gntbuf_kmsg_assert_clean(kmsg, "after the granter was destroyed");
+
+	/* Still held: the domain cannot go yet. */
+	state = gntbuf_xen_domain_state(domid);
+	igt_assert_f(state == GNTBUF_DOMAIN_DYING, "domid %u is %s while "
+		     "dom0 still maps its pages\n", domid,
+		     gntbuf_xen_domain_state_name(state));
+
+	/* Every holder lets go: vkms, the mmap, vgem, the fd. */
+	gntbuf_vkms_off(&scanout);
+	close(frame_fd);
+	gntbuf_test_dumb_destroy(kms_frame, &frame);
+	igt_assert_eq(munmap(map, bytes), 0);
+	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gem_close);
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+	gntbuf_assert_back_to(dev, &before, 1000);
+	/* Gone from Xen: dom0 dropped its last mapping of the domain's pages. */
+	igt_assert_f(gntbuf_wait_domain_gone(domid, 5000),
+		     "domid %u is still in Xen 5 s after dom0 let go of its "
+		     "pages: a grant mapping of it was not dropped\n", domid);
+	gntbuf_kmsg_assert_clean(kmsg, "after the release");
+	close(kmsg);
+	close(vgem);
+	close(kms_frame);
+	close(kms);
+}
+
 /* Unload is refused while a dma-buf of the module lives. */
 static void test_rmmod(bool by_vgem)
 {
@@ -575,6 +697,20 @@ igt_main
 			     "granter).");
 		igt_subtest_f("vmap-%s", gntbuf_source_name(s))
 			test_vmap(s);
+	}
+
+	/* Last of the foreign subtests: they destroy the peers. */
+	for (int s = GNTBUF_SOURCE_FOREIGN_PV; s < GNTBUF_SOURCE_COUNT; s++) {
+		igt_describe("The granter's domU is destroyed (xl destroy) "
+			     "while dom0 holds the dma-buf through its mmap, "
+			     "vgem's PRIME import and vkms's vmap: no kernel "
+			     "error; the domain stays dying while held, its "
+			     "pages read its last bytes; SYNC, mmap and vkms "
+			     "go on working; after release the counters are "
+			     "back and the domain is gone from Xen.  Skips "
+			     "when the granter is dom0.");
+		igt_subtest_f("granter-destroyed-%s", gntbuf_source_name(s))
+			test_granter_destroyed(s);
 	}
 
 	igt_describe("rmmod is refused (EAGAIN) while a dma-buf lives, held "

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/dma-buf.h>
+#include <xenctrl.h>
 #include <xenstore.h>
 #include <xengnttab.h>
 #include <xentoollog.h>
@@ -907,6 +908,177 @@ void gntbuf_peer_stop_all(void)
 	}
 }
 
+void gntbuf_peer_destroy(struct gntbuf_peer *peer)
+{
+	const char *vm = getenv("GNTBUF_VM") ?: "gntbuf-vm";
+	char cmd[PATH_MAX + 64];
+	int ret;
+
+	igt_assert(peer && peers[peer->type] == peer);
+	igt_require_f(!peer->dom0, "the second domain is dom0 here (this "
+		      "test runs in a domU): dom0 cannot be destroyed\n");
+	snprintf(cmd, sizeof(cmd), "'%s' domu-stop %s", vm, peer->name);
+	igt_info("destroying peer %s (domid %u): %s\n", peer->name,
+		 peer->domid, cmd);
+	ret = system(cmd);
+	/* Forgotten whatever xl said: the next gntbuf_peer_get() boots anew. */
+	peers[peer->type] = NULL;
+	xs_close(peer->xs);
+	for (int k = 0; k < GNTBUF_PEER_MAX_SETS; k++)
+		free(peer->set_refs[k]);
+	free(peer);
+	igt_assert_f(ret == 0, "%s: status %d\n", cmd, ret);
+}
+
+/* ---- domains as Xen sees them (libxenctrl; dom0 only) ---- */
+
+static xc_interface *xenctrl(void)
+{
+	static xc_interface *xch;
+
+	if (!xch)
+		xch = xc_interface_open(quiet_logger(), NULL, 0);
+	return xch;
+}
+
+int __gntbuf_xen_domain_state(uint32_t domid)
+{
+	xc_domaininfo_t info;
+	int n;
+
+	if (!xenctrl())
+		return -errno ?: -ENODEV;
+	/* The first domain with an id >= @domid, if any. */
+	n = xc_domain_getinfolist(xenctrl(), domid, 1, &info);
+	if (n < 0)
+		return -errno;
+	if (n == 0 || info.domain != domid)
+		return GNTBUF_DOMAIN_GONE;
+	return info.flags & XEN_DOMINF_dying ? GNTBUF_DOMAIN_DYING :
+	       GNTBUF_DOMAIN_ALIVE;
+}
+
+int gntbuf_xen_domain_state(uint32_t domid)
+{
+	int state = __gntbuf_xen_domain_state(domid);
+
+	igt_assert_f(state >= 0, "cannot ask Xen about domid %u: %s\n",
+		     domid, strerror(-state));
+	return state;
+}
+
+const char *gntbuf_xen_domain_state_name(int state)
+{
+	switch (state) {
+	case GNTBUF_DOMAIN_GONE:
+		return "gone";
+	case GNTBUF_DOMAIN_ALIVE:
+		return "alive";
+	case GNTBUF_DOMAIN_DYING:
+		return "dying";
+	default:
+		return strerror(-state);
+	}
+}
+
+int __gntbuf_xen_dying_domains(uint32_t *domids, int max)
+{
+	xc_domaininfo_t info[64];
+	uint32_t next = 0;
+	int found = 0, n;
+
+	if (!xenctrl())
+		return -errno ?: -ENODEV;
+	do {
+		n = xc_domain_getinfolist(xenctrl(), next, 64, info);
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			if (!(info[i].flags & XEN_DOMINF_dying))
+				continue;
+			if (found < max)
+				domids[found] = info[i].domain;
+			found++;
+		}
+		if (n)
+			next = info[n - 1].domain + 1;
+	} while (n == 64);
+	return found;
+}
+
+bool gntbuf_wait_domain_gone(uint32_t domid, unsigned int timeout_ms)
+{
+	struct timespec start;
+	int state;
+
+	igt_gettime(&start);
+	while ((state = gntbuf_xen_domain_state(domid)) !=
+	       GNTBUF_DOMAIN_GONE) {
+		if (igt_nsec_elapsed(&start) / 1000000 > timeout_ms) {
+			igt_info("domid %u still %s %u ms on\n", domid,
+				 gntbuf_xen_domain_state_name(state),
+				 timeout_ms);
+			return false;
+		}
+		usleep(50 * 1000);
+	}
+	igt_info("domid %u gone from Xen after %.2f s\n", domid,
+		 igt_nsec_elapsed(&start) / 1e9);
+	return true;
+}
+
+/* ---- the kernel log ---- */
+
+int gntbuf_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
+	igt_assert(lseek(fd, 0, SEEK_END) >= 0);
+	return fd;
+}
+
+void gntbuf_kmsg_assert_clean(int fd, const char *when)
+{
+	static const char *const bad[] = {
+		"cut here", "BUG:", "Oops", "general protection",
+		"page fault", "Call Trace",
+	};
+	char rec[8192];
+	int errors = 0;
+	ssize_t n;
+
+	for (;;) {
+		unsigned int prio;
+		char *msg;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records were overwritten: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (sscanf(rec, "%u,", &prio) != 1 || !msg)
+			continue;
+		msg++;
+		*strchrnul(msg, '\n') = '\0';
+		/* err (3) or worse, or a trace of any level. */
+		if ((prio & 7) <= 3)
+			errors++;
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (strstr(msg, bad[i]))
+				errors++;
+		if ((prio & 7) <= 4)
+			igt_info("kernel (level %u) %s: %s\n", prio & 7, when,
+				 msg);
+	}
+	igt_assert_f(n == 0 || errno == EAGAIN, "reading /dev/kmsg: %s\n",
+		     strerror(errno));
+	igt_assert_f(errors == 0, "the kernel logged %d error or trace "
+		     "line(s) %s (above)\n", errors, when);
+}
+
 static int peer_vcmd(struct gntbuf_peer *peer, char *reply, size_t size,
 		     const char *fmt, va_list ap)
 {
@@ -1354,18 +1526,87 @@ static uint32_t kms_fb_from_dmabuf(int fd, int dmabuf, uint32_t *handle)
 	return fb;
 }
 
-void gntbuf_vkms_copy(int fd, int src_dmabuf, int dst_dmabuf)
+/* Waits for a writeback out-fence. */
+static void kms_wait_fence(int32_t fence)
+{
+	struct pollfd pfd = { .fd = fence, .events = POLLIN };
+
+	igt_assert_f(fence >= 0, "no writeback out-fence\n");
+	igt_assert_f(poll(&pfd, 1, 30000) == 1, "writeback never completed\n");
+	close(fence);
+}
+
+/*
+ * One commit: the source scanned out on the primary plane (FB_ID set again
+ * even when unchanged, so that vkms prepares, and vmaps, it anew) and one
+ * frame written back into @fb_dst.  Without a modeset when the CRTC is
+ * already up.
+ */
+static void kms_commit_frame(struct gntbuf_vkms_scanout *s, uint32_t fb_dst)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	int fd = s->fd, plane = s->plane;
+	int32_t fence = -1;
+
+	igt_assert(req);
+	drmModeAtomicAddProperty(req, s->crtc, kms_prop(fd, s->crtc,
+			DRM_MODE_OBJECT_CRTC, "MODE_ID"), s->blob);
+	drmModeAtomicAddProperty(req, s->crtc, kms_prop(fd, s->crtc,
+			DRM_MODE_OBJECT_CRTC, "ACTIVE"), 1);
+#define PLANE(name, value) drmModeAtomicAddProperty(req, plane, \
+		kms_prop(fd, plane, DRM_MODE_OBJECT_PLANE, name), value)
+	PLANE("FB_ID", s->fb_src);
+	PLANE("CRTC_ID", s->crtc);
+	PLANE("SRC_X", 0);
+	PLANE("SRC_Y", 0);
+	PLANE("SRC_W", (uint64_t)GNTBUF_VKMS_WIDTH << 16);
+	PLANE("SRC_H", (uint64_t)GNTBUF_VKMS_HEIGHT << 16);
+	PLANE("CRTC_X", 0);
+	PLANE("CRTC_Y", 0);
+	PLANE("CRTC_W", GNTBUF_VKMS_WIDTH);
+	PLANE("CRTC_H", GNTBUF_VKMS_HEIGHT);
+#undef PLANE
+	drmModeAtomicAddProperty(req, s->wb, kms_prop(fd, s->wb,
+			DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID"), s->crtc);
+	drmModeAtomicAddProperty(req, s->wb, kms_prop(fd, s->wb,
+			DRM_MODE_OBJECT_CONNECTOR, "WRITEBACK_FB_ID"), fb_dst);
+	drmModeAtomicAddProperty(req, s->wb, kms_prop(fd, s->wb,
+			DRM_MODE_OBJECT_CONNECTOR, "WRITEBACK_OUT_FENCE_PTR"),
+			(uintptr_t)&fence);
+	igt_assert_f(drmModeAtomicCommit(fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+					 NULL) == 0,
+		     "atomic commit (scan-out + writeback): %s\n",
+		     strerror(errno));
+	drmModeAtomicFree(req);
+	kms_wait_fence(fence);
+}
+
+/* One frame of the scan-out written back into @dst_dmabuf. */
+static void kms_frame_into(struct gntbuf_vkms_scanout *s, int dst_dmabuf)
+{
+	struct drm_gem_close gem_close = { 0 };
+	uint32_t fb_dst, h_dst;
+
+	fb_dst = kms_fb_from_dmabuf(s->fd, dst_dmabuf, &h_dst);
+	kms_commit_frame(s, fb_dst);
+	igt_assert_eq(drmModeRmFB(s->fd, fb_dst), 0);
+	/* The same dma-buf on the same file is the same handle. */
+	if (h_dst != s->h_src) {
+		gem_close.handle = h_dst;
+		do_ioctl(s->fd, DRM_IOCTL_GEM_CLOSE, &gem_close);
+	}
+}
+
+void gntbuf_vkms_show(int fd, int src_dmabuf, int dst_dmabuf,
+		      struct gntbuf_vkms_scanout *s)
 {
 	drmModeResPtr res;
 	drmModePlaneResPtr planes;
 	drmModeModeInfo mode;
-	drmModeAtomicReqPtr req;
-	struct drm_gem_close gem_close = { 0 };
-	uint32_t crtc, wb = 0, plane = 0, blob, fb_src, fb_dst, h_src, h_dst;
 	bool have_mode = false;
-	int32_t fence = -1;
-	struct pollfd pfd;
 
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
 	igt_require(drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0);
 	igt_require(drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0);
 	igt_require_f(drmSetClientCap(fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS,
@@ -1373,7 +1614,7 @@ void gntbuf_vkms_copy(int fd, int src_dmabuf, int dst_dmabuf)
 
 	res = drmModeGetResources(fd);
 	igt_assert(res && res->count_crtcs > 0);
-	crtc = res->crtcs[0];
+	s->crtc = res->crtcs[0];
 	for (int i = 0; i < res->count_connectors; i++) {
 		drmModeConnectorPtr c = drmModeGetConnector(fd,
 							    res->connectors[i]);
@@ -1381,7 +1622,7 @@ void gntbuf_vkms_copy(int fd, int src_dmabuf, int dst_dmabuf)
 		if (!c)
 			continue;
 		if (c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK)
-			wb = c->connector_id;
+			s->wb = c->connector_id;
 		for (int m = 0; m < c->count_modes && !have_mode; m++) {
 			if (c->modes[m].hdisplay == GNTBUF_VKMS_WIDTH &&
 			    c->modes[m].vdisplay == GNTBUF_VKMS_HEIGHT) {
@@ -1392,92 +1633,76 @@ void gntbuf_vkms_copy(int fd, int src_dmabuf, int dst_dmabuf)
 		drmModeFreeConnector(c);
 	}
 	drmModeFreeResources(res);
-	igt_require_f(wb, "vkms has no writeback connector "
+	igt_require_f(s->wb, "vkms has no writeback connector "
 		      "(enable_writeback=1)\n");
 	igt_assert_f(have_mode, "no %ux%u mode\n", GNTBUF_VKMS_WIDTH,
 		     GNTBUF_VKMS_HEIGHT);
 
 	planes = drmModeGetPlaneResources(fd);
 	igt_assert(planes);
-	for (uint32_t i = 0; i < planes->count_planes && !plane; i++) {
+	for (uint32_t i = 0; i < planes->count_planes && !s->plane; i++) {
 		drmModePlanePtr p = drmModeGetPlane(fd, planes->planes[i]);
 
 		if (p && (p->possible_crtcs & 1) &&
 		    kms_prop_value(fd, p->plane_id, DRM_MODE_OBJECT_PLANE,
 				   "type") == DRM_PLANE_TYPE_PRIMARY)
-			plane = p->plane_id;
+			s->plane = p->plane_id;
 		drmModeFreePlane(p);
 	}
 	drmModeFreePlaneResources(planes);
-	igt_assert(plane);
+	igt_assert(s->plane);
 
-	fb_src = kms_fb_from_dmabuf(fd, src_dmabuf, &h_src);
-	fb_dst = kms_fb_from_dmabuf(fd, dst_dmabuf, &h_dst);
+	s->fb_src = kms_fb_from_dmabuf(fd, src_dmabuf, &s->h_src);
 	igt_assert_eq(drmModeCreatePropertyBlob(fd, &mode, sizeof(mode),
-						&blob), 0);
-
+						&s->blob), 0);
 	/* Scan out the source; the writeback connector writes the frame. */
-	req = drmModeAtomicAlloc();
-	igt_assert(req);
-	drmModeAtomicAddProperty(req, crtc, kms_prop(fd, crtc,
-			DRM_MODE_OBJECT_CRTC, "MODE_ID"), blob);
-	drmModeAtomicAddProperty(req, crtc, kms_prop(fd, crtc,
-			DRM_MODE_OBJECT_CRTC, "ACTIVE"), 1);
-#define PLANE(name, value) drmModeAtomicAddProperty(req, plane, \
-		kms_prop(fd, plane, DRM_MODE_OBJECT_PLANE, name), value)
-	PLANE("FB_ID", fb_src);
-	PLANE("CRTC_ID", crtc);
-	PLANE("SRC_X", 0);
-	PLANE("SRC_Y", 0);
-	PLANE("SRC_W", (uint64_t)GNTBUF_VKMS_WIDTH << 16);
-	PLANE("SRC_H", (uint64_t)GNTBUF_VKMS_HEIGHT << 16);
-	PLANE("CRTC_X", 0);
-	PLANE("CRTC_Y", 0);
-	PLANE("CRTC_W", GNTBUF_VKMS_WIDTH);
-	PLANE("CRTC_H", GNTBUF_VKMS_HEIGHT);
-	drmModeAtomicAddProperty(req, wb, kms_prop(fd, wb,
-			DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID"), crtc);
-	drmModeAtomicAddProperty(req, wb, kms_prop(fd, wb,
-			DRM_MODE_OBJECT_CONNECTOR, "WRITEBACK_FB_ID"), fb_dst);
-	drmModeAtomicAddProperty(req, wb, kms_prop(fd, wb,
-			DRM_MODE_OBJECT_CONNECTOR, "WRITEBACK_OUT_FENCE_PTR"),
-			(uintptr_t)&fence);
-	igt_assert_f(drmModeAtomicCommit(fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
-					 NULL) == 0,
-		     "atomic commit (scan-out + writeback): %s\n",
-		     strerror(errno));
-	drmModeAtomicFree(req);
-	igt_assert_f(fence >= 0, "no writeback out-fence\n");
-	pfd.fd = fence;
-	pfd.events = POLLIN;
-	igt_assert_f(poll(&pfd, 1, 30000) == 1, "writeback never completed\n");
-	close(fence);
+	kms_frame_into(s, dst_dmabuf);
+}
 
-	/* Switch off and let go of both buffers. */
+void gntbuf_vkms_writeback(struct gntbuf_vkms_scanout *s, int dst_dmabuf)
+{
+	igt_assert(s->fb_src);
+	kms_frame_into(s, dst_dmabuf);
+}
+
+void gntbuf_vkms_off(struct gntbuf_vkms_scanout *s)
+{
+	struct drm_gem_close gem_close = { 0 };
+	drmModeAtomicReqPtr req;
+	int fd = s->fd;
+
+	if (!s->fb_src)
+		return;
+	/* Switch off and let go of the source. */
 	req = drmModeAtomicAlloc();
 	igt_assert(req);
-	PLANE("FB_ID", 0);
-	PLANE("CRTC_ID", 0);
-#undef PLANE
-	drmModeAtomicAddProperty(req, wb, kms_prop(fd, wb,
+	drmModeAtomicAddProperty(req, s->plane, kms_prop(fd, s->plane,
+			DRM_MODE_OBJECT_PLANE, "FB_ID"), 0);
+	drmModeAtomicAddProperty(req, s->plane, kms_prop(fd, s->plane,
+			DRM_MODE_OBJECT_PLANE, "CRTC_ID"), 0);
+	drmModeAtomicAddProperty(req, s->wb, kms_prop(fd, s->wb,
 			DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID"), 0);
-	drmModeAtomicAddProperty(req, crtc, kms_prop(fd, crtc,
+	drmModeAtomicAddProperty(req, s->crtc, kms_prop(fd, s->crtc,
 			DRM_MODE_OBJECT_CRTC, "ACTIVE"), 0);
-	drmModeAtomicAddProperty(req, crtc, kms_prop(fd, crtc,
+	drmModeAtomicAddProperty(req, s->crtc, kms_prop(fd, s->crtc,
 			DRM_MODE_OBJECT_CRTC, "MODE_ID"), 0);
 	igt_assert_f(drmModeAtomicCommit(fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
 					 NULL) == 0, "atomic commit (off): %s\n",
 		     strerror(errno));
 	drmModeAtomicFree(req);
-	drmModeDestroyPropertyBlob(fd, blob);
-	igt_assert_eq(drmModeRmFB(fd, fb_src), 0);
-	igt_assert_eq(drmModeRmFB(fd, fb_dst), 0);
-	gem_close.handle = h_src;
+	drmModeDestroyPropertyBlob(fd, s->blob);
+	igt_assert_eq(drmModeRmFB(fd, s->fb_src), 0);
+	gem_close.handle = s->h_src;
 	do_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gem_close);
-	if (h_dst != h_src) {
-		gem_close.handle = h_dst;
-		do_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gem_close);
-	}
+	s->fb_src = 0;
+}
+
+void gntbuf_vkms_copy(int fd, int src_dmabuf, int dst_dmabuf)
+{
+	struct gntbuf_vkms_scanout s;
+
+	gntbuf_vkms_show(fd, src_dmabuf, dst_dmabuf, &s);
+	gntbuf_vkms_off(&s);
 }
 
 /* ---- the module ---- */

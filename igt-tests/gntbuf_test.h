@@ -218,6 +218,44 @@ struct gntbuf_peer *gntbuf_peer_get(enum gntbuf_peer_type type);
 /* Destroys every peer started by gntbuf_peer_get(). */
 void gntbuf_peer_stop_all(void);
 /*
+ * Destroys @peer's domU with `xl destroy` (gntbuf-vm domu-stop) and frees
+ * @peer, with its sets' refs: the next gntbuf_peer_get() of its type boots
+ * a fresh domU, with a new domid.  Skips when the peer is dom0 (tests in a
+ * domU): dom0 cannot be destroyed.
+ */
+void gntbuf_peer_destroy(struct gntbuf_peer *peer);
+
+/*
+ * A domain as Xen sees it (libxenctrl; dom0 only).  A destroyed domain stays
+ * "dying" while another domain still maps its pages (a grant mapping holds
+ * a reference on the page) and is gone once the last one is dropped.
+ */
+enum gntbuf_xen_domain_state {
+	GNTBUF_DOMAIN_GONE,
+	GNTBUF_DOMAIN_ALIVE,
+	GNTBUF_DOMAIN_DYING,
+};
+/* One of the states above, or -errno when Xen cannot be asked. */
+int __gntbuf_xen_domain_state(uint32_t domid);
+int gntbuf_xen_domain_state(uint32_t domid);
+/* "gone", "alive", "dying", or the errno's text. */
+const char *gntbuf_xen_domain_state_name(int state);
+/*
+ * The dying domains' ids (at most @max written to @domids): their count,
+ * or -errno.
+ */
+int __gntbuf_xen_dying_domains(uint32_t *domids, int max);
+/* Waits up to @timeout_ms until @domid is gone from Xen: true when it is. */
+bool gntbuf_wait_domain_gone(uint32_t domid, unsigned int timeout_ms);
+
+/*
+ * The kernel log: open /dev/kmsg at its end; then assert that no record
+ * since is an error (level err or worse) or part of a trace (WARN, BUG,
+ * Oops, page fault), printing warnings and worse.  @when names the step.
+ */
+int gntbuf_kmsg_open(void);
+void gntbuf_kmsg_assert_clean(int kmsg_fd, const char *when);
+/*
  * Sends one command ("share 4 0x1234 rw", "fill 1 0x99", ...; see
  * tools/gntbuf-grant-peer.c) and waits for its reply, copied to @reply.
  * Returns 0 when the reply starts with "ok", -EIO otherwise, -ETIMEDOUT.
@@ -336,6 +374,23 @@ int gntbuf_test_open_vkms(void);
  * buffers through dma_buf_vmap().  Asserts.
  */
 void gntbuf_vkms_copy(int kms_fd, int src_dmabuf, int dst_dmabuf);
+/*
+ * The same in steps, to hold the source on the plane (vmapped by vkms)
+ * across other events: show scans @src_dmabuf out and writes one frame into
+ * @dst_dmabuf, leaving the plane on; writeback writes one more frame of it,
+ * which vkms composes from the source through dma_buf_vmap() again; off
+ * switches the plane off and lets go of the source.
+ */
+struct gntbuf_vkms_scanout {
+	int fd;
+	uint32_t crtc, plane, wb, blob;
+	uint32_t fb_src, h_src;	/* the scanned-out source, 0 once off */
+};
+void gntbuf_vkms_show(int kms_fd, int src_dmabuf, int dst_dmabuf,
+		      struct gntbuf_vkms_scanout *scanout);
+void gntbuf_vkms_writeback(struct gntbuf_vkms_scanout *scanout,
+			   int dst_dmabuf);
+void gntbuf_vkms_off(struct gntbuf_vkms_scanout *scanout);
 
 /*
  * Counters: asserts that every live counter (live_buffers, mapped_pages,
