@@ -323,6 +323,101 @@ static void test_vmap(enum gntbuf_source tgt)
 	close(kms);
 }
 
+/*
+ * The grantee's domU is destroyed (xl destroy) while it maps two ALLOC
+ * buffers: A, which dom0 still holds (mmap and vgem's PRIME import), and B,
+ * which dom0 already let go of (pending: only the grantee's mapping keeps
+ * it).  Xen drops a dying domain's grant mappings: B must then be freed
+ * without anything more from dom0, A stays usable, and the domain goes.
+ */
+static void test_grantee_destroyed(enum gntbuf_source tgt)
+{
+	struct drm_gem_close gem_close = { 0 };
+	struct gntbuf_grantee grantee;
+	struct gntbuf_stats before, mid, now;
+	uint32_t refs[2 * PAGES], domid;
+	const size_t b_first = BYTES / 4;	/* B's first word in the map */
+	uint8_t *map, *map_b;
+	uint64_t id, id_b;
+	int fd, fd_b, vgem, kmsg, state;
+
+	gntbuf_grantee_init(tgt, &grantee);
+	igt_require_f(!grantee.peer->dom0, "the grantee is dom0 here (this "
+		      "test runs in a domU): dom0 cannot be destroyed\n");
+	domid = grantee.domid;
+	vgem = gntbuf_test_open_vgem();
+	kmsg = gntbuf_kmsg_open();
+
+	gntbuf_stats(dev, &before);
+	fd = alloc_checked(domid, PAGES, 0, refs, &before, &id);
+	gntbuf_stats(dev, &mid);
+	fd_b = alloc_checked(domid, PAGES, 0, refs + PAGES, &mid, &id_b);
+	/* One pattern across A then B, as the grantee maps them. */
+	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
+	gntbuf_dmabuf_begin(fd, true);
+	gntbuf_pattern_fill(map, BYTES, SEED_DMABUF);
+	gntbuf_dmabuf_end(fd, true);
+	map_b = gntbuf_dmabuf_mmap(fd_b, BYTES, PROT_READ | PROT_WRITE);
+	gntbuf_dmabuf_begin(fd_b, true);
+	gntbuf_pattern_fill_from(map_b, BYTES, SEED_DMABUF, b_first);
+	gntbuf_dmabuf_end(fd_b, true);
+	igt_assert_eq(munmap(map_b, BYTES), 0);
+	igt_assert_f(drmPrimeFDToHandle(vgem, fd, &gem_close.handle) == 0,
+		     "vgem PRIME import: %s\n", strerror(errno));
+
+	gntbuf_grantee_map(&grantee, refs, 2 * PAGES, true);
+	gntbuf_grantee_check(&grantee, SEED_DMABUF);
+	gntbuf_grantee_fill(&grantee, SEED_GRANTEE);
+	gntbuf_dmabuf_begin(fd, false);
+	gntbuf_pattern_check(map, BYTES, SEED_GRANTEE);
+	gntbuf_dmabuf_end(fd, false);
+
+	/* dom0 lets go of B: the grantee's mapping alone keeps it. */
+	close(fd_b);
+	igt_assert_eq(__gntbuf_wait_released(dev, id_b, 300), -ETIMEDOUT);
+	gntbuf_stats(dev, &now);
+	igt_assert_eq_u64(now.pending_release, before.pending_release + 1);
+
+	/* The grantee goes while it maps A and B. */
+	gntbuf_peer_destroy(grantee.peer);
+	grantee.peer = NULL;
+	grantee.count = 0;
+	state = gntbuf_xen_domain_state(domid);
+	igt_info("after xl destroy, domid %u is %s\n", domid,
+		 gntbuf_xen_domain_state_name(state));
+
+	/* Xen dropped its mappings: B's grants end and B is freed. */
+	gntbuf_wait_released(dev, id_b, 5000);
+	igt_assert_eq(__gntbuf_wait_released(dev, id_b, 0), -ENOENT);
+	gntbuf_stats(dev, &now);
+	gntbuf_stats_print("B freed after the grantee's destroy", &now);
+	igt_assert_eq_u64(now.pending_release, before.pending_release);
+	igt_assert_eq_u64(now.allocated_pages, before.allocated_pages + PAGES);
+
+	/* A is dom0's still: the grantee's last bytes, and writable. */
+	gntbuf_dmabuf_begin(fd, true);
+	gntbuf_pattern_check(map, BYTES, SEED_GRANTEE);
+	gntbuf_pattern_fill(map, BYTES, SEED_OTHER);
+	gntbuf_dmabuf_end(fd, true);
+	gntbuf_dmabuf_begin(fd, false);
+	gntbuf_pattern_check(map, BYTES, SEED_OTHER);
+	gntbuf_dmabuf_end(fd, false);
+	gntbuf_kmsg_assert_clean(kmsg, "after the grantee was destroyed");
+
+	/* Every holder of A lets go: it is freed at once, grants ended. */
+	igt_assert_eq(munmap(map, BYTES), 0);
+	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gem_close);
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+	gntbuf_assert_back_to(dev, &before, 1000);
+	igt_assert_f(gntbuf_wait_domain_gone(domid, 5000),
+		     "domid %u is still in Xen 5 s after its destroy\n",
+		     domid);
+	gntbuf_kmsg_assert_clean(kmsg, "after the release");
+	close(kmsg);
+	close(vgem);
+}
+
 static void test_rmmod(void)
 {
 	uint32_t refs[PAGES];
@@ -400,6 +495,19 @@ igt_main
 			     "and vkms reads them through vmap.");
 		igt_subtest_f("vmap-%s", gntbuf_source_name(t))
 			test_vmap(t);
+	}
+
+	/* Last of the foreign subtests: they destroy the peers. */
+	for (int t = GNTBUF_SOURCE_FOREIGN_PV; t < GNTBUF_SOURCE_COUNT; t++) {
+		igt_describe("The grantee's domU is destroyed (xl destroy) "
+			     "while it maps two ALLOC buffers, one dom0 holds "
+			     "(mmap, vgem) and one dom0 released (pending): "
+			     "the pending one is freed, the held one stays "
+			     "usable, no kernel error, counters back after "
+			     "release, the domain gone from Xen.  Skips when "
+			     "the grantee is dom0.");
+		igt_subtest_f("grantee-destroyed-%s", gntbuf_source_name(t))
+			test_grantee_destroyed(t);
 	}
 
 	igt_describe("rmmod is refused (EAGAIN) while an ALLOC dma-buf or its "

@@ -187,6 +187,87 @@ static void test_release_while_mapped(enum gntbuf_source tgt)
 	igt_assert_neq(__gntbuf_grantee_map(&grantee, refs, PAGES, false), 0);
 }
 
+/*
+ * The grantee's domU is destroyed (xl destroy) while it maps two imports of
+ * vgem buffers: A, still imported, and B, released (pending: only the
+ * grantee's mapping keeps its pages, vgem let go of it).  Xen drops a dying
+ * domain's grant mappings: B's grants must then end and B go without
+ * anything more from dom0, A stays vgem's and released at will, and the
+ * domain goes.
+ */
+static void test_grantee_destroyed(enum gntbuf_source tgt)
+{
+	struct gntbuf_test_dumb dumb, dumb_b;
+	struct gntbuf_grantee grantee;
+	struct gntbuf_stats before, mid, now;
+	uint32_t refs[2 * PAGES], domid;
+	const size_t b_first = BYTES / 4;	/* B's first word in the map */
+	uint64_t id, id_b;
+	int prime, prime_b, kmsg, state;
+
+	gntbuf_grantee_init(tgt, &grantee);
+	igt_require_f(!grantee.peer->dom0, "the grantee is dom0 here (this "
+		      "test runs in a domU): dom0 cannot be destroyed\n");
+	domid = grantee.domid;
+	kmsg = gntbuf_kmsg_open();
+
+	gntbuf_stats(dev, &before);
+	prime = vgem_buffer(WIDTH, HEIGHT, &dumb, SEED_VGEM);
+	prime_b = vgem_buffer(WIDTH, HEIGHT, &dumb_b, SEED_VGEM);
+	/* One pattern across A then B, as the grantee maps them. */
+	gntbuf_pattern_fill_from(dumb_b.map, BYTES, SEED_VGEM, b_first);
+	id = import_checked(prime, domid, PAGES, 0, refs, &before);
+	gntbuf_stats(dev, &mid);
+	id_b = import_checked(prime_b, domid, PAGES, 0, refs + PAGES, &mid);
+
+	gntbuf_grantee_map(&grantee, refs, 2 * PAGES, true);
+	gntbuf_grantee_check(&grantee, SEED_VGEM);
+	gntbuf_grantee_fill(&grantee, SEED_GRANTEE);
+	gntbuf_pattern_check(dumb.map, BYTES, SEED_GRANTEE);
+	gntbuf_pattern_check_from(dumb_b.map, BYTES, SEED_GRANTEE, b_first);
+
+	/* B: released, and vgem lets go; the grantee's mapping keeps it. */
+	gntbuf_import_release(dev, id_b);
+	close(prime_b);
+	gntbuf_test_dumb_destroy(vgem, &dumb_b);
+	igt_assert_eq(__gntbuf_wait_released(dev, id_b, 300), -ETIMEDOUT);
+	gntbuf_stats(dev, &now);
+	igt_assert_eq_u64(now.pending_release, before.pending_release + 1);
+
+	/* The grantee goes while it maps A and B. */
+	gntbuf_peer_destroy(grantee.peer);
+	grantee.peer = NULL;
+	grantee.count = 0;
+	state = gntbuf_xen_domain_state(domid);
+	igt_info("after xl destroy, domid %u is %s\n", domid,
+		 gntbuf_xen_domain_state_name(state));
+
+	/* Xen dropped its mappings: B's grants end and B goes. */
+	gntbuf_wait_released(dev, id_b, 5000);
+	gntbuf_stats(dev, &now);
+	gntbuf_stats_print("B gone after the grantee's destroy", &now);
+	igt_assert_eq_u64(now.pending_release, before.pending_release);
+	igt_assert_eq_u64(now.granted_pages, before.granted_pages + PAGES);
+
+	/* A is still vgem's, with the grantee's last bytes. */
+	gntbuf_pattern_check(dumb.map, BYTES, SEED_GRANTEE);
+	gntbuf_pattern_fill(dumb.map, BYTES, SEED_AGAIN);
+	gntbuf_pattern_check(dumb.map, BYTES, SEED_AGAIN);
+	gntbuf_kmsg_assert_clean(kmsg, "after the grantee was destroyed");
+
+	/* Released at once: nobody maps A's grants any more. */
+	gntbuf_import_release(dev, id);
+	gntbuf_wait_released(dev, id, 5000);
+	gntbuf_assert_back_to(dev, &before, 1000);
+	close(prime);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	igt_assert_f(gntbuf_wait_domain_gone(domid, 5000),
+		     "domid %u is still in Xen 5 s after its destroy\n",
+		     domid);
+	gntbuf_kmsg_assert_clean(kmsg, "after the release");
+	close(kmsg);
+}
+
 static void test_file_close_releases(void)
 {
 	struct gntbuf_test_dumb dumb;
@@ -427,6 +508,18 @@ igt_main
 			     "and the grants are ended.");
 		igt_subtest_f("release-while-mapped-%s", gntbuf_source_name(t))
 			test_release_while_mapped(t);
+	}
+
+	/* Last of the foreign subtests: they destroy the peers. */
+	for (int t = GNTBUF_SOURCE_FOREIGN_PV; t < GNTBUF_SOURCE_COUNT; t++) {
+		igt_describe("The grantee's domU is destroyed (xl destroy) "
+			     "while it maps two imports, one live and one "
+			     "released (pending, vgem let go): the pending one "
+			     "goes, the live one stays vgem's and releases at "
+			     "once, no kernel error, counters back, the domain "
+			     "gone from Xen.  Skips when the grantee is dom0.");
+		igt_subtest_f("grantee-destroyed-%s", gntbuf_source_name(t))
+			test_grantee_destroyed(t);
 	}
 
 	igt_describe("Closing the device file releases its imports and ends "
