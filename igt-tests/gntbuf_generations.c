@@ -150,8 +150,8 @@ static void check_clean(const struct generation *gen)
 {
 	struct gntbuf_stats s = { 0 };
 	uint32_t dying[MAX_PEERS];
+	int fd, ret, n, failed = failures;
 	double deadline;
-	int fd, ret, n;
 
 	/* The module: idle within 2 s (deferred ends retry each second). */
 	fd = __gntbuf_open();
@@ -190,7 +190,7 @@ static void check_clean(const struct generation *gen)
 		      gen->domids[i], gntbuf_xen_domain_state_name(state));
 	}
 	say("after generation %d: module idle, no dying domain, its peers "
-	    "gone: %s\n", gen->number, failures ? "NO" : "yes");
+	    "gone: %s\n", gen->number, failures > failed ? "NO" : "yes");
 }
 
 int main(int argc, char **argv)
