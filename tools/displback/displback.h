@@ -326,6 +326,7 @@ struct backend {
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
 	unsigned int self_domid;
+	bool can_query_domains;	/* XS_IS_DOMAIN_INTRODUCED allowed (dom0) */
 	char root[96];		/* /local/domain/<self>/backend/vdispl */
 
 	const struct provider_ops *prov;

@@ -18,12 +18,17 @@
  * toolstack writing our state Closing with online = 0 (xl destroy,
  * xl vdispl-detach) release everything of the device; the backend goes
  * back to InitWait while "online" is 1 and to Closed otherwise.
+ *
+ * In a driver domain (not dom0) XS_IS_DOMAIN_INTRODUCED is refused
+ * (privileged in xenstored), so a gone frontend domain is told only by its
+ * state node, which the toolstack removes on xl destroy.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <xen/xen.h>
 #include <xen/io/xenbus.h>
 
 #include "displback.h"
@@ -216,7 +221,8 @@ static void dev_update(struct vdispl *dev)
 		set_state(dev, XenbusStateClosed, false);
 		return;
 	}
-	if (dev->connected && !xs_is_domain_introduced(b->xs, dev->domid)) {
+	if (dev->connected && b->can_query_domains &&
+	    !xs_is_domain_introduced(b->xs, dev->domid)) {
 		dev_teardown(dev, "the frontend's domain is gone");
 		return;
 	}
@@ -402,11 +408,14 @@ int xenbus_init(struct backend *b)
 	b->self_domid = (unsigned int)self;
 	snprintf(b->root, sizeof(b->root), "/local/domain/%u/backend/vdispl",
 		 b->self_domid);
+	/* Answered "T" for DOMID_SELF when privileged, refused otherwise. */
+	b->can_query_domains = xs_is_domain_introduced(b->xs, DOMID_SELF);
 	if (!xs_watch(b->xs, b->root, "vdispl") ||
 	    !xs_watch(b->xs, "@releaseDomain", "release"))
 		return -errno;
-	LOGI(NULL, -1, "watching %s (backend domain %u)", b->root,
-	     b->self_domid);
+	LOGI(NULL, -1, "watching %s (backend domain %u%s)", b->root,
+	     b->self_domid, b->can_query_domains ? "" :
+	     ", a driver domain: no XS_IS_DOMAIN_INTRODUCED");
 	scan(b);
 	return 0;
 }
