@@ -39,7 +39,12 @@ static int dev = -1;
 static struct gntbuf_query limits;
 static struct gntbuf_stats baseline;
 static int baseline_fds;
-static struct gntbuf_share share;	/* 16 pages dom0 grants to itself */
+/*
+ * PAGES good grants: dom0's own in dom0, those of the gntbuf-grant-peer in
+ * dom0 when this runs in a domU (grants a PVH domU makes to itself break
+ * when mapped: gntbuf_require_self_grants()).
+ */
+static struct gntbuf_grants good;
 
 static int count_fds(void)
 {
@@ -137,7 +142,7 @@ static int vgem_dmabuf(int vgem, uint32_t pages)
 /* A live export of the shared pages, on @fd: its dma-buf and id. */
 static int live_export(int fd, uint64_t *id)
 {
-	return gntbuf_export(fd, GNTBUF_SELF, share.refs, PAGES, 0, id);
+	return gntbuf_export(fd, good.domid, good.refs, PAGES, 0, id);
 }
 
 /* ---- the device ---- */
@@ -194,7 +199,7 @@ static uint32_t *big_refs(uint32_t count)
 
 	igt_assert(refs);
 	for (uint32_t i = 0; i < count; i++)
-		refs[i] = share.refs[i % PAGES];
+		refs[i] = good.refs[i % PAGES];
 	return refs;
 }
 
@@ -202,33 +207,33 @@ static void test_export_count(uint32_t count, int err)
 {
 	uint32_t *refs = big_refs(count < 2000000 ? count : 16);
 
-	expect_export(0, refs, count, 0, err);
+	expect_export(good.domid, refs, count, 0, err);
 	free(refs);
 }
 
 static void test_export_flags(void)
 {
-	expect_export(0, share.refs, PAGES, 1u << 1, EINVAL);
-	expect_export(0, share.refs, PAGES, 1u << 31, EINVAL);
-	expect_export(0, share.refs, PAGES, ~GNTBUF_EXPORT_FLAGS, EINVAL);
+	expect_export(good.domid, good.refs, PAGES, 1u << 1, EINVAL);
+	expect_export(good.domid, good.refs, PAGES, 1u << 31, EINVAL);
+	expect_export(good.domid, good.refs, PAGES, ~GNTBUF_EXPORT_FLAGS, EINVAL);
 }
 
 static void test_export_domid(uint32_t domid, int err)
 {
-	expect_export(domid, share.refs, PAGES, 0, err);
+	expect_export(domid, good.refs, PAGES, 0, err);
 }
 
 static void test_export_bad_pointer(void)
 {
 	void *hole;
 
-	expect_export(0, NULL, PAGES, 0, EFAULT);
-	expect_export(0, (uint32_t *)8, PAGES, 0, EFAULT);
+	expect_export(good.domid, NULL, PAGES, 0, EFAULT);
+	expect_export(good.domid, (uint32_t *)8, PAGES, 0, EFAULT);
 	/* A mapped address that no longer is. */
 	hole = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	igt_assert(hole != MAP_FAILED);
 	igt_assert_eq(munmap(hole, 4096), 0);
-	expect_export(0, hole, PAGES, 0, EFAULT);
+	expect_export(good.domid, hole, PAGES, 0, EFAULT);
 }
 
 static void test_export_short_refs(void)
@@ -242,8 +247,8 @@ static void test_export_short_refs(void)
 	igt_assert(two != MAP_FAILED);
 	igt_assert_eq(mprotect(two + 4096, 4096, PROT_NONE), 0);
 	refs = (uint32_t *)(two + 4096) - PAGES / 2;
-	memcpy(refs, share.refs, PAGES / 2 * sizeof(*refs));
-	expect_export(0, refs, PAGES, 0, EFAULT);
+	memcpy(refs, good.refs, PAGES / 2 * sizeof(*refs));
+	expect_export(good.domid, refs, PAGES, 0, EFAULT);
 	munmap(two, 8192);
 }
 
@@ -254,7 +259,7 @@ static void test_export_invalid_gref(void)
 	/* Past the end of dom0's grant table: GNTST_bad_gntref. */
 	for (int i = 0; i < PAGES; i++)
 		refs[i] = 0xfffffff0u + i % 8;
-	expect_export(0, refs, PAGES, 0, EINVAL);
+	expect_export(good.domid, refs, PAGES, 0, EINVAL);
 }
 
 static void test_export_ungranted_gref(void)
@@ -267,7 +272,7 @@ static void test_export_ungranted_gref(void)
 	memcpy(refs, gone.refs, sizeof(refs));
 	gntbuf_unshare(&gone);
 	free(gone.refs);
-	expect_export(0, refs, 4, 0, EACCES);
+	expect_export(GNTBUF_SELF, refs, 4, 0, EACCES);
 }
 
 static void test_export_granted_to_another(void)
@@ -276,7 +281,7 @@ static void test_export_granted_to_another(void)
 
 	/* dom0's refs, granted to another domain: not ours to map. */
 	gntbuf_share_pages(DOMID_ABSENT, 4, true, &other);
-	expect_export(0, other.refs, 4, 0, EACCES);
+	expect_export(GNTBUF_SELF, other.refs, 4, 0, EACCES);
 	gntbuf_unshare(&other);
 	free(other.refs);
 }
@@ -284,7 +289,7 @@ static void test_export_granted_to_another(void)
 static void test_export_absent_domain(void)
 {
 	/* No such domain: GNTST_bad_domain. */
-	expect_export(DOMID_ABSENT, share.refs, PAGES, 0, ESRCH);
+	expect_export(DOMID_ABSENT, good.refs, PAGES, 0, ESRCH);
 }
 
 static void test_export_write_read_only(void)
@@ -293,7 +298,7 @@ static void test_export_write_read_only(void)
 
 	/* Writable mapping of a read-only grant: GNTST_general_error. */
 	gntbuf_share_pages(GNTBUF_SELF, 4, false, &ro);
-	expect_export(0, ro.refs, 4, 0, EACCES);
+	expect_export(good.domid, ro.refs, 4, 0, EACCES);
 	gntbuf_unshare(&ro);
 	free(ro.refs);
 }
@@ -303,11 +308,12 @@ static void test_export_one_bad_among_good(void)
 	struct gntbuf_share mine;
 	uint32_t refs[PAGES];
 
+	gntbuf_require_self_grants();
 	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &mine);
 	memcpy(refs, mine.refs, sizeof(refs));
 	/* The last one is bad: the fifteen good ones must be unmapped. */
 	refs[PAGES - 1] = 0xfffffff0u;
-	expect_export(0, refs, PAGES, 0, EINVAL);
+	expect_export(good.domid, refs, PAGES, 0, EINVAL);
 	refs[PAGES - 1] = mine.refs[PAGES - 1];
 	gntbuf_unshare(&mine);
 	igt_assert_f(gntbuf_wait_grants_ended(GNTBUF_SELF, refs, PAGES, 3000),
@@ -324,7 +330,7 @@ static void test_export_gref_of_peer(void)
 
 	/* dom0's refs granted to the domU, named as dom0's own. */
 	gntbuf_share_pages(peer->domid, 4, true, &mine);
-	expect_export(0, mine.refs, 4, 0, EACCES);
+	expect_export(GNTBUF_SELF, mine.refs, 4, 0, EACCES);
 	gntbuf_unshare(&mine);
 	free(mine.refs);
 
@@ -374,11 +380,11 @@ static void test_export_limit(const char *param)
 	set_limit(param, 8 + (total ? baseline.mapped_pages +
 			      baseline.allocated_pages +
 			      baseline.granted_pages : 0), &saved);
-	expect_export(0, share.refs, PAGES, 0, ENOSPC);
+	expect_export(good.domid, good.refs, PAGES, 0, ENOSPC);
 	/* Up to the limit works; one more page does not. */
-	fd = gntbuf_export(dev, GNTBUF_SELF, share.refs, 8, 0, &id);
+	fd = gntbuf_export(dev, good.domid, good.refs, 8, 0, &id);
 	begin();
-	ret = __gntbuf_export(dev, GNTBUF_SELF, share.refs, 1, 0, &fd2, NULL);
+	ret = __gntbuf_export(dev, good.domid, good.refs, 1, 0, &fd2, NULL);
 	igt_assert_eq(ret, -ENOSPC);
 	nothing_left();
 	gntbuf_param_set(param, saved);
@@ -405,8 +411,8 @@ static void *read_only_copy(const void *arg, size_t size)
 static void test_export_read_only_arg(void)
 {
 	struct gntbuf_export_refs arg = {
-		.domid = GNTBUF_SELF, .count = PAGES, .fd = -1,
-		.refs_ptr = (uintptr_t)share.refs,
+		.domid = good.domid, .count = PAGES, .fd = -1,
+		.refs_ptr = (uintptr_t)good.refs,
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
 
@@ -427,6 +433,7 @@ static void test_alloc_read_only_arg(void)
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
 
+	gntbuf_require_self_grants();
 	begin();
 	memset(refs, 0xff, sizeof(refs));
 	expect_ioctl(GNTBUF_IOCTL_ALLOC, ro, EFAULT);
@@ -449,6 +456,7 @@ static void test_import_read_only_arg(void)
 	};
 	void *ro = read_only_copy(&arg, sizeof(arg));
 
+	gntbuf_require_self_grants();
 	begin();
 	memset(refs, 0xff, sizeof(refs));
 	expect_ioctl(GNTBUF_IOCTL_IMPORT, ro, EFAULT);
@@ -886,6 +894,7 @@ static void test_killed(void)
 	pid_t pid;
 	char c;
 
+	gntbuf_require_self_grants();	/* the child's buffers */
 	begin();
 	igt_assert_eq(pipe(ready), 0);
 	pid = fork();
@@ -932,7 +941,10 @@ igt_main
 	igt_fixture {
 		dev = gntbuf_open();
 		gntbuf_query(dev, &limits);
-		gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
+		gntbuf_grants_create(gntbuf_in_domu() ?
+				     GNTBUF_SOURCE_FOREIGN_PV :
+				     GNTBUF_SOURCE_SELF, PAGES, 0x600d,
+				     true, &good);
 		for (int i = 0; i < 3; i++)
 			saved_limits[i] = __gntbuf_param_get(limit_params[i]);
 	}
@@ -1179,8 +1191,8 @@ igt_main
 		test_killed();
 
 	igt_fixture {
+		gntbuf_grants_destroy(&good);
 		gntbuf_peer_stop_all();
-		gntbuf_unshare(&share);
 		close(dev);
 	}
 }
