@@ -1626,6 +1626,9 @@ void gntbuf_vkms_show(int fd, int src_dmabuf, int dst_dmabuf,
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
+	/* Probing modes and committing both need it (drm_mode_getconnector). */
+	igt_require_f(drmIsMaster(fd), "this open of vkms is not the DRM "
+		      "master: it can neither probe modes nor commit\n");
 	igt_require(drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0);
 	igt_require(drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0);
 	igt_require_f(drmSetClientCap(fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS,
