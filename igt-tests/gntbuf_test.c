@@ -833,6 +833,7 @@ static struct gntbuf_peer *peer_attach_dom0(enum gntbuf_peer_type type)
 {
 	const char *home = getenv("GNTBUF_PEER_HOME");
 	struct gntbuf_peer *peer;
+	char *reply;
 
 	igt_require_f(type == GNTBUF_PEER_PV,
 		      "in a domU the second domain is dom0, which is PV: "
@@ -848,6 +849,11 @@ static struct gntbuf_peer *peer_attach_dom0(enum gntbuf_peer_type type)
 	igt_assert_f(peer->xs, "xs_open: %s\n", strerror(errno));
 	peers[type] = peer;
 	peer_wait_ready(peer);
+	/* It outlives this process: go on from the last command it ran. */
+	reply = peer_read(peer, "reply");
+	igt_assert_f(reply, "peer %s: no reply node\n", peer->name);
+	peer->seq = strtoul(reply, NULL, 10);
+	free(reply);
 	return peer;
 }
 
