@@ -925,6 +925,7 @@ static void test_drm_framebuffer(void)
 	uint32_t fb, fb2, fb3, ours;
 	int kms, fd, ret;
 
+	gntbuf_require_self_grants();	/* before vkms is open */
 	kms = __gntbuf_test_open_vkms();
 	igt_require_f(kms >= 0, "no vkms (run the rig with --vkms)\n");
 	buf = export_self(&g);
