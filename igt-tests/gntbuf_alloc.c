@@ -341,7 +341,7 @@ static void test_grantee_destroyed(enum gntbuf_source tgt)
 	const size_t b_first = BYTES / 4;	/* B's first word in the map */
 	uint8_t *map, *map_b;
 	uint64_t id, id_b;
-	int fd, fd_b, vgem, kmsg, state;
+	int fd, fd_b, vgem, kmsg;
 
 	gntbuf_grantee_init(tgt, &grantee);
 	igt_require_f(!grantee.peer->dom0, "the grantee is dom0 here (this "
@@ -381,12 +381,7 @@ static void test_grantee_destroyed(enum gntbuf_source tgt)
 	igt_assert_eq_u64(now.pending_release, before.pending_release + 1);
 
 	/* The grantee goes while it maps A and B. */
-	gntbuf_peer_destroy(grantee.peer);
-	grantee.peer = NULL;
-	grantee.count = 0;
-	state = gntbuf_xen_domain_state(domid);
-	igt_info("after xl destroy, domid %u is %s\n", domid,
-		 gntbuf_xen_domain_state_name(state));
+	gntbuf_grantee_destroy(&grantee);
 
 	/* Xen dropped its mappings: B's grants end and B is freed. */
 	gntbuf_wait_released(dev, id_b, 5000);

@@ -1382,6 +1382,17 @@ out:
 
 /* ---- grantees ---- */
 
+void gntbuf_grantee_destroy(struct gntbuf_grantee *grantee)
+{
+	uint32_t domid = grantee->domid;
+
+	gntbuf_peer_destroy(grantee->peer);
+	grantee->peer = NULL;
+	grantee->count = 0;
+	igt_info("after xl destroy, domid %u is %s\n", domid,
+		 gntbuf_xen_domain_state_name(gntbuf_xen_domain_state(domid)));
+}
+
 void gntbuf_grantee_init(enum gntbuf_source source,
 			 struct gntbuf_grantee *grantee)
 {

@@ -351,6 +351,11 @@ struct gntbuf_grantee {
 	void *map;			/* self: the mapping */
 	uint32_t count;			/* pages mapped, 0 if none */
 };
+/*
+ * `xl destroy` of a foreign grantee while it may still map our grants; it
+ * is forgotten (the next gntbuf_peer_get() boots a new one).
+ */
+void gntbuf_grantee_destroy(struct gntbuf_grantee *grantee);
 /* Boots the peer for a foreign grantee. */
 void gntbuf_grantee_init(enum gntbuf_source source,
 			 struct gntbuf_grantee *grantee);
