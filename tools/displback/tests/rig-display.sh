@@ -35,6 +35,7 @@ set -u
 build=$1
 provider=${2:-auto}
 bin=$build/tools/displback
+fe_script=$(dirname "$(readlink -f "$0")")/frontend-flip.sh
 out=$GNTBUF_OUT/display
 frames=$out/frames
 rm -rf "$out"	# no PNG of an earlier run may pass a check
@@ -75,20 +76,10 @@ counters_zero() {
 pid=$!
 
 # --- modetest, flip and destroy: PV domU fe1 ------------------------------------
-cmd1="
-conn=\$(modetest -M xendrm-du -c | awk '/\tconnected\t/ {print \$1; exit}')
-crtc=\$(modetest -M xendrm-du -p | awk '/^CRTCs:/ {getline; getline; print \$1; exit}')
-echo \"fe1: connector \$conn crtc \$crtc\"
-sleep 1 | modetest -M xendrm-du -s \"\$conn@\$crtc:800x600\" >/dev/null
-echo \"fe1: modetest exit \$?\"
-/displfront-flip -n $N
-echo \"fe1: displfront-flip exit \$?\"
-echo fe1: flipping until destroyed
-/displfront-flip -n 60000
-"
 phase "fe1: xl create"
 gntbuf-vm domu-start fe1 --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
-	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600" ]' --cmd "$cmd1" ||
+	--extra-file "$fe_script:/frontend-flip.sh" \
+	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600" ]' --cmd "sh /frontend-flip.sh fe1 $N" ||
 	fail "xl create fe1 (vdispl be-alloc=0)"
 gntbuf-vm domu-wait fe1 'fe1: flipping until destroyed' --timeout 300 >/dev/null ||
 	fail "fe1 did not get through modetest and displfront-flip"

@@ -202,6 +202,7 @@ rm -rf "$out"
 mkdir -p "$out"
 fails=0
 self=$(readlink -f "$0")
+fe_script=$(dirname "$self")/frontend-flip.sh
 cons=$GNTBUF_OUT/xen-console
 
 t0=$(cut -d' ' -f1 /proc/uptime)
@@ -246,20 +247,10 @@ fi
 dd=$(domid drv)
 phase "drv is domain $dd, its backend is up"
 
-cmd="
-conn=\$(modetest -M xendrm-du -c | awk '/\tconnected\t/ {print \$1; exit}')
-crtc=\$(modetest -M xendrm-du -p | awk '/^CRTCs:/ {getline; getline; print \$1; exit}')
-echo \"fe: connector \$conn crtc \$crtc\"
-sleep 1 | modetest -M xendrm-du -s \"\$conn@\$crtc:800x600\" >/dev/null
-echo \"fe: modetest exit \$?\"
-/displfront-flip -n $N
-echo \"fe: displfront-flip exit \$?\"
-echo fe: flipping until destroyed
-/displfront-flip -n 60000
-"
 phase "fe: xl create, vdispl backend=drv"
 if ! gntbuf-vm domu-start fe --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
-	--cfg 'vdispl = [ "backend=drv,be-alloc=0,connectors=0:800x600" ]' --cmd "$cmd"; then
+	--extra-file "$fe_script:/frontend-flip.sh" \
+	--cfg 'vdispl = [ "backend=drv,be-alloc=0,connectors=0:800x600" ]' --cmd "sh /frontend-flip.sh fe $N"; then
 	fail "xl create fe (vdispl backend=drv): no backend in drv answered"
 	finish
 fi
