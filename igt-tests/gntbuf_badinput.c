@@ -264,15 +264,15 @@ static void test_export_invalid_gref(void)
 
 static void test_export_ungranted_gref(void)
 {
-	struct gntbuf_share gone;
+	struct gntbuf_grants gone;
 	uint32_t refs[4];
 
 	/* Refs that were granted and are ended: GNTST_general_error. */
-	gntbuf_share_pages(GNTBUF_SELF, 4, true, &gone);
+	gntbuf_grants_create(good.source, 4, 0, true, &gone);
 	memcpy(refs, gone.refs, sizeof(refs));
-	gntbuf_unshare(&gone);
-	free(gone.refs);
-	expect_export(GNTBUF_SELF, refs, 4, 0, EACCES);
+	gntbuf_grants_end(&gone, 3000);
+	expect_export(gone.domid, refs, 4, 0, EACCES);
+	gntbuf_grants_destroy(&gone);
 }
 
 static void test_export_granted_to_another(void)
@@ -294,31 +294,28 @@ static void test_export_absent_domain(void)
 
 static void test_export_write_read_only(void)
 {
-	struct gntbuf_share ro;
+	struct gntbuf_grants ro;
 
 	/* Writable mapping of a read-only grant: GNTST_general_error. */
-	gntbuf_share_pages(GNTBUF_SELF, 4, false, &ro);
-	expect_export(good.domid, ro.refs, 4, 0, EACCES);
-	gntbuf_unshare(&ro);
-	free(ro.refs);
+	gntbuf_grants_create(good.source, 4, 0, false, &ro);
+	expect_export(ro.domid, ro.refs, 4, 0, EACCES);
+	gntbuf_grants_end(&ro, 3000);
+	gntbuf_grants_destroy(&ro);
 }
 
 static void test_export_one_bad_among_good(void)
 {
-	struct gntbuf_share mine;
+	struct gntbuf_grants mine;
 	uint32_t refs[PAGES];
 
-	gntbuf_require_self_grants();
-	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &mine);
+	gntbuf_grants_create(good.source, PAGES, 0, true, &mine);
 	memcpy(refs, mine.refs, sizeof(refs));
 	/* The last one is bad: the fifteen good ones must be unmapped. */
 	refs[PAGES - 1] = 0xfffffff0u;
-	expect_export(good.domid, refs, PAGES, 0, EINVAL);
-	refs[PAGES - 1] = mine.refs[PAGES - 1];
-	gntbuf_unshare(&mine);
-	igt_assert_f(gntbuf_wait_grants_ended(GNTBUF_SELF, refs, PAGES, 3000),
-		     "a good ref stayed mapped after the failed export\n");
-	free(mine.refs);
+	expect_export(mine.domid, refs, PAGES, 0, EINVAL);
+	/* Asserts that none of them is still mapped once they are ended. */
+	gntbuf_grants_end(&mine, 3000);
+	gntbuf_grants_destroy(&mine);
 }
 
 static void test_export_gref_of_peer(void)
@@ -894,28 +891,26 @@ static void test_killed(void)
 	pid_t pid;
 	char c;
 
-	gntbuf_require_self_grants();	/* the child's buffers */
 	begin();
 	igt_assert_eq(pipe(ready), 0);
 	pid = fork();
 	igt_assert(pid >= 0);
 	if (pid == 0) {
-		struct gntbuf_share mine;
 		uint32_t refs[PAGES];
 		void *map;
 		int fd, vgem, prime;
 
+		/* The good grants' domain: their granter and the grantee. */
 		close(ready[0]);
 		fd = gntbuf_open();
-		gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &mine);
-		map = gntbuf_dmabuf_mmap(gntbuf_export(fd, GNTBUF_SELF, mine.refs, PAGES,
-						       0, NULL),
+		map = gntbuf_dmabuf_mmap(gntbuf_export(fd, good.domid, good.refs,
+						       PAGES, 0, NULL),
 					 BYTES, PROT_READ);
 		(void)map;
-		gntbuf_alloc(fd, GNTBUF_SELF, PAGES, 0, refs, NULL);
+		gntbuf_alloc(fd, good.domid, PAGES, 0, refs, NULL);
 		vgem = gntbuf_test_open_vgem();
 		prime = vgem_dmabuf(vgem, PAGES);
-		gntbuf_import(fd, prime, GNTBUF_SELF, PAGES, 0, refs);
+		gntbuf_import(fd, prime, good.domid, PAGES, 0, refs);
 		igt_assert_eq(write(ready[1], "r", 1), 1);
 		pause();
 		_exit(0);
@@ -941,9 +936,7 @@ igt_main
 	igt_fixture {
 		dev = gntbuf_open();
 		gntbuf_query(dev, &limits);
-		gntbuf_grants_create(gntbuf_in_domu() ?
-				     GNTBUF_SOURCE_FOREIGN_PV :
-				     GNTBUF_SOURCE_SELF, PAGES, 0x600d,
+		gntbuf_grants_create(gntbuf_local_source(), PAGES, 0x600d,
 				     true, &good);
 		for (int i = 0; i < 3; i++)
 			saved_limits[i] = __gntbuf_param_get(limit_params[i]);

@@ -367,50 +367,51 @@ static void test_export_bad_input(void)
 {
 	struct gntbuf_buffer *buf = SENTINEL;
 	struct gntbuf_caps caps;
-	struct gntbuf_share share;
+	struct gntbuf_grants g;
 	struct gntbuf_stats before;
 	uint32_t refs[4];
 	int ret;
 
 	gntbuf_device_get_caps(dev, &caps);
-	gntbuf_share_pages(GNTBUF_SELF, 4, true, &share);
+	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
 	gntbuf_stats(raw, &before);
 
 	/* count 0; NULL refs; NULL out; an unknown flag. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 0, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, NULL, 4, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, NULL, 4, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 4, 0, NULL),
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 0, NULL),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 4, 1u << 7,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 1u << 7,
 						&buf), -EINVAL);
 	/* A count past the module's limit, and a million pages. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
 						caps.max_pages_per_buffer + 1,
 						0, &buf), -E2BIG);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, share.refs, 1000000, 0,
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 1000000, 0,
 						&buf), -E2BIG);
 	/* A gref nobody granted, after good ones: the whole call fails. */
-	memcpy(refs, share.refs, sizeof(refs));
+	memcpy(refs, g.refs, sizeof(refs));
 	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_export_refs(dev, GNTBUF_SELF, refs, 4, 0, &buf);
+	ret = gntbuf_buffer_export_refs(dev, g.domid, refs, 4, 0, &buf);
 	igt_info("bad gref: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* DOMID_SELF (Xen refuses it as a grant's mapping target). */
-	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, share.refs,
+	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
 					4, 0, &buf);
 	igt_info("DOMID_SELF: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* A domain that does not exist. */
-	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, share.refs, 4, 0, &buf);
+	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
 	igt_info("missing domain: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	igt_assert(buf == SENTINEL);
 
 	/* Nothing stayed mapped or alive. */
 	gntbuf_assert_back_to(raw, &before, 2000);
-	gntbuf_unshare(&share);
+	gntbuf_grants_end(&g, 3000);
+	gntbuf_grants_destroy(&g);
 }
 
 /* ------------------------------------------------------------------ */
@@ -816,14 +817,14 @@ static void test_pgdir(enum gntbuf_source s)
 
 /* ------------------------------------------------------------------ */
 
-/* An exported buffer of self grants, for the DRM and GBM subtests. */
-static struct gntbuf_buffer *export_self(struct gntbuf_grants *g)
+/* An exported buffer of local grants, for the DRM and GBM subtests. */
+static struct gntbuf_buffer *export_local(struct gntbuf_grants *g)
 {
 	struct gntbuf_buffer *buf;
 
-	gntbuf_grants_create(GNTBUF_SOURCE_SELF, PAGES, SEED_A, true, g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, GNTBUF_SELF, g->refs, PAGES, 0,
-						&buf), 0);
+	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED_A, true, g);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g->domid, g->refs, PAGES,
+						0, &buf), 0);
 	return buf;
 }
 
@@ -847,7 +848,7 @@ static void test_drm_prime(void)
 	int vgem, fd, fd2;
 
 	vgem = gntbuf_test_open_vgem();
-	buf = export_self(&g);
+	buf = export_local(&g);
 	igt_assert_eq(gntbuf_drm_create(vgem, &drm), 0);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd2), 0);
@@ -925,10 +926,9 @@ static void test_drm_framebuffer(void)
 	uint32_t fb, fb2, fb3, ours;
 	int kms, fd, ret;
 
-	gntbuf_require_self_grants();	/* before vkms is open */
 	kms = __gntbuf_test_open_vkms();
 	igt_require_f(kms >= 0, "no vkms (run the rig with --vkms)\n");
-	buf = export_self(&g);
+	buf = export_local(&g);
 	igt_assert_eq(gntbuf_drm_create(kms, &drm), 0);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
 	/* The handle the wrapper will use for this dma-buf. */
@@ -1009,7 +1009,7 @@ static void test_gbm(void)
 
 	cards[0] = __gntbuf_test_open_vgem();
 	cards[1] = __gntbuf_test_open_vkms();
-	buf = export_self(&g);
+	buf = export_local(&g);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
 	igt_assert_eq(gntbuf_layout_init(&layout, DRM_FORMAT_XRGB8888, 64, 64,
 					 256), 0);

@@ -163,9 +163,7 @@ igt_main
 		dev = gntbuf_open();
 		gntbuf_require_features(dev, GNTBUF_FEATURE_NO_BOUNCE);
 		forced = swiotlb_forced();
-		/* A PVH domU's own grants break when mapped: dom0's there. */
-		source = gntbuf_in_domu() ? GNTBUF_SOURCE_FOREIGN_PV :
-					    GNTBUF_SOURCE_SELF;
+		source = gntbuf_local_source();
 		igt_info("swiotlb=force: %s\n", forced ? "yes" : "no");
 	}
 

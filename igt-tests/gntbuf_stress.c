@@ -124,13 +124,13 @@ static void test_import(enum gntbuf_source tgt)
 static void test_interleaved(void)
 {
 	struct gntbuf_test_dumb dumb;
-	struct gntbuf_share share;
+	struct gntbuf_grants g;
 	uint32_t refs[PAGES];
 	int vgem, prime;
 
 	gntbuf_assert_idle(dev, 2000);
-	gntbuf_share_pages(GNTBUF_SELF, PAGES, true, &share);
-	gntbuf_pattern_fill(share.map, BYTES, SEED);
+	/* Local grants; ALLOC and IMPORT grant to the same domain. */
+	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED, true, &g);
 	vgem = gntbuf_test_open_vgem();
 	gntbuf_test_dumb_create(vgem, 1024, PAGES, 32, &dumb);
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
@@ -141,9 +141,9 @@ static void test_interleaved(void)
 		uint64_t ids[3];
 		int fds[2], order = i % 3;
 
-		fds[0] = gntbuf_export(dev, GNTBUF_SELF, share.refs, PAGES, 0, &ids[0]);
-		fds[1] = gntbuf_alloc(dev, GNTBUF_SELF, PAGES, 0, refs, &ids[1]);
-		ids[2] = gntbuf_import(dev, prime, GNTBUF_SELF, PAGES, 0, refs);
+		fds[0] = gntbuf_export(dev, g.domid, g.refs, PAGES, 0, &ids[0]);
+		fds[1] = gntbuf_alloc(dev, g.domid, PAGES, 0, refs, &ids[1]);
+		ids[2] = gntbuf_import(dev, prime, g.domid, PAGES, 0, refs);
 		for (int k = 0; k < 3; k++) {
 			int which = (order + k) % 3;
 
@@ -156,10 +156,9 @@ static void test_interleaved(void)
 			gntbuf_wait_released(dev, ids[k], 5000);
 	}
 	gntbuf_assert_idle(dev, 2000);
-	gntbuf_pattern_check(share.map, BYTES, SEED);
-	gntbuf_unshare(&share);
-	igt_assert(gntbuf_wait_grants_ended(GNTBUF_SELF, share.refs, PAGES, 3000));
-	free(share.refs);
+	gntbuf_grants_check(&g, SEED);
+	gntbuf_grants_end(&g, 3000);
+	gntbuf_grants_destroy(&g);
 	close(prime);
 	gntbuf_test_dumb_destroy(vgem, &dumb);
 	close(vgem);

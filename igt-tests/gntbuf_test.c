@@ -1308,6 +1308,11 @@ bool gntbuf_in_domu(void)
 	return gntbuf_self_domid() != 0;
 }
 
+enum gntbuf_source gntbuf_local_source(void)
+{
+	return gntbuf_in_domu() ? GNTBUF_SOURCE_FOREIGN_PV : GNTBUF_SOURCE_SELF;
+}
+
 const char *gntbuf_source_name(enum gntbuf_source source)
 {
 	switch (source) {

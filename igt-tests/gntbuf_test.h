@@ -310,6 +310,12 @@ void gntbuf_require_self_grants(void);
 #define GNTBUF_SELF (gntbuf_self_domid())
 /* True when this test runs in a domU (`gntbuf-vm run --pvh-domu`). */
 bool gntbuf_in_domu(void);
+/*
+ * The grants a subtest uses when where they come from is not its point:
+ * dom0's own in dom0; dom0's (GNTBUF_SOURCE_FOREIGN_PV) in a PVH domU,
+ * where a domain's grants to itself break once mapped.
+ */
+enum gntbuf_source gntbuf_local_source(void);
 /* "self", "foreign-pv", "foreign-pvh": subtest name suffixes. */
 const char *gntbuf_source_name(enum gntbuf_source source);
 
