@@ -241,10 +241,10 @@ static void test_vgem(void)
 	uint64_t id;
 	int fd, vgem;
 
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	vgem = gntbuf_test_open_vgem();
-	gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &grantee);
 	gntbuf_stats(dev, &before);
-	fd = alloc_checked(0, PAGES, 0, refs, &before, &id);
+	fd = alloc_checked(grantee.domid, PAGES, 0, refs, &before, &id);
 	igt_assert_f(drmPrimeFDToHandle(vgem, fd, &gem_close.handle) == 0,
 		     "vgem PRIME import: %s\n", strerror(errno));
 	gntbuf_grantee_map(&grantee, refs, PAGES, true);
@@ -417,15 +417,16 @@ static void test_grantee_destroyed(enum gntbuf_source tgt)
 
 static void test_rmmod(void)
 {
+	struct gntbuf_grantee grantee;
 	uint32_t refs[PAGES];
 	uint8_t *map;
 	int fd, other;
 
-	gntbuf_require_self_grants();
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	close(dev);
 	dev = -1;
 	other = gntbuf_open();
-	fd = gntbuf_alloc(other, GNTBUF_SELF, PAGES, 0, refs, NULL);
+	fd = gntbuf_alloc(other, grantee.domid, PAGES, 0, refs, NULL);
 	close(other);
 	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
 	gntbuf_pattern_fill(map, BYTES, SEED_DMABUF);
@@ -439,7 +440,7 @@ static void test_rmmod(void)
 
 	igt_assert_eq(__gntbuf_module_unload(), 0);
 	/* Unloading ended the grants. */
-	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
+	igt_assert(!gntbuf_grantee_mappable(&grantee, refs, PAGES));
 	gntbuf_module_reload();
 	dev = gntbuf_open();
 	gntbuf_assert_idle(dev, 0);

@@ -266,23 +266,24 @@ static void test_grantee_destroyed(enum gntbuf_source tgt)
 static void test_file_close_releases(void)
 {
 	struct gntbuf_test_dumb dumb;
+	struct gntbuf_grantee grantee;
 	struct gntbuf_stats before, now;
 	uint32_t refs[PAGES];
 	int prime, other;
 
-	gntbuf_require_self_grants();
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	gntbuf_stats(dev, &before);
 	prime = vgem_buffer(WIDTH, HEIGHT, &dumb, SEED_VGEM);
 	other = gntbuf_open();
-	gntbuf_import(other, prime, GNTBUF_SELF, PAGES, 0, refs);
+	gntbuf_import(other, prime, grantee.domid, PAGES, 0, refs);
 	gntbuf_stats(dev, &now);
 	igt_assert_eq_u64(now.granted_pages, before.granted_pages + PAGES);
-	igt_assert(gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
+	igt_assert(gntbuf_grantee_mappable(&grantee, refs, PAGES));
 
 	/* Closing the file is IMPORT_RELEASE of everything it holds. */
 	close(other);
 	gntbuf_assert_back_to(dev, &before, 2000);
-	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
+	igt_assert(!gntbuf_grantee_mappable(&grantee, refs, PAGES));
 	close(prime);
 	gntbuf_test_dumb_destroy(vgem, &dumb);
 }
@@ -455,13 +456,12 @@ static void test_rmmod_pending(void)
 	uint32_t refs[PAGES];
 	int prime, other;
 
-	gntbuf_require_self_grants();
-	gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &grantee);
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	prime = vgem_buffer(WIDTH, HEIGHT, &dumb, SEED_VGEM);
 	close(dev);
 	dev = -1;
 	other = gntbuf_open();
-	gntbuf_import(other, prime, GNTBUF_SELF, PAGES, 0, refs);
+	gntbuf_import(other, prime, grantee.domid, PAGES, 0, refs);
 	gntbuf_grantee_map(&grantee, refs, PAGES, true);
 	/* The file goes, the grantee still maps: the import is pending. */
 	close(other);
@@ -475,7 +475,7 @@ static void test_rmmod_pending(void)
 	for (int i = 0; i < 50 && __gntbuf_module_unload() == -EAGAIN; i++)
 		usleep(100 * 1000);
 	igt_assert(access(GNTBUF_TEST_DEVICE, F_OK) != 0);
-	igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, refs, PAGES));
+	igt_assert(!gntbuf_grantee_mappable(&grantee, refs, PAGES));
 	gntbuf_module_reload();
 	dev = gntbuf_open();
 	gntbuf_assert_idle(dev, 0);

@@ -1467,6 +1467,23 @@ void gntbuf_grantee_map(struct gntbuf_grantee *grantee, const uint32_t *refs,
 		     strerror(-ret));
 }
 
+bool gntbuf_grantee_mappable(struct gntbuf_grantee *grantee,
+			     const uint32_t *refs, uint32_t count)
+{
+	igt_assert(!grantee->count);
+	if (grantee->source == GNTBUF_SOURCE_SELF)
+		return gntbuf_grants_mappable(grantee->domid, refs, count);
+	for (uint32_t i = 0; i < count; i++) {
+		if (__gntbuf_grantee_map(grantee, &refs[i], 1, false) == 0) {
+			igt_debug("gref %u is still mappable by domid %u\n",
+				  refs[i], grantee->domid);
+			gntbuf_grantee_unmap(grantee);
+			return true;
+		}
+	}
+	return false;
+}
+
 void gntbuf_grantee_fill(struct gntbuf_grantee *grantee, uint32_t seed)
 {
 	igt_assert(grantee->count);

@@ -372,6 +372,13 @@ void gntbuf_grantee_map(struct gntbuf_grantee *grantee, const uint32_t *refs,
 			uint32_t count, bool writable);
 void gntbuf_grantee_fill(struct gntbuf_grantee *grantee, uint32_t seed);
 void gntbuf_grantee_check(struct gntbuf_grantee *grantee, uint32_t seed);
+/*
+ * Whether the grantee can still map any of @count refs this domain granted
+ * it (one at a time; nothing may be mapped by it at the call): after the
+ * granter ended them, false.
+ */
+bool gntbuf_grantee_mappable(struct gntbuf_grantee *grantee,
+			     const uint32_t *refs, uint32_t count);
 /* CRC-32 of what the grantee's mapping holds. */
 uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee);
 void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee);
