@@ -1518,6 +1518,22 @@ uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee)
 	return crc;
 }
 
+void gntbuf_grantee_check_page(struct gntbuf_grantee *grantee, uint32_t ref,
+			       uint32_t seed, size_t word)
+{
+	static uint32_t want[GNTBUF_TEST_PAGE_SIZE / 4];
+	uint32_t crc;
+
+	gntbuf_pattern_fill_from(want, sizeof(want), seed, word);
+	gntbuf_grantee_map(grantee, &ref, 1, false);
+	crc = gntbuf_grantee_crc(grantee);
+	gntbuf_grantee_unmap(grantee);
+	igt_assert_f(crc == gntbuf_crc32(0, want, sizeof(want)),
+		     "gref %u mapped by domid %u does not hold the pattern of "
+		     "seed %#x from word %zu\n", ref, grantee->domid, seed,
+		     word);
+}
+
 void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee)
 {
 	if (!grantee->count)

@@ -379,6 +379,13 @@ void gntbuf_grantee_check(struct gntbuf_grantee *grantee, uint32_t seed);
  */
 bool gntbuf_grantee_mappable(struct gntbuf_grantee *grantee,
 			     const uint32_t *refs, uint32_t count);
+/*
+ * The grantee maps @ref alone and finds in it the pattern of @seed that
+ * starts @word words into the buffer (a CRC compared with ours: the same
+ * check for a peer's mapping as for our own).  Asserts.
+ */
+void gntbuf_grantee_check_page(struct gntbuf_grantee *grantee, uint32_t ref,
+			       uint32_t seed, size_t word);
 /* CRC-32 of what the grantee's mapping holds. */
 uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee);
 void gntbuf_grantee_unmap(struct gntbuf_grantee *grantee);
