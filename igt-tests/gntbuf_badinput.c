@@ -423,14 +423,16 @@ static void test_export_read_only_arg(void)
 
 static void test_alloc_read_only_arg(void)
 {
+	struct gntbuf_grantee grantee;
 	uint32_t refs[PAGES];
 	struct gntbuf_alloc arg = {
-		.domid = GNTBUF_SELF, .count = PAGES, .fd = -1,
-		.refs_ptr = (uintptr_t)refs,
+		.count = PAGES, .fd = -1, .refs_ptr = (uintptr_t)refs,
 	};
-	void *ro = read_only_copy(&arg, sizeof(arg));
+	void *ro;
 
-	gntbuf_require_self_grants();
+	gntbuf_grantee_init(good.source, &grantee);
+	arg.domid = grantee.domid;
+	ro = read_only_copy(&arg, sizeof(arg));
 	begin();
 	memset(refs, 0xff, sizeof(refs));
 	expect_ioctl(GNTBUF_IOCTL_ALLOC, ro, EFAULT);
@@ -439,21 +441,26 @@ static void test_alloc_read_only_arg(void)
 	/* Whatever refs were written are ended. */
 	for (int i = 0; i < PAGES; i++)
 		if (refs[i] != 0xffffffffu)
-			igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, &refs[i], 1));
+			igt_assert(!gntbuf_grantee_mappable(&grantee, &refs[i],
+							    1));
 }
 
 static void test_import_read_only_arg(void)
 {
-	int vgem = gntbuf_test_open_vgem();
-	int prime = vgem_dmabuf(vgem, PAGES);
+	struct gntbuf_grantee grantee;
 	uint32_t refs[PAGES];
 	struct gntbuf_import arg = {
-		.fd = prime, .domid = GNTBUF_SELF, .count = PAGES,
-		.refs_ptr = (uintptr_t)refs,
+		.count = PAGES, .refs_ptr = (uintptr_t)refs,
 	};
-	void *ro = read_only_copy(&arg, sizeof(arg));
+	int vgem, prime;
+	void *ro;
 
-	gntbuf_require_self_grants();
+	gntbuf_grantee_init(good.source, &grantee);
+	vgem = gntbuf_test_open_vgem();
+	prime = vgem_dmabuf(vgem, PAGES);
+	arg.fd = prime;
+	arg.domid = grantee.domid;
+	ro = read_only_copy(&arg, sizeof(arg));
 	begin();
 	memset(refs, 0xff, sizeof(refs));
 	expect_ioctl(GNTBUF_IOCTL_IMPORT, ro, EFAULT);
@@ -461,7 +468,8 @@ static void test_import_read_only_arg(void)
 	munmap(ro, 4096);
 	for (int i = 0; i < PAGES; i++)
 		if (refs[i] != 0xffffffffu)
-			igt_assert(!gntbuf_grants_mappable(GNTBUF_SELF, &refs[i], 1));
+			igt_assert(!gntbuf_grantee_mappable(&grantee, &refs[i],
+							    1));
 	close(prime);
 	close(vgem);
 }
