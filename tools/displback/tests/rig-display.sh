@@ -44,24 +44,9 @@ log=$out/displback.log
 fails=0
 N=12
 
-t0=$(cut -d' ' -f1 /proc/uptime)
-# A phase, with the seconds since the script started (CI time matters).
-phase() { echo "[$(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s] $*"; }
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/rig-lib.sh"
 png() { printf '%s/dom%s-dev0-conn0-frame%06d.png' "$frames" "$1" "$2"; }
 domid() { /usr/lib/xen-4.17/bin/xl domid "$1" 2>/dev/null; }
-# Poll (every 0.2 s, up to $1 s) until the command after it succeeds.
-poll_until() {
-	t=$(($1 * 5))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		t=$((t - 1))
-	done
-	return 1
-}
 captured() { [ "$(ls "$frames" | grep -c "^dom$1-")" -ge "$2" ]; }
 logged() { grep -q "$1" "$log"; }
 counters_zero() {

@@ -38,19 +38,7 @@ N=12
 
 # Result lines; in drv they carry "drv: " (dom0 greps them from its console).
 tag=
-pass() { echo "${tag}PASS: $*"; }
-fail() { echo "${tag}FAIL: $*"; fails=$((fails + 1)); }
-# Poll (every 0.2 s, up to $1 s) until the command after it succeeds.
-poll_until() {
-	t=$(($1 * 5))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.2
-		t=$((t - 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/rig-lib.sh"
 
 # ---------------------------------------------------------------------------
 # In the driver domain (busybox sh in drv's initramfs): run the backend,
@@ -205,9 +193,6 @@ self=$(readlink -f "$0")
 fe_script=$(dirname "$self")/frontend-flip.sh
 cons=$GNTBUF_OUT/xen-console
 
-t0=$(cut -d' ' -f1 /proc/uptime)
-# A phase, with the seconds since the script started (CI time matters).
-phase() { echo "[$(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s] $*"; }
 xl=/usr/lib/xen-4.17/bin/xl
 domid() { $xl domid "$1" 2>/dev/null; }
 # xl itself, not `gntbuf-vm domu-stop` (a Python start): see drv_wait.
@@ -236,6 +221,7 @@ if ! gntbuf-vm domu-start drv --pvh --memory 256 --cfg 'driver_domain = 1' \
 	--extra-program "$bin/gntbuf-displback" --extra-program "$bin/displback-check" \
 	--extra-program "$build/tools/gntbuf-info" --kmod "$ko" \
 	--extra-file "$self:/rig-driver-domain.sh" \
+	--extra-file "$(dirname "$self")/rig-lib.sh:/rig-lib.sh" \
 	--cmd "sh /rig-driver-domain.sh --driver-domain $build"; then
 	fail "xl create drv (PVH, driver_domain = 1)"
 	finish
