@@ -40,9 +40,10 @@ static struct gntbuf_query limits;
 static struct gntbuf_stats baseline;
 static int baseline_fds;
 /*
- * PAGES good grants: dom0's own in dom0, those of the gntbuf-grant-peer in
- * dom0 when this runs in a domU (grants a PVH domU makes to itself break
- * when mapped: gntbuf_require_self_grants()).
+ * PAGES good grants from gntbuf_local_source(): dom0's own in dom0, those
+ * of dom0's gntbuf-grant-peer when this runs in a domU.  Subtests that
+ * need grants of another kind (ended, read-only) take them from the same
+ * source.
  */
 static struct gntbuf_grants good;
 

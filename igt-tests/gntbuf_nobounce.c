@@ -32,8 +32,6 @@ IGT_TEST_DESCRIPTION("No bounce buffers: with swiotlb=force, device "
 
 static int dev = -1;
 static bool forced;
-/* Where the grants come from: dom0's own, or dom0's in a domU. */
-static enum gntbuf_source source;
 
 static bool swiotlb_forced(void)
 {
@@ -64,7 +62,7 @@ static void test_attach_refused(void)
 	int fd, vgem, ret;
 
 	igt_require_f(forced, "not booted with swiotlb=force\n");
-	gntbuf_grants_create(source, PAGES, SEED, true, &g);
+	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED, true, &g);
 	vgem = gntbuf_test_open_vgem();
 	gntbuf_stats(dev, &before);
 	fd = gntbuf_export(dev, g.domid, g.refs, PAGES, 0, &id);
@@ -103,7 +101,7 @@ static void test_import_never_bounces(void)
 	int vgem, prime;
 
 	igt_require_f(forced, "not booted with swiotlb=force\n");
-	gntbuf_grantee_init(source, &grantee);
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	vgem = gntbuf_test_open_vgem();
 	gntbuf_test_dumb_create(vgem, 1024, PAGES, 32, &dumb);
 	gntbuf_pattern_fill(dumb.map, BYTES, SEED);
@@ -140,7 +138,7 @@ static void test_no_refusal_unforced(void)
 	int fd, vgem;
 
 	igt_require_f(!forced, "booted with swiotlb=force\n");
-	gntbuf_grants_create(source, PAGES, SEED, true, &g);
+	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED, true, &g);
 	vgem = gntbuf_test_open_vgem();
 	r0 = refusals();
 	fd = gntbuf_export(dev, g.domid, g.refs, PAGES, 0, &id);
@@ -163,7 +161,6 @@ igt_main
 		dev = gntbuf_open();
 		gntbuf_require_features(dev, GNTBUF_FEATURE_NO_BOUNCE);
 		forced = swiotlb_forced();
-		source = gntbuf_local_source();
 		igt_info("swiotlb=force: %s\n", forced ? "yes" : "no");
 	}
 

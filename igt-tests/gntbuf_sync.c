@@ -61,14 +61,29 @@ struct buffer {
 
 static int dev = -1;
 
+/* The grant source of each export kind. */
+static const enum gntbuf_source sources[] = {
+	[KIND_EXPORT_SELF] = GNTBUF_SOURCE_SELF,
+	[KIND_EXPORT_FOREIGN_PV] = GNTBUF_SOURCE_FOREIGN_PV,
+	[KIND_EXPORT_FOREIGN_PVH] = GNTBUF_SOURCE_FOREIGN_PVH,
+};
+
+/* The export kind of gntbuf_local_source()'s grants. */
+static enum kind local_export_kind(void)
+{
+	enum gntbuf_source local = gntbuf_local_source();
+
+	for (enum kind k = KIND_EXPORT_SELF; k <= KIND_EXPORT_FOREIGN_PVH; k++)
+		if (sources[k] == local)
+			return k;
+	igt_assert_f(false, "no export kind for %s grants\n",
+		     gntbuf_source_name(local));
+	return KIND_EXPORT_SELF;
+}
+
 static void buffer_create(enum kind kind, uint32_t pages, uint32_t seed,
 			  struct buffer *b)
 {
-	static const enum gntbuf_source sources[] = {
-		GNTBUF_SOURCE_SELF, GNTBUF_SOURCE_FOREIGN_PV,
-		GNTBUF_SOURCE_FOREIGN_PVH,
-	};
-
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;
 	b->pages = pages;
@@ -420,9 +435,7 @@ static void test_interrupted(void)
 
 	struct sigaction sa = { .sa_handler = on_signal }, old_usr1, old_term;
 
-	/* Local grants: dom0's own, or dom0's in a PVH domU. */
-	buffer_create(gntbuf_in_domu() ? KIND_EXPORT_FOREIGN_PV :
-		      KIND_EXPORT_SELF, PAGES, 0, &b);
+	buffer_create(local_export_kind(), PAGES, 0, &b);
 	/* Inherited by the children before the first signal can come. */
 	stop = 0;
 	sigaction(SIGUSR1, &sa, &old_usr1);

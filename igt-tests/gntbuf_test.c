@@ -1521,8 +1521,7 @@ uint32_t gntbuf_grantee_crc(struct gntbuf_grantee *grantee)
 void gntbuf_grantee_check_page(struct gntbuf_grantee *grantee, uint32_t ref,
 			       uint32_t seed, size_t word)
 {
-	static uint32_t want[GNTBUF_TEST_PAGE_SIZE / 4];
-	uint32_t crc;
+	uint32_t want[GNTBUF_TEST_PAGE_SIZE / 4], crc;
 
 	gntbuf_pattern_fill_from(want, sizeof(want), seed, word);
 	gntbuf_grantee_map(grantee, &ref, 1, false);

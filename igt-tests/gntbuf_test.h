@@ -299,7 +299,10 @@ enum gntbuf_source {
 	GNTBUF_SOURCE_FOREIGN_PVH,
 	GNTBUF_SOURCE_COUNT,
 };
-/* This domain's domid (xenstore's "domid"): 0 in dom0. */
+/*
+ * This domain's domid: 0 in the control domain (xenfs's capabilities say
+ * "control_d"; no xenstored needed), xenstore's "domid" in a domU.
+ */
 uint32_t gntbuf_self_domid(void);
 /*
  * Skips unless grants this domain makes to itself can be mapped: in dom0
