@@ -130,6 +130,41 @@ static void test_import_never_bounces(void)
 	close(vgem);
 }
 
+/*
+ * F1: IMPORT of the module's own ALLOC dma-buf attaches with the import
+ * device, which the swiotlb=force check must not refuse.
+ */
+static void test_f1_import_alloc_forced(void)
+{
+	struct gntbuf_grantee grantee;
+	uint32_t refs[PAGES], refs2[PAGES];
+	uint64_t r0, id, id2;
+	uint8_t *map;
+	int fd;
+
+	igt_require_f(forced, "not booted with swiotlb=force\n");
+	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
+	fd = gntbuf_alloc(dev, grantee.domid, PAGES, 0, refs, &id);
+	map = gntbuf_dmabuf_mmap(fd, BYTES, PROT_READ | PROT_WRITE);
+	gntbuf_dmabuf_begin(fd, true);
+	gntbuf_pattern_fill(map, BYTES, SEED);
+	gntbuf_dmabuf_end(fd, true);
+
+	r0 = refusals();
+	id2 = gntbuf_import(dev, fd, grantee.domid, PAGES, 0, refs2);
+	igt_assert_eq_u64(refusals(), r0);
+	/* The same pages, granted a second time: the grantee reads them. */
+	gntbuf_grantee_map(&grantee, refs2, PAGES, false);
+	gntbuf_grantee_check(&grantee, SEED);
+	gntbuf_grantee_unmap(&grantee);
+
+	gntbuf_import_release(dev, id2);
+	gntbuf_wait_released(dev, id2, 5000);
+	munmap(map, BYTES);
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+}
+
 static void test_no_refusal_unforced(void)
 {
 	struct gntbuf_grants g;
@@ -176,6 +211,13 @@ igt_main
 		     "either side after IMPORT cross over, nothing is refused.");
 	igt_subtest("import-never-bounces")
 		test_import_never_bounces();
+
+	igt_describe("F1: with swiotlb=force, IMPORT of the module's own "
+		     "ALLOC dma-buf is not refused (its attachment uses the "
+		     "import device, which never bounces) and the grantee "
+		     "reads the buffer's bytes through the new grants.");
+	igt_subtest("f1-import-alloc-buffer-forced")
+		test_f1_import_alloc_forced();
 
 	igt_describe("Without forced bouncing, an importer's device mapping "
 		     "succeeds and bounce_refusals does not move.");

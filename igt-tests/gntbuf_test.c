@@ -278,7 +278,12 @@ int __gntbuf_wait_released(int fd, uint64_t buffer_id, uint32_t timeout_ms)
 		.timeout_ms = timeout_ms,
 	};
 
-	return __gntbuf_ioctl(fd, GNTBUF_IOCTL_WAIT_RELEASED, &arg);
+	int ret = __gntbuf_ioctl(fd, GNTBUF_IOCTL_WAIT_RELEASED, &arg);
+
+	/* A module of ABI 1 knows only the wait's first number. */
+	if (ret == -ENOTTY)
+		ret = __gntbuf_ioctl(fd, GNTBUF_IOCTL_WAIT_RELEASED_V1, &arg);
+	return ret;
 }
 
 void gntbuf_wait_released(int fd, uint64_t buffer_id, uint32_t timeout_ms)

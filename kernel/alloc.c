@@ -74,8 +74,11 @@ static int gntbuf_alloc_pages(struct gntbuf_buffer *buf)
 	unsigned int i;
 
 	for (i = 0; i < buf->count; i++) {
-		/* Scrubbed: the peer must not see what the page held before. */
-		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
+		/*
+		 * Scrubbed: the peer must not see what the page held before.
+		 * Charged to the caller's memory cgroup: the pages are its.
+		 */
+		buf->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 					   __GFP_NOWARN);
 		if (!buf->pages[i])
 			return -ENOMEM;

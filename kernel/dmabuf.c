@@ -15,6 +15,7 @@
 #include <linux/device.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -45,13 +46,31 @@ static dma_addr_t gntbuf_page_dma(struct device *dev, struct page *page)
 	return phys_to_dma(dev, PFN_PHYS(pfn_to_bfn(page_to_xen_pfn(page))));
 }
 
+/*
+ * Does the DMA API translate @dev's addresses through an IOMMU, which maps
+ * whole, aligned pages in place?  Only a DMA-API domain does: an identity
+ * (passthrough) domain is dma-direct, swiotlb included, and so is a
+ * device with no IOMMU.
+ */
+static bool gntbuf_dev_translated(struct device *dev)
+{
+	struct iommu_domain *domain;
+
+	if (!device_iommu_mapped(dev))
+		return false;
+	domain = iommu_get_domain_for_dev(dev);
+	return domain && (domain->type & __IOMMU_DOMAIN_DMA_API);
+}
+
 /* Before mapping: would the DMA API bounce any page of @buf for @dev? */
 static bool gntbuf_would_bounce(struct device *dev, struct gntbuf_buffer *buf)
 {
 	unsigned int i;
 
-	/* An IOMMU maps whole, aligned pages in place. */
-	if (device_iommu_mapped(dev))
+	/* IMPORT's own device never bounces, swiotlb=force or not. */
+	if (gntbuf_is_import_dev(dev))
+		return false;
+	if (gntbuf_dev_translated(dev))
 		return false;
 	if (is_swiotlb_force_bounce(dev))
 		return true;
@@ -72,7 +91,7 @@ static bool gntbuf_mapped_in_place(struct device *dev,
 				   struct gntbuf_buffer *buf,
 				   struct gntbuf_attachment *ga)
 {
-	bool iommu = device_iommu_mapped(dev);
+	bool iommu = gntbuf_dev_translated(dev);
 	struct scatterlist *sg;
 	unsigned int i, k = 0;
 
@@ -161,6 +180,12 @@ static struct sg_table *gntbuf_map_dma_buf(struct dma_buf_attachment *attach,
 	}
 
 	ret = dma_map_sgtable(dev, &ga->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret == -ENOMEM && !gntbuf_dev_translated(dev) &&
+	    !gntbuf_is_import_dev(dev)) {
+		/* dma-direct fails only when a bounce buffer was wanted. */
+		ret = -EREMOTEIO;
+		goto fail_refuse;
+	}
 	if (ret)
 		goto fail_free_table;
 
@@ -269,6 +294,33 @@ static int gntbuf_end_cpu_access(struct dma_buf *dmabuf,
 }
 
 /*
+ * mmap of another domain's frames (EXPORT_REFS): no get_user_pages(),
+ * whose pin (e.g. by vmsplice()) would make the release's grant unmap wait
+ * for it, unkillably.  The PTEs are special, so GUP-fast leaves them to
+ * the slow path, and the vma is VM_IO, which that path refuses (and so
+ * does madvise(MADV_DOFORK): a PV mapping is never copied).
+ */
+static int gntbuf_mmap_foreign(struct gntbuf_buffer *buf,
+			       struct vm_area_struct *vma)
+{
+	unsigned long i;
+	int ret;
+
+	vma->vm_flags |= VM_IO;
+	/* A PV domain may map a foreign frame only by a grant operation. */
+	if (buf->pv_foreign)
+		return gntbuf_pv_mmap(buf, vma);
+	for (i = 0; i < vma_pages(vma); i++) {
+		ret = remap_pfn_range(vma, vma->vm_start + (i << PAGE_SHIFT),
+				      page_to_pfn(buf->pages[vma->vm_pgoff + i]),
+				      PAGE_SIZE, vma->vm_page_prot);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * mmap: write-back, like the kernel's own mapping of the pages (no
  * write-combine: grant memory is ordinary RAM of some domain, and the
  * cache maintenance above is what keeps devices coherent with it).
@@ -292,10 +344,8 @@ static int gntbuf_dmabuf_mmap(struct dma_buf *dmabuf,
 		vma->vm_flags &= ~VM_MAYWRITE;
 	}
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-
-	/* A PV domain may map a foreign frame only by a grant operation. */
-	if (buf->pv_foreign)
-		return gntbuf_pv_mmap(buf, vma);
+	if (buf->kind == GNTBUF_KIND_EXPORT)
+		return gntbuf_mmap_foreign(buf, vma);
 
 	for (i = 0; i < npages; i++) {
 		ret = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),

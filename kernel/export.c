@@ -19,6 +19,9 @@
 
 #include "xen-gntbuf.h"
 
+/* Unmap operations per gnttab_unmap_refs_sync() call, kept on the stack. */
+#define GNTBUF_EXPORT_UNMAP_BATCH	16
+
 static u32 gntbuf_export_map_flags(struct gntbuf_buffer *buf)
 {
 	return GNTMAP_host_map | (buf->readonly ? GNTMAP_readonly : 0);
@@ -72,61 +75,49 @@ out_free_ops:
 }
 
 /*
- * Unmap what gntbuf_export_map() mapped.  Return: the number of pages that
- * stayed mapped (and so must never be freed).
+ * Unmap what gntbuf_export_map() mapped, in batches on the stack: the
+ * release path allocates nothing, so it cannot fail for want of memory and
+ * leave grants mapped.  Return: the number of pages that stayed mapped (a
+ * failed unmap; they must never be freed).
  */
 static unsigned int gntbuf_export_unmap(struct gntbuf_buffer *buf)
 {
-	struct gntab_unmap_queue_data data = {};
-	struct gnttab_unmap_grant_ref *ops;
+	struct gnttab_unmap_grant_ref ops[GNTBUF_EXPORT_UNMAP_BATCH];
+	struct page *pages[GNTBUF_EXPORT_UNMAP_BATCH];
+	unsigned int idx[GNTBUF_EXPORT_UNMAP_BATCH];
 	u32 flags = gntbuf_export_map_flags(buf);
-	unsigned int i, n = 0, stuck = 0;
-	struct page **pages;
+	unsigned int i = 0, j, n, stuck = 0;
+	struct gntab_unmap_queue_data data;
 	int ret;
 
-	for (i = 0; i < buf->count; i++)
-		if (buf->handles[i] != INVALID_GRANT_HANDLE)
-			n++;
-	if (!n)
-		return 0;
-
-	ops = kvcalloc(n, sizeof(*ops), GFP_KERNEL);
-	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL);
-	if (!ops || !pages) {
-		stuck = n;
-		goto out_free;
-	}
-
-	n = 0;
-	for (i = 0; i < buf->count; i++) {
-		if (buf->handles[i] == INVALID_GRANT_HANDLE)
-			continue;
-		gnttab_set_unmap_op(&ops[n], gntbuf_page_kaddr(buf->pages[i]),
-				    flags, buf->handles[i]);
-		pages[n++] = buf->pages[i];
-	}
-
-	data.unmap_ops = ops;
-	data.pages = pages;
-	data.count = n;
-	ret = gnttab_unmap_refs_sync(&data);
-
-	n = 0;
-	for (i = 0; i < buf->count; i++) {
-		if (buf->handles[i] == INVALID_GRANT_HANDLE)
-			continue;
-		if (!ret && ops[n].status == GNTST_okay) {
-			buf->handles[i] = INVALID_GRANT_HANDLE;
-			atomic64_dec(&gntbuf_counters.mapped_pages);
-		} else {
-			stuck++;
+	while (i < buf->count) {
+		for (n = 0; i < buf->count && n < ARRAY_SIZE(ops); i++) {
+			if (buf->handles[i] == INVALID_GRANT_HANDLE)
+				continue;
+			gnttab_set_unmap_op(&ops[n],
+					    gntbuf_page_kaddr(buf->pages[i]),
+					    flags, buf->handles[i]);
+			pages[n] = buf->pages[i];
+			idx[n++] = i;
 		}
-		n++;
-	}
+		if (!n)
+			break;
 
-out_free:
-	kvfree(pages);
-	kvfree(ops);
+		data = (struct gntab_unmap_queue_data) {
+			.unmap_ops = ops,
+			.pages = pages,
+			.count = n,
+		};
+		ret = gnttab_unmap_refs_sync(&data);
+		for (j = 0; j < n; j++) {
+			if (ret || ops[j].status != GNTST_okay) {
+				stuck++;
+				continue;
+			}
+			buf->handles[idx[j]] = INVALID_GRANT_HANDLE;
+			atomic64_dec(&gntbuf_counters.mapped_pages);
+		}
+	}
 	return stuck;
 }
 

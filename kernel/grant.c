@@ -104,7 +104,7 @@ void gntbuf_schedule_reclaim(struct gntbuf_buffer *buf)
 	}
 	mutex_unlock(&buf->lock);
 	buf->reclaim_delay = GNTBUF_RECLAIM_FIRST;
-	schedule_delayed_work(&buf->reclaim, buf->reclaim_delay);
+	queue_delayed_work(gntbuf_wq, &buf->reclaim, buf->reclaim_delay);
 }
 
 /**
@@ -121,13 +121,17 @@ void gntbuf_reclaim_work(struct work_struct *work)
 		buf->reclaim_delay = min_t(unsigned long,
 					   buf->reclaim_delay * 2,
 					   GNTBUF_RECLAIM_MAX);
-		schedule_delayed_work(&buf->reclaim, buf->reclaim_delay);
+		queue_delayed_work(gntbuf_wq, &buf->reclaim,
+				   buf->reclaim_delay);
 		return;
 	}
 
 	if (buf->kind == GNTBUF_KIND_IMPORT) {
 		gntbuf_import_finish(buf);
-		/* The reference taken by IMPORT; nothing of ours runs after. */
+		/*
+		 * The reference taken by IMPORT.  Module exit may start now;
+		 * it destroys gntbuf_wq, which waits for this return.
+		 */
 		module_put(THIS_MODULE);
 		return;
 	}

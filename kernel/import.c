@@ -24,6 +24,7 @@
 #include <linux/device.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -275,6 +276,12 @@ long gntbuf_ioctl_import(struct gntbuf_file *file, void __user *uarg)
 		return PTR_ERR(dmabuf);
 	if (dmabuf->size != (size_t)req.count << PAGE_SHIFT) {
 		ret = -EINVAL;
+		goto fail_put_dmabuf;
+	}
+	/* A dma-buf its exporter made read-only is granted read-only only. */
+	if (!(dmabuf->file->f_mode & FMODE_WRITE) &&
+	    !(req.flags & GNTBUF_IMPORT_READ_ONLY)) {
+		ret = -EACCES;
 		goto fail_put_dmabuf;
 	}
 	if (dmabuf->ops == &gntbuf_dmabuf_ops &&

@@ -43,11 +43,23 @@ MODULE_PARM_DESC(max_pages_per_file,
 static unsigned int max_pages_total = 131072;
 module_param(max_pages_total, uint, 0644);
 MODULE_PARM_DESC(max_pages_total,
-		 "Pages of all live buffers (default 131072)");
+		 "Pages of all live buffers and of the PV mmaps of foreign buffers (default 131072)");
+
+static unsigned int max_mmaps_per_buffer = 16;
+module_param(max_mmaps_per_buffer, uint, 0644);
+MODULE_PARM_DESC(max_mmaps_per_buffer,
+		 "Userspace mappings of one foreign buffer in a PV domain, each mapping every grant again (default 16)");
 
 struct gntbuf_counters gntbuf_counters;
 struct device *gntbuf_dma_dev;
 DECLARE_WAIT_QUEUE_HEAD(gntbuf_release_wq);
+
+/*
+ * The reclaim work of pending buffers runs here, not on system_wq: module
+ * exit destroys it, which waits for a work item still running the last
+ * instructions after its buffer left gntbuf_list or after its module_put().
+ */
+struct workqueue_struct *gntbuf_wq;
 
 /* Protects gntbuf_total_pages and every gntbuf_file.pages. */
 static DEFINE_SPINLOCK(gntbuf_charge_lock);
@@ -92,7 +104,20 @@ int gntbuf_check_count(u32 count)
 		return -EINVAL;
 	if (count > gntbuf_limit(&max_pages_per_buffer))
 		return -E2BIG;
+	/* A 32-bit kernel cannot size a dma-buf of GNTBUF_HARD_MAX_PAGES. */
+	if ((u64)count << PAGE_SHIFT > SIZE_MAX)
+		return -E2BIG;
 	return 0;
+}
+
+/**
+ * gntbuf_max_mmaps_per_buffer() - the limit on a PV foreign buffer's mmaps
+ *
+ * Return: max_mmaps_per_buffer, as it reads now.
+ */
+unsigned int gntbuf_max_mmaps_per_buffer(void)
+{
+	return READ_ONCE(max_mmaps_per_buffer);
 }
 
 /**
@@ -150,6 +175,51 @@ static void gntbuf_uncharge(struct gntbuf_file *file, u32 count)
 	spin_unlock(&gntbuf_charge_lock);
 }
 
+/**
+ * gntbuf_charge_total() - charge pages to the module-wide limit only
+ * @count: pages, e.g. those a PV mmap maps again
+ *
+ * Return: 0, or -ENOSPC when max_pages_total would be passed.
+ */
+int gntbuf_charge_total(u32 count)
+{
+	int ret = 0;
+
+	spin_lock(&gntbuf_charge_lock);
+	if (gntbuf_total_pages + count > READ_ONCE(max_pages_total))
+		ret = -ENOSPC;
+	else
+		gntbuf_total_pages += count;
+	spin_unlock(&gntbuf_charge_lock);
+	return ret;
+}
+
+/**
+ * gntbuf_uncharge_total() - undo gntbuf_charge_total()
+ * @count: pages
+ */
+void gntbuf_uncharge_total(u32 count)
+{
+	spin_lock(&gntbuf_charge_lock);
+	gntbuf_total_pages -= count;
+	spin_unlock(&gntbuf_charge_lock);
+}
+
+/*
+ * The arrays of a buffer whose grants are all let go: nothing reads them
+ * any more, while the buffer itself may stay in its file's id table until
+ * WAIT_RELEASED or the close of the file.
+ */
+static void gntbuf_buffer_free_arrays(struct gntbuf_buffer *buf)
+{
+	kvfree(buf->pages);
+	kvfree(buf->refs);
+	kvfree(buf->handles);
+	buf->pages = NULL;
+	buf->refs = NULL;
+	buf->handles = NULL;
+}
+
 static void gntbuf_file_free(struct kref *kref)
 {
 	kfree(container_of(kref, struct gntbuf_file, kref));
@@ -160,9 +230,7 @@ static void gntbuf_buffer_free(struct kref *kref)
 	struct gntbuf_buffer *buf = container_of(kref, struct gntbuf_buffer,
 						 kref);
 
-	kvfree(buf->pages);
-	kvfree(buf->refs);
-	kvfree(buf->handles);
+	gntbuf_buffer_free_arrays(buf);
 	mutex_destroy(&buf->lock);
 	kref_put(&buf->owner->kref, gntbuf_file_free);
 	kfree(buf);
@@ -197,36 +265,35 @@ struct gntbuf_buffer *gntbuf_buffer_create(struct gntbuf_file *file,
 	struct gntbuf_buffer *buf;
 	int ret;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup, like the pages (ALLOC). */
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
-	buf->refs = kvmalloc_array(count, sizeof(*buf->refs), GFP_KERNEL);
+	ret = -ENOMEM;
+	buf->refs = kvmalloc_array(count, sizeof(*buf->refs),
+				   GFP_KERNEL_ACCOUNT);
 	if (!buf->refs)
-		goto fail_free_buf;
+		goto fail_free_arrays;
 	memset(buf->refs, 0xff, count * sizeof(*buf->refs));
 
 	if (kind != GNTBUF_KIND_IMPORT) {
-		buf->pages = kvcalloc(count, sizeof(*buf->pages), GFP_KERNEL);
+		buf->pages = kvcalloc(count, sizeof(*buf->pages),
+				      GFP_KERNEL_ACCOUNT);
 		if (!buf->pages)
 			goto fail_free_arrays;
 	}
 	if (kind == GNTBUF_KIND_EXPORT) {
 		buf->handles = kvmalloc_array(count, sizeof(*buf->handles),
-					      GFP_KERNEL);
+					      GFP_KERNEL_ACCOUNT);
 		if (!buf->handles)
 			goto fail_free_arrays;
 		memset(buf->handles, 0xff, count * sizeof(*buf->handles));
 	}
 
 	ret = gntbuf_charge(file, count);
-	if (ret) {
-		kvfree(buf->handles);
-		kvfree(buf->pages);
-		kvfree(buf->refs);
-		kfree(buf);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto fail_free_arrays;
 
 	kref_init(&buf->kref);
 	buf->id = atomic64_inc_return(&gntbuf_next_id);
@@ -249,19 +316,18 @@ struct gntbuf_buffer *gntbuf_buffer_create(struct gntbuf_file *file,
 	return buf;
 
 fail_free_arrays:
-	kvfree(buf->handles);
-	kvfree(buf->pages);
-	kvfree(buf->refs);
-fail_free_buf:
+	gntbuf_buffer_free_arrays(buf);
 	kfree(buf);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(ret);
 }
 
 /**
  * gntbuf_buffer_done() - every grant of a buffer is let go
  * @buf: the buffer, whose pages and grants are all released
  *
- * Uncharges the buffer, wakes WAIT_RELEASED and drops the life reference.
+ * Frees the per-page arrays, uncharges the buffer, wakes WAIT_RELEASED and
+ * drops the life reference.  What stays until WAIT_RELEASED or the close
+ * of the file is the buffer's small structure, for its id.
  */
 void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 {
@@ -271,6 +337,7 @@ void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 		atomic64_dec(&gntbuf_counters.pending_release);
 	}
 	WRITE_ONCE(buf->done, true);
+	gntbuf_buffer_free_arrays(buf);
 	mutex_unlock(&buf->lock);
 
 	gntbuf_uncharge(buf->owner, buf->count);
@@ -408,7 +475,7 @@ static long gntbuf_ioctl_query(void __user *uarg)
 	else
 		q.features |= GNTBUF_FEATURE_PV_MAPPINGS;
 	q.max_pages_per_buffer = gntbuf_limit(&max_pages_per_buffer);
-	q.max_pages_per_file = READ_ONCE(max_pages_per_file);
+	q.max_pages_per_file = gntbuf_limit(&max_pages_per_file);
 	q.max_pages_total = READ_ONCE(max_pages_total);
 	q.page_size = GNTBUF_PAGE_SIZE;
 
@@ -445,11 +512,19 @@ static long gntbuf_ioctl_stats(void __user *uarg)
 	return 0;
 }
 
+/*
+ * WAIT_RELEASED.  On a signal, ABI 2's number writes the time left back
+ * into @timeout_ms and asks for a restart (-ERESTARTSYS), so that a
+ * restarted call waits no longer than the first would have, as select()
+ * does; ABI 1's number (GNTBUF_IOCTL_WAIT_RELEASED_V1, in only) returns
+ * -EINTR.
+ */
 static long gntbuf_ioctl_wait_released(struct gntbuf_file *file,
-				       void __user *uarg)
+				       void __user *uarg, bool restart)
 {
 	struct gntbuf_wait_released w;
 	struct gntbuf_buffer *buf;
+	unsigned long deadline;
 	long ret;
 
 	if (copy_from_user(&w, uarg, sizeof(w)))
@@ -461,13 +536,25 @@ static long gntbuf_ioctl_wait_released(struct gntbuf_file *file,
 	if (!buf)
 		return -ENOENT;
 
+	deadline = jiffies + msecs_to_jiffies(w.timeout_ms);
 	if (!w.timeout_ms)
 		ret = READ_ONCE(buf->done);
 	else
 		ret = wait_event_interruptible_timeout(gntbuf_release_wq,
 						       READ_ONCE(buf->done),
 						       msecs_to_jiffies(w.timeout_ms));
-	if (ret < 0) {
+	if (ret < 0 && restart) {
+		/*
+		 * The time left, rounded up to a whole millisecond so that a
+		 * restart cannot turn into a poll before the deadline.
+		 */
+		long left = (long)(deadline - jiffies);
+
+		w.timeout_ms = left > 0 ? max(jiffies_to_msecs(left), 1U) : 1;
+		ret = -ERESTARTSYS;
+		if (copy_to_user(uarg, &w, sizeof(w)))
+			ret = -EFAULT;
+	} else if (ret < 0) {
 		ret = -EINTR;
 	} else if (!ret) {
 		ret = -ETIMEDOUT;
@@ -491,7 +578,9 @@ static long gntbuf_ioctl(struct file *filp, unsigned int cmd,
 	case GNTBUF_IOCTL_EXPORT_REFS:
 		return gntbuf_ioctl_export_refs(file, uarg);
 	case GNTBUF_IOCTL_WAIT_RELEASED:
-		return gntbuf_ioctl_wait_released(file, uarg);
+		return gntbuf_ioctl_wait_released(file, uarg, true);
+	case GNTBUF_IOCTL_WAIT_RELEASED_V1:
+		return gntbuf_ioctl_wait_released(file, uarg, false);
 	case GNTBUF_IOCTL_ALLOC:
 		return gntbuf_ioctl_alloc(file, uarg);
 	case GNTBUF_IOCTL_IMPORT:
@@ -616,9 +705,13 @@ static int __init gntbuf_init(void)
 		return -ENODEV;
 	}
 
+	gntbuf_wq = alloc_workqueue("xen-gntbuf", 0, 0);
+	if (!gntbuf_wq)
+		return -ENOMEM;
+
 	ret = gntbuf_pv_init();
 	if (ret)
-		return ret;
+		goto fail_destroy_wq;
 
 	ret = gntbuf_import_init();
 	if (ret)
@@ -647,6 +740,8 @@ fail_import_exit:
 	gntbuf_import_exit();
 fail_pv_exit:
 	gntbuf_pv_exit();
+fail_destroy_wq:
+	destroy_workqueue(gntbuf_wq);
 	return ret;
 }
 
@@ -689,6 +784,8 @@ static void __exit gntbuf_exit(void)
 		gntbuf_alloc_handover(buf);
 		gntbuf_buffer_put(buf);
 	}
+	/* Waits for a work item that finished a buffer and still runs. */
+	destroy_workqueue(gntbuf_wq);
 	gntbuf_import_exit();
 	gntbuf_pv_exit();
 }

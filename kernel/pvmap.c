@@ -103,13 +103,35 @@ static int gntbuf_kernel_ptes(void *vaddr, unsigned int n, u64 *ptes)
 	return 0;
 }
 
-/* Unmap the grants of @n PTEs whose handle is valid; clear the handles. */
-static void gntbuf_pv_unmap_ptes(const u64 *ptes, grant_handle_t *handles,
-				 unsigned long n, u32 flags)
+/*
+ * Unmap a batch of @k operations.  When the hypercall itself fails, no
+ * status can be trusted: retry each operation alone, so that one bad
+ * operation does not leave the others' grants mapped.
+ */
+static void gntbuf_pv_unmap_batch(struct gnttab_unmap_grant_ref *ops,
+				  unsigned int k)
+{
+	unsigned int j;
+
+	if (!HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, k))
+		return;
+	for (j = 0; j < k; j++)
+		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+					      &ops[j], 1))
+			ops[j].status = GNTST_general_error;
+}
+
+/*
+ * Unmap the grants of @n PTEs whose handle is valid; clear the handles of
+ * those unmapped.  Return: the number of grants that stay mapped.
+ */
+static unsigned long gntbuf_pv_unmap_ptes(const u64 *ptes,
+					  grant_handle_t *handles,
+					  unsigned long n, u32 flags)
 {
 	struct gnttab_unmap_grant_ref ops[GNTBUF_UNMAP_BATCH];
 	unsigned long idx[GNTBUF_UNMAP_BATCH];
-	unsigned long i = 0;
+	unsigned long i = 0, stuck = 0;
 	unsigned int k, j;
 
 	while (i < n) {
@@ -123,35 +145,34 @@ static void gntbuf_pv_unmap_ptes(const u64 *ptes, grant_handle_t *handles,
 		}
 		if (!k)
 			break;
-		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, k)) {
-			pr_err("unmap hypercall failed\n");
-			continue;
-		}
+		gntbuf_pv_unmap_batch(ops, k);
 		for (j = 0; j < k; j++) {
-			if (ops[j].status == GNTST_okay)
+			if (ops[j].status == GNTST_okay) {
 				handles[idx[j]] = INVALID_GRANT_HANDLE;
-			else
-				pr_err("unmap of a grant PTE: status %d\n",
-				       ops[j].status);
+				continue;
+			}
+			stuck++;
+			pr_err("unmap of a grant PTE: status %d\n",
+			       ops[j].status);
 		}
 	}
+	return stuck;
 }
 
 /*
- * Map the grants of pages [@first, @first + @n) of @buf onto @ptes.  On
- * error every grant this call mapped is unmapped again.
+ * Map the grants of pages [@first, @first + @n) of @buf onto @ptes, with
+ * @ops (room for @n operations) allocated by the caller: no allocation
+ * here, as the mmap path calls this with a lock that the MMU notifier
+ * takes too.  On error every grant this call mapped is unmapped again.
  */
 static int gntbuf_pv_map_ptes(struct gntbuf_buffer *buf, pgoff_t first,
 			      unsigned long n, const u64 *ptes,
-			      grant_handle_t *handles, u32 flags)
+			      grant_handle_t *handles, u32 flags,
+			      struct gnttab_map_grant_ref *ops)
 {
-	struct gnttab_map_grant_ref *ops;
 	unsigned long i;
 	int err = 0;
 
-	ops = kvcalloc(n, sizeof(*ops), GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		gnttab_set_map_op(&ops[i], ptes[i],
 				  flags | GNTMAP_contains_pte,
@@ -168,7 +189,6 @@ static int gntbuf_pv_map_ptes(struct gntbuf_buffer *buf, pgoff_t first,
 				err = gntbuf_status_to_errno(ops[i].status);
 		}
 	}
-	kvfree(ops);
 
 	if (err)
 		gntbuf_pv_unmap_ptes(ptes, handles, n, flags);
@@ -188,6 +208,7 @@ static u32 gntbuf_pv_kernel_flags(struct gntbuf_buffer *buf)
  */
 void *gntbuf_pv_vmap(struct gntbuf_buffer *buf)
 {
+	struct gnttab_map_grant_ref *ops;
 	struct page **placeholders;
 	unsigned int i;
 	void *vaddr;
@@ -218,9 +239,15 @@ void *gntbuf_pv_vmap(struct gntbuf_buffer *buf)
 	if (ret)
 		goto fail_free_arrays;
 
+	ops = kvcalloc(buf->count, sizeof(*ops), GFP_KERNEL);
+	if (!ops) {
+		ret = -ENOMEM;
+		goto fail_free_arrays;
+	}
 	ret = gntbuf_pv_map_ptes(buf, 0, buf->count, buf->vmap_ptes,
 				 buf->vmap_handles,
-				 gntbuf_pv_kernel_flags(buf));
+				 gntbuf_pv_kernel_flags(buf), ops);
+	kvfree(ops);
 	if (ret)
 		goto fail_free_arrays;
 	return vaddr;
@@ -240,8 +267,12 @@ fail_free_arrays:
  */
 void gntbuf_pv_vunmap(struct gntbuf_buffer *buf)
 {
-	gntbuf_pv_unmap_ptes(buf->vmap_ptes, buf->vmap_handles, buf->count,
-			     gntbuf_pv_kernel_flags(buf));
+	if (gntbuf_pv_unmap_ptes(buf->vmap_ptes, buf->vmap_handles,
+				 buf->count, gntbuf_pv_kernel_flags(buf))) {
+		/* vunmap() would clear PTEs Xen still counts as grants. */
+		pr_err("buffer %llu: vmap stays mapped, leaked\n", buf->id);
+		return;
+	}
 	vunmap(buf->vaddr);
 	kvfree(buf->vmap_handles);
 	kvfree(buf->vmap_ptes);
@@ -251,6 +282,8 @@ void gntbuf_pv_vunmap(struct gntbuf_buffer *buf)
 
 static void gntbuf_pv_mapping_free(struct gntbuf_pv_mapping *m)
 {
+	atomic_dec(&m->buf->pv_mmaps);
+	gntbuf_uncharge_total(m->npages);
 	kvfree(m->handles);
 	kvfree(m->ptes);
 	mutex_destroy(&m->lock);
@@ -298,13 +331,22 @@ static void gntbuf_pv_vm_close(struct vm_area_struct *vma)
 {
 	struct gntbuf_pv_mapping *m = vma->vm_private_data;
 
+	unsigned long stuck;
+
 	if (!refcount_dec_and_test(&m->users))
 		return;
 	/* The notifier has unmapped everything the mm zapped. */
 	mmu_interval_notifier_remove(&m->notifier);
 	mutex_lock(&m->lock);
-	gntbuf_pv_unmap_ptes(m->ptes, m->handles, m->npages, m->flags);
+	stuck = gntbuf_pv_unmap_ptes(m->ptes, m->handles, m->npages,
+				     m->flags);
 	mutex_unlock(&m->lock);
+	if (stuck) {
+		/* Keep the handles: the grants are still Xen's to account. */
+		pr_err("buffer %llu: %lu user grant mappings stay, leaked\n",
+		       m->buf->id, stuck);
+		return;
+	}
 	gntbuf_pv_mapping_free(m);
 }
 
@@ -341,6 +383,7 @@ static const struct vm_operations_struct gntbuf_pv_vm_ops = {
 int gntbuf_pv_mmap(struct gntbuf_buffer *buf, struct vm_area_struct *vma)
 {
 	unsigned long size = vma->vm_end - vma->vm_start;
+	struct gnttab_map_grant_ref *ops;
 	struct gntbuf_pv_mapping *m;
 	struct gntbuf_pte_walk walk;
 	int ret;
@@ -349,13 +392,34 @@ int gntbuf_pv_mmap(struct gntbuf_buffer *buf, struct vm_area_struct *vma)
 	if (!xen_feature(XENFEAT_gnttab_map_avail_bits))
 		return -EOPNOTSUPP;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
+	/*
+	 * Each mapping takes one entry per page in this domain's maptrack,
+	 * which blkback and netback share: bounded per buffer, and charged
+	 * to the module-wide page limit while it lasts.
+	 */
+	if (atomic_inc_return(&buf->pv_mmaps) >
+	    gntbuf_max_mmaps_per_buffer()) {
+		atomic_dec(&buf->pv_mmaps);
+		return -ENOSPC;
+	}
+	ret = gntbuf_charge_total(vma_pages(vma));
+	if (ret) {
+		atomic_dec(&buf->pv_mmaps);
+		return ret;
+	}
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m) {
+		gntbuf_uncharge_total(vma_pages(vma));
+		atomic_dec(&buf->pv_mmaps);
 		return -ENOMEM;
+	}
+	m->buf = buf;
 	m->npages = vma_pages(vma);
-	m->ptes = kvmalloc_array(m->npages, sizeof(*m->ptes), GFP_KERNEL);
+	m->ptes = kvmalloc_array(m->npages, sizeof(*m->ptes),
+				 GFP_KERNEL_ACCOUNT);
 	m->handles = kvmalloc_array(m->npages, sizeof(*m->handles),
-				    GFP_KERNEL);
+				    GFP_KERNEL_ACCOUNT);
 	if (!m->ptes || !m->handles) {
 		ret = -ENOMEM;
 		goto fail_free_mapping;
@@ -363,7 +427,6 @@ int gntbuf_pv_mmap(struct gntbuf_buffer *buf, struct vm_area_struct *vma)
 	memset(m->handles, 0xff, m->npages * sizeof(*m->handles));
 	refcount_set(&m->users, 1);
 	mutex_init(&m->lock);
-	m->buf = buf;
 	m->start = vma->vm_start;
 	m->pgoff = vma->vm_pgoff;
 	m->flags = GNTMAP_host_map | GNTMAP_application_map |
@@ -386,13 +449,23 @@ int gntbuf_pv_mmap(struct gntbuf_buffer *buf, struct vm_area_struct *vma)
 	if (ret)
 		goto fail_remove_notifier;
 
+	ops = kvcalloc(m->npages, sizeof(*ops), GFP_KERNEL);
+	if (!ops) {
+		ret = -ENOMEM;
+		goto fail_remove_notifier;
+	}
 	mutex_lock(&m->lock);
 	ret = gntbuf_pv_map_ptes(buf, m->pgoff, m->npages, m->ptes,
-				 m->handles, m->flags);
+				 m->handles, m->flags, ops);
 	mutex_unlock(&m->lock);
+	kvfree(ops);
 	if (ret)
 		goto fail_remove_notifier;
 
+	/*
+	 * Never copied on fork: VM_IO makes madvise(MADV_DOFORK) fail with
+	 * -EINVAL instead of clearing VM_DONTCOPY (dmabuf.c sets it).
+	 */
 	vma->vm_flags |= VM_DONTCOPY | VM_MIXEDMAP;
 	vma->vm_ops = &gntbuf_pv_vm_ops;
 	vma->vm_private_data = m;

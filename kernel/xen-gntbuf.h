@@ -96,6 +96,8 @@ struct gntbuf_attachment {
  * @readonly: mapped (EXPORT) or granted (ALLOC, IMPORT) read-only
  * @pv_foreign: the pages are foreign frames in an x86 PV domain: every
  *	other mapping of them (vmap, mmap) must be made by grant operations
+ * @pv_mmaps: userspace mappings of a @pv_foreign buffer, each of which
+ *	maps every grant again (bounded by max_mmaps_per_buffer)
  * @count: number of pages
  * @pages: the pages (EXPORT, ALLOC); NULL entries were never allocated
  * @refs: grant references: the peer's (EXPORT) or ours (ALLOC, IMPORT);
@@ -132,6 +134,7 @@ struct gntbuf_buffer {
 	domid_t domid;
 	bool readonly;
 	bool pv_foreign;
+	atomic_t pv_mmaps;
 	unsigned int count;
 	struct page **pages;
 	grant_ref_t *refs;
@@ -163,6 +166,11 @@ struct gntbuf_buffer {
 extern struct gntbuf_counters gntbuf_counters;
 extern struct device *gntbuf_dma_dev;
 extern wait_queue_head_t gntbuf_release_wq;
+extern struct workqueue_struct *gntbuf_wq;
+
+int gntbuf_charge_total(u32 count);
+void gntbuf_uncharge_total(u32 count);
+unsigned int gntbuf_max_mmaps_per_buffer(void);
 
 int gntbuf_check_domid(u32 domid);
 int gntbuf_check_count(u32 count);

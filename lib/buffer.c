@@ -368,10 +368,15 @@ static int wait_module(struct gntbuf_buffer *buf, uint32_t timeout_ms)
 {
 	struct gntbuf_wait_released arg;
 
+	unsigned long request = GNTBUF_IOCTL_WAIT_RELEASED;
+
+	/* ABI 2's wait restarts after a signal, with the time left. */
+	if (buf->dev->caps.abi_version < 2)
+		request = GNTBUF_IOCTL_WAIT_RELEASED_V1;
 	memset(&arg, 0, sizeof(arg));
 	arg.buffer_id = buf->id;
 	arg.timeout_ms = timeout_ms;
-	if (ioctl(buf->dev->fd, GNTBUF_IOCTL_WAIT_RELEASED, &arg) < 0)
+	if (ioctl(buf->dev->fd, request, &arg) < 0)
 		return gntbuf_neg_errno();
 	return 0;
 }

@@ -98,7 +98,8 @@ static int open_module(struct gntbuf_device **out)
 		ret = errno == ENOTTY ? -ENODEV : gntbuf_neg_errno();
 		goto err_free;
 	}
-	if (query.abi_version != GNTBUF_ABI_VERSION) {
+	/* ABI 1 differs only in WAIT_RELEASED's number (see buffer.c). */
+	if (query.abi_version < 1 || query.abi_version > GNTBUF_ABI_VERSION) {
 		ret = -EPROTONOSUPPORT;
 		goto err_free;
 	}

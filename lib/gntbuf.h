@@ -391,7 +391,10 @@ gntbuf_buffer_destroy(struct gntbuf_buffer *buf);
  * queried and destroyed.
  *
  * May be called again after -ETIMEDOUT or -EINTR; returns 0 at once once it
- * has succeeded. With the gntdev backend, an import's release is immediate
+ * has succeeded. A signal whose handler has SA_RESTART does not end the
+ * wait (module ABI 2 and later: the kernel restarts it with the time left,
+ * never waiting longer than @p timeout_ms in all); without SA_RESTART the
+ * call returns -EINTR. With the gntdev backend, an import's release is immediate
  * (xengnttab_dmabuf_imp_release()) and nothing is waited for.
  *
  * @param buf the buffer.

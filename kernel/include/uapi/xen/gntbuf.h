@@ -32,9 +32,30 @@
  * dma_buf_map_attachment()) fails with -EREMOTEIO when the device could
  * reach a page only through a swiotlb bounce buffer (e.g. a dom0 booted
  * with swiotlb=force, or a device whose DMA mask does not reach the frame);
- * the refusal is counted in bounce_refusals.  IMPORT maps with a device of
- * the module's own whose DMA addresses are guest-physical, so its mapping
- * never bounces.
+ * the refusal is counted in bounce_refusals.  A device behind an IOMMU is
+ * trusted only when the DMA API translates through it; an identity
+ * (passthrough) IOMMU domain is checked like a device without one.  IMPORT
+ * maps with a device of the module's own whose DMA addresses are
+ * guest-physical, so its mapping never bounces.
+ *
+ * Userspace mappings (mmap of a dma-buf): a read-only EXPORT_REFS dma-buf
+ * refuses PROT_WRITE (-EACCES).  A mapping of an EXPORT_REFS dma-buf is
+ * VM_IO: get_user_pages() on it fails (vmsplice(), O_DIRECT, ... get
+ * -EFAULT) and madvise(MADV_DOFORK) gets -EINVAL; it is never copied on
+ * fork.  In an x86 PV domain each such mapping maps every grant again in
+ * the domain's maptrack: at most max_mmaps_per_buffer mappings per buffer,
+ * and their pages count in max_pages_total while they last; past either,
+ * mmap() fails with -ENOSPC.
+ *
+ * Device mappings of a read-only buffer: READ_ONLY binds the peer (ALLOC)
+ * or this domain's CPU mappings (EXPORT_REFS), not the dma-buf's
+ * importers.  Any direction is accepted from an importer, DMA_BIDIRECTIONAL
+ * included: the module cannot know whether a device writes.  Behind a
+ * translating IOMMU the device's writes to a page mapped read-only by the
+ * grant fault in the IOMMU or are dropped (Xen maps the grant read-only in
+ * the IOMMU too); without an IOMMU nothing stops a device from writing to
+ * a frame the granter shared read-only, and an importer that writes to a
+ * READ_ONLY EXPORT_REFS buffer is a bug of that importer.
  */
 #ifndef _UAPI_XEN_GNTBUF_H
 #define _UAPI_XEN_GNTBUF_H
@@ -42,8 +63,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* Bumped on every incompatible change; additions keep the number. */
-#define GNTBUF_ABI_VERSION		1
+/*
+ * Bumped on every incompatible change; additions keep the number.
+ * 2: GNTBUF_IOCTL_WAIT_RELEASED is _IOWR and restarts after a signal
+ *    (ABI 1's number is GNTBUF_IOCTL_WAIT_RELEASED_V1, still answered).
+ */
+#define GNTBUF_ABI_VERSION		2
 
 /* Xen grants are made per 4 KiB page, whatever the kernel's PAGE_SIZE. */
 #define GNTBUF_PAGE_SIZE		4096
@@ -126,14 +151,18 @@ struct gntbuf_export_refs {
  * Argument of %GNTBUF_IOCTL_WAIT_RELEASED.  Returns 0 once the dma-buf is
  * released and every grant of the buffer is unmapped (EXPORT_REFS) or ended
  * (ALLOC: the peer no longer maps a page), -ETIMEDOUT when @timeout_ms
- * passes first, -ENOENT for an id that this open file did not create, and
- * -EINTR on a signal.  A buffer whose release was waited for successfully
- * is forgotten: a second wait gets -ENOENT.
+ * passes first, -ENOENT for an id that this open file did not create.  On a
+ * signal, @timeout_ms is set to the time left (at least 1) and the call is
+ * restarted when the handler has SA_RESTART, else returns -EINTR: a
+ * restarted wait ends no later than the first would have.  (ABI 1's
+ * %GNTBUF_IOCTL_WAIT_RELEASED_V1 returns -EINTR and writes nothing back.)
+ * A buffer whose release was waited for successfully is forgotten: a second
+ * wait gets -ENOENT.
  */
 struct gntbuf_wait_released {
 	/** @buffer_id: in: id from EXPORT_REFS or ALLOC. */
 	__u64 buffer_id;
-	/** @timeout_ms: in: how long to wait, in milliseconds; 0 polls. */
+	/** @timeout_ms: in: how long to wait, in milliseconds; 0 polls. out: after a signal, the time left. */
 	__u32 timeout_ms;
 	/** @pad: in: must be zero. */
 	__u32 pad;
@@ -179,7 +208,9 @@ struct gntbuf_alloc {
  * attachment (and so the pages) is held until IMPORT_RELEASE or the close
  * of the file, and after that until the peer has unmapped every grant
  * (the module cannot be unloaded meanwhile).  Errors besides the common
- * ones: -EBADF for an fd that is not open; -EINVAL for an fd that is not a
+ * ones: -EBADF for an fd that is not open; -EACCES for a dma-buf its
+ * exporter made read-only (its file lacks FMODE_WRITE) without
+ * %GNTBUF_IMPORT_READ_ONLY; -EINVAL for an fd that is not a
  * dma-buf, a dma-buf whose size is not @count pages, or a DMA segment that
  * does not start on a page or hold whole pages; -EXDEV for frames that are
  * not this domain's own (e.g. a gntbuf EXPORT_REFS dma-buf: Xen grants
@@ -282,7 +313,9 @@ struct gntbuf_stats {
 
 #define GNTBUF_IOCTL_QUERY		_IOWR(GNTBUF_IOCTL_MAGIC, 0x00, struct gntbuf_query)
 #define GNTBUF_IOCTL_EXPORT_REFS	_IOWR(GNTBUF_IOCTL_MAGIC, 0x01, struct gntbuf_export_refs)
-#define GNTBUF_IOCTL_WAIT_RELEASED	_IOW(GNTBUF_IOCTL_MAGIC, 0x02, struct gntbuf_wait_released)
+#define GNTBUF_IOCTL_WAIT_RELEASED	_IOWR(GNTBUF_IOCTL_MAGIC, 0x02, struct gntbuf_wait_released)
+/* ABI 1's WAIT_RELEASED: in only, -EINTR on a signal. */
+#define GNTBUF_IOCTL_WAIT_RELEASED_V1	_IOW(GNTBUF_IOCTL_MAGIC, 0x02, struct gntbuf_wait_released)
 #define GNTBUF_IOCTL_ALLOC		_IOWR(GNTBUF_IOCTL_MAGIC, 0x03, struct gntbuf_alloc)
 #define GNTBUF_IOCTL_IMPORT		_IOWR(GNTBUF_IOCTL_MAGIC, 0x04, struct gntbuf_import)
 #define GNTBUF_IOCTL_IMPORT_RELEASE	_IOW(GNTBUF_IOCTL_MAGIC, 0x05, struct gntbuf_import_release)
