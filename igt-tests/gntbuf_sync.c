@@ -350,14 +350,30 @@ static void test_range(enum kind kind, bool by_fd)
 	free(expect);
 }
 
+/* SYNC_RANGES by buffer id: 0 or -errno. */
+static int sync_ranges(uint64_t id, uint32_t flags,
+		       const struct gntbuf_sync_span *spans, uint32_t count)
+{
+	struct gntbuf_sync_ranges arg = {
+		.buffer_id = id,
+		.flags = flags,
+		.ranges_ptr = (uintptr_t)spans,
+		.count = count,
+	};
+
+	return __gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg);
+}
+
 /*
  * A display backend's cursor update: a 64x64 XRGB8888 rectangle of a 4K
- * (3840x2160) ALLOC buffer is maintained as its 64 rows; the range counter
- * grows by the rectangle's 16 KiB, not by the frame's 32 MiB, and the
- * grantee sees the rectangle.
+ * (3840x2160) ALLOC buffer is maintained as its 64 rows, by 64 SYNC_RANGE
+ * calls or by one SYNC_RANGES call; the range counter grows by the
+ * rectangle's 16 KiB, not by the frame's 32 MiB, and the grantee sees the
+ * rectangle.
  */
-static void test_rectangle(void)
+static void test_rectangle(bool one_call)
 {
+	struct gntbuf_sync_span spans[64];
 	const uint32_t width = 3840, height = 2160, pitch = width * 4;
 	const uint32_t pages = (pitch * height + 4095) / 4096;
 	const uint32_t x = 1000, y = 500, w = 64, h = 64;
@@ -381,9 +397,15 @@ static void test_rectangle(void)
 
 		for (uint32_t c = 0; c < w; c++)
 			map[off / 4 + c] = 0xff000000u | (r << 8) | c;
-		gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_DEVICE, off,
-				  w * 4);
+		spans[r].offset = off;
+		spans[r].length = w * 4;
+		if (!one_call)
+			gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_DEVICE,
+					  off, w * 4);
 	}
+	if (one_call)
+		igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_DEVICE, spans, h),
+			      0);
 	gntbuf_stats(dev, &after);
 	igt_info("64x64 rectangle: %llu bytes maintained by SYNC_RANGE, "
 		 "%llu by full syncs; the frame is %u bytes\n",
@@ -411,6 +433,86 @@ static void test_rectangle(void)
 	close(fd);
 	gntbuf_wait_released(dev, id, 10000);
 	free(refs);
+}
+
+/*
+ * SYNC_RANGES with bad arguments: each gets its errno, and a call with one
+ * bad range among good ones maintains nothing (the counter stays).
+ */
+static void test_ranges_bad_input(void)
+{
+	struct gntbuf_sync_span *many, spans[3] = {
+		{ 0, 100 }, { 4096, 4096 }, { BYTES - 1, 1 },
+	};
+	struct gntbuf_sync_ranges arg;
+	uint32_t refs[PAGES];
+	uint64_t id, before;
+	int fd;
+
+	gntbuf_require_features(dev, GNTBUF_FEATURE_SYNC_RANGES);
+	fd = gntbuf_alloc(dev, GNTBUF_SELF, PAGES, 0, refs, &id);
+
+	/* Good: three ranges count their 4197 bytes; zero ranges nothing. */
+	before = range_flushed();
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_BOTH, spans, 3), 0);
+	igt_assert_eq_u64(range_flushed() - before, 100 + 4096 + 1);
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_CPU, NULL, 0), 0);
+
+	/* One range past the end, after good ones: EINVAL, nothing done. */
+	spans[2].length = 2;
+	before = range_flushed();
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_DEVICE, spans, 3),
+		      -EINVAL);
+	spans[2] = (struct gntbuf_sync_span){ UINT64_MAX, 2 };
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_DEVICE, spans, 3),
+		      -EINVAL);
+	igt_assert_eq_u64(range_flushed(), before);
+
+	/* Counts: a million (E2BIG before the pointer is read), max + 1. */
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_CPU, NULL, 1000000),
+		      -E2BIG);
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_CPU, NULL,
+				  GNTBUF_SYNC_MAX_RANGES + 1), -E2BIG);
+	/* The most ranges allowed, all within the buffer: fine. */
+	many = calloc(GNTBUF_SYNC_MAX_RANGES, sizeof(*many));
+	igt_assert(many);
+	for (uint32_t i = 0; i < GNTBUF_SYNC_MAX_RANGES; i++)
+		many[i] = (struct gntbuf_sync_span){ i % BYTES, 1 };
+	before = range_flushed();
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_DEVICE, many,
+				  GNTBUF_SYNC_MAX_RANGES), 0);
+	igt_assert_eq_u64(range_flushed() - before, GNTBUF_SYNC_MAX_RANGES);
+	free(many);
+
+	/* A bad pointer, flags, padding, an unknown id, an fd without BY_FD. */
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_TO_CPU, (void *)16, 2),
+		      -EFAULT);
+	igt_assert_eq(sync_ranges(id, 0, spans, 1), -EINVAL);
+	igt_assert_eq(sync_ranges(id, GNTBUF_SYNC_BOTH | (1u << 7), spans, 1),
+		      -EINVAL);
+	igt_assert_eq(sync_ranges(id + 1000, GNTBUF_SYNC_TO_CPU, spans, 1),
+		      -ENOENT);
+	memset(&arg, 0, sizeof(arg));
+	arg.buffer_id = id;
+	arg.flags = GNTBUF_SYNC_TO_CPU;
+	arg.ranges_ptr = (uintptr_t)spans;
+	arg.count = 1;
+	arg.pad = 1;
+	igt_assert_eq(__gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg),
+		      -EINVAL);
+	arg.pad = 0;
+	arg.fd = fd;
+	igt_assert_eq(__gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg),
+		      -EINVAL);
+	/* By fd works as by id; a closed fd is EBADF. */
+	arg.buffer_id = 0;
+	arg.flags |= GNTBUF_SYNC_BY_FD;
+	igt_assert_eq(__gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg), 0);
+
+	close(fd);
+	gntbuf_wait_released(dev, id, 5000);
+	igt_assert_eq(__gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg),
+		      -EBADF);
 }
 
 static volatile sig_atomic_t stop;
@@ -558,7 +660,22 @@ igt_main
 		     "rows: 16 KiB maintained, not the 32 MiB frame, and the "
 		     "grantee reads the rectangle.");
 	igt_subtest("range-64x64-in-4k")
-		test_rectangle();
+		test_rectangle(false);
+
+	igt_describe("The same rectangle in one SYNC_RANGES call of 64 "
+		     "ranges: the same 16 KiB maintained, the same pixels "
+		     "seen by the grantee.");
+	igt_subtest("ranges-64x64-in-4k-one-call")
+		test_rectangle(true);
+
+	igt_describe("SYNC_RANGES with bad input: one range past the end "
+		     "among good ones (EINVAL, nothing maintained), counts of "
+		     "a million and of the maximum + 1 (E2BIG), the maximum "
+		     "(fine), a bad pointer (EFAULT), no or unknown flags, "
+		     "padding, an fd without BY_FD (EINVAL), an unknown id "
+		     "(ENOENT), a closed fd (EBADF).");
+	igt_subtest("ranges-bad-input")
+		test_ranges_bad_input();
 
 	igt_describe("Children sync through DMA_BUF_IOCTL_SYNC and SYNC_RANGE "
 		     "and check their data while being interrupted by signals "

@@ -227,17 +227,20 @@ void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 	}
 }
 
-static long gntbuf_sync_buffer(struct gntbuf_buffer *buf,
-			       const struct gntbuf_sync_range *req)
+/*
+ * Maintain @n ranges of @buf, all within it (checked by the caller), in
+ * the directions of @flags, under one hold of the buffer's lock.
+ */
+static long gntbuf_sync_buffer(struct gntbuf_buffer *buf, u32 flags,
+			       const struct gntbuf_sync_span *spans,
+			       unsigned int n)
 {
-	u64 size = (u64)buf->count << PAGE_SHIFT;
-	bool to_device = req->flags & GNTBUF_SYNC_TO_DEVICE;
-	bool to_cpu = req->flags & GNTBUF_SYNC_TO_CPU;
-	u64 bytes;
+	bool to_device = flags & GNTBUF_SYNC_TO_DEVICE;
+	bool to_cpu = flags & GNTBUF_SYNC_TO_CPU;
+	unsigned int i;
+	u64 bytes = 0;
 
 	if (buf->kind == GNTBUF_KIND_IMPORT)
-		return -EINVAL;
-	if (req->offset > size || req->length > size - req->offset)
 		return -EINVAL;
 
 	mutex_lock(&buf->lock);
@@ -245,16 +248,77 @@ static long gntbuf_sync_buffer(struct gntbuf_buffer *buf,
 		mutex_unlock(&buf->lock);
 		return -ENOENT;
 	}
-	if (to_cpu)
-		gntbuf_sync_attachments(buf, req->offset, req->length, false);
-	bytes = gntbuf_cache_range(buf, req->offset, req->length, to_device,
-				   to_cpu);
-	if (to_device)
-		gntbuf_sync_attachments(buf, req->offset, req->length, true);
+	for (i = 0; i < n; i++) {
+		u64 offset = spans[i].offset, length = spans[i].length;
+
+		if (to_cpu)
+			gntbuf_sync_attachments(buf, offset, length, false);
+		bytes += gntbuf_cache_range(buf, offset, length, to_device,
+					    to_cpu);
+		if (to_device)
+			gntbuf_sync_attachments(buf, offset, length, true);
+	}
 	mutex_unlock(&buf->lock);
 
 	atomic64_add(bytes, &gntbuf_counters.flushed_bytes_range);
 	return 0;
+}
+
+/* Every range within @buf?  (A range of 0 bytes anywhere up to the end.) */
+static bool gntbuf_spans_fit(struct gntbuf_buffer *buf,
+			     const struct gntbuf_sync_span *spans,
+			     unsigned int n)
+{
+	u64 size = (u64)buf->count << PAGE_SHIFT;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (spans[i].offset > size ||
+		    spans[i].length > size - spans[i].offset)
+			return false;
+	return true;
+}
+
+/*
+ * Find the buffer that @flags, @buffer_id and @fd name, check @spans
+ * against it and maintain them.
+ */
+static long gntbuf_sync_spans(struct gntbuf_file *file, u32 flags,
+			      u64 buffer_id, s32 fd,
+			      const struct gntbuf_sync_span *spans,
+			      unsigned int n)
+{
+	struct gntbuf_buffer *buf;
+	struct dma_buf *dmabuf;
+	long ret;
+
+	if (flags & ~GNTBUF_SYNC_FLAGS || !(flags & GNTBUF_SYNC_BOTH))
+		return -EINVAL;
+
+	if (flags & GNTBUF_SYNC_BY_FD) {
+		if (buffer_id)
+			return -EINVAL;
+		dmabuf = dma_buf_get(fd);
+		if (IS_ERR(dmabuf))
+			return PTR_ERR(dmabuf);
+		ret = -EINVAL;
+		if (dmabuf->ops == &gntbuf_dmabuf_ops &&
+		    gntbuf_spans_fit(dmabuf->priv, spans, n))
+			ret = gntbuf_sync_buffer(dmabuf->priv, flags, spans, n);
+		dma_buf_put(dmabuf);
+		return ret;
+	}
+
+	if (fd)
+		return -EINVAL;
+	buf = gntbuf_file_lookup(file, buffer_id);
+	if (!buf)
+		return -ENOENT;
+	ret = -EINVAL;
+	if (gntbuf_spans_fit(buf, spans, n))
+		ret = gntbuf_sync_buffer(buf, flags, spans, n);
+	gntbuf_buffer_put(buf);
+	return ret;
 }
 
 /**
@@ -267,35 +331,49 @@ static long gntbuf_sync_buffer(struct gntbuf_buffer *buf,
 long gntbuf_ioctl_sync_range(struct gntbuf_file *file, void __user *uarg)
 {
 	struct gntbuf_sync_range req;
-	struct gntbuf_buffer *buf;
-	struct dma_buf *dmabuf;
+	struct gntbuf_sync_span span;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	span.offset = req.offset;
+	span.length = req.length;
+	return gntbuf_sync_spans(file, req.flags, req.buffer_id, req.fd,
+				 &span, 1);
+}
+
+/**
+ * gntbuf_ioctl_sync_ranges() - GNTBUF_IOCTL_SYNC_RANGES
+ * @file: the calling file
+ * @uarg: user pointer to &struct gntbuf_sync_ranges
+ *
+ * The ranges are copied in whole before the buffer's lock is taken.
+ *
+ * Return: 0 or a negative errno, as documented in the uapi header.
+ */
+long gntbuf_ioctl_sync_ranges(struct gntbuf_file *file, void __user *uarg)
+{
+	struct gntbuf_sync_ranges req;
+	struct gntbuf_sync_span *spans;
 	long ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~GNTBUF_SYNC_FLAGS || !(req.flags & GNTBUF_SYNC_BOTH))
+	if (req.pad)
 		return -EINVAL;
+	if (req.count > GNTBUF_SYNC_MAX_RANGES)
+		return -E2BIG;
+	if (!req.count)
+		return gntbuf_sync_spans(file, req.flags, req.buffer_id,
+					 req.fd, NULL, 0);
 
-	if (req.flags & GNTBUF_SYNC_BY_FD) {
-		if (req.buffer_id)
-			return -EINVAL;
-		dmabuf = dma_buf_get(req.fd);
-		if (IS_ERR(dmabuf))
-			return PTR_ERR(dmabuf);
-		if (dmabuf->ops == &gntbuf_dmabuf_ops)
-			ret = gntbuf_sync_buffer(dmabuf->priv, &req);
-		else
-			ret = -EINVAL;
-		dma_buf_put(dmabuf);
-		return ret;
-	}
-
-	if (req.fd)
-		return -EINVAL;
-	buf = gntbuf_file_lookup(file, req.buffer_id);
-	if (!buf)
-		return -ENOENT;
-	ret = gntbuf_sync_buffer(buf, &req);
-	gntbuf_buffer_put(buf);
+	spans = kvmalloc_array(req.count, sizeof(*spans), GFP_KERNEL_ACCOUNT);
+	if (!spans)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (!copy_from_user(spans, u64_to_user_ptr(req.ranges_ptr),
+			    array_size(req.count, sizeof(*spans))))
+		ret = gntbuf_sync_spans(file, req.flags, req.buffer_id,
+					req.fd, spans, req.count);
+	kvfree(spans);
 	return ret;
 }

@@ -469,7 +469,7 @@ static long gntbuf_ioctl_query(void __user *uarg)
 	q.abi_version = GNTBUF_ABI_VERSION;
 	q.features = GNTBUF_FEATURE_EXPORT_REFS | GNTBUF_FEATURE_ALLOC |
 		     GNTBUF_FEATURE_IMPORT | GNTBUF_FEATURE_SYNC_RANGE |
-		     GNTBUF_FEATURE_NO_BOUNCE;
+		     GNTBUF_FEATURE_SYNC_RANGES | GNTBUF_FEATURE_NO_BOUNCE;
 	if (xen_feature(XENFEAT_auto_translated_physmap))
 		q.features |= GNTBUF_FEATURE_AUTO_TRANSLATED;
 	else
@@ -589,6 +589,8 @@ static long gntbuf_ioctl(struct file *filp, unsigned int cmd,
 		return gntbuf_ioctl_import_release(file, uarg);
 	case GNTBUF_IOCTL_SYNC_RANGE:
 		return gntbuf_ioctl_sync_range(file, uarg);
+	case GNTBUF_IOCTL_SYNC_RANGES:
+		return gntbuf_ioctl_sync_ranges(file, uarg);
 	case GNTBUF_IOCTL_STATS:
 		return gntbuf_ioctl_stats(uarg);
 	default:

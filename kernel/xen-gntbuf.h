@@ -256,5 +256,6 @@ u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device);
 long gntbuf_ioctl_sync_range(struct gntbuf_file *file, void __user *uarg);
+long gntbuf_ioctl_sync_ranges(struct gntbuf_file *file, void __user *uarg);
 
 #endif /* _XEN_GNTBUF_PRIV_H */

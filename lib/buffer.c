@@ -622,6 +622,38 @@ static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
 	return ioctl_restart(buf->dev->fd, GNTBUF_IOCTL_SYNC_RANGE, &arg);
 }
 
+/*
+ * @n ranges in as few calls as the module allows: SYNC_RANGES takes up to
+ * GNTBUF_SYNC_MAX_RANGES at once (struct gntbuf_range has the layout of
+ * struct gntbuf_sync_span); a module without it gets one SYNC_RANGE each.
+ */
+static int sync_ranges(struct gntbuf_buffer *buf, uint32_t flags,
+		       const struct gntbuf_range *ranges, uint32_t n)
+{
+	struct gntbuf_sync_ranges arg;
+	int ret = 0;
+
+	_Static_assert(sizeof(struct gntbuf_range) ==
+		       sizeof(struct gntbuf_sync_span), "range layout");
+	if (!(buf->dev->features & GNTBUF_FEATURE_SYNC_RANGES)) {
+		for (uint32_t i = 0; ret == 0 && i < n; i++)
+			ret = sync_range(buf, flags, ranges[i].offset,
+					 ranges[i].length);
+		return ret;
+	}
+	for (uint32_t done = 0; ret == 0 && done < n; done += arg.count) {
+		memset(&arg, 0, sizeof(arg));
+		arg.buffer_id = buf->id;
+		arg.flags = flags;
+		arg.ranges_ptr = (uintptr_t)(ranges + done);
+		arg.count = n - done < GNTBUF_SYNC_MAX_RANGES ?
+			    n - done : GNTBUF_SYNC_MAX_RANGES;
+		ret = ioctl_restart(buf->dev->fd, GNTBUF_IOCTL_SYNC_RANGES,
+				    &arg);
+	}
+	return ret;
+}
+
 GNTBUF_EXPORT int
 gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
 				     uint32_t access, uint64_t offset,
@@ -687,10 +719,9 @@ static int sync_rects(struct gntbuf_buffer *buf, uint32_t access,
 		return -ENOMEM;
 	ret = gntbuf_layout_rects_to_ranges(layout, rects, rect_count, ranges,
 					    n, &n);
-	for (uint32_t i = 0; ret == 0 && i < n; i++)
-		ret = sync_range(buf, end ? GNTBUF_SYNC_TO_DEVICE :
-				 GNTBUF_SYNC_TO_CPU,
-				 ranges[i].offset, ranges[i].length);
+	if (ret == 0)
+		ret = sync_ranges(buf, end ? GNTBUF_SYNC_TO_DEVICE :
+				  GNTBUF_SYNC_TO_CPU, ranges, n);
 	free(ranges);
 	return ret;
 }

@@ -105,6 +105,7 @@ static int open_module(struct gntbuf_device **out)
 	}
 
 	dev->caps.abi_version = query.abi_version;
+	dev->features = query.features;
 	for (size_t i = 0; i < GNTBUF_ARRAY_SIZE(feature_caps); i++)
 		if (query.features & feature_caps[i].feature)
 			dev->caps.caps |= feature_caps[i].cap;

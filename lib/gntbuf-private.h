@@ -38,6 +38,8 @@ struct gntbuf_device {
 	void *xgt;
 	pthread_mutex_t lock;
 	struct gntbuf_caps caps;
+	/* Module: GNTBUF_FEATURE_* bits from QUERY; gntdev: 0. */
+	uint64_t features;
 };
 
 struct gntbuf_buffer {

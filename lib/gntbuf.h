@@ -547,8 +547,10 @@ struct gntbuf_rect;
 /**
  * Begins CPU access to damage rectangles of an image in the buffer: each
  * rectangle's rows, in each plane, become byte ranges through @p layout's
- * offsets, strides and fourcc (gntbuf_layout_rects_to_ranges()), and each
- * merged range is synced as gntbuf_buffer_begin_cpu_access_range() does.
+ * offsets, strides and fourcc (gntbuf_layout_rects_to_ranges()), and the
+ * merged ranges are synced as gntbuf_buffer_begin_cpu_access_range() does,
+ * in one GNTBUF_IOCTL_SYNC_RANGES call per GNTBUF_SYNC_MAX_RANGES ranges
+ * where the module has it (else one SYNC_RANGE call each).
  *
  * @param buf the buffer.
  * @param access GNTBUF_ACCESS_READ, _WRITE or _RW.

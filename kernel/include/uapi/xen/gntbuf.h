@@ -94,6 +94,8 @@
 #define GNTBUF_FEATURE_PV_MAPPINGS	(1ULL << 5)
 /* The kernel is auto-translated (PVH, HVM, ARM): grants land in physmap. */
 #define GNTBUF_FEATURE_AUTO_TRANSLATED	(1ULL << 6)
+/* SYNC_RANGES: many byte ranges (damage) in one call. */
+#define GNTBUF_FEATURE_SYNC_RANGES	(1ULL << 7)
 
 /**
  * struct gntbuf_query - ABI version, features and limits
@@ -284,6 +286,46 @@ struct gntbuf_sync_range {
 	__u64 length;
 };
 
+/* Most ranges one SYNC_RANGES call takes: a 4K frame's rows, and more. */
+#define GNTBUF_SYNC_MAX_RANGES		4096
+
+/**
+ * struct gntbuf_sync_span - one byte range of a SYNC_RANGES call
+ */
+struct gntbuf_sync_span {
+	/** @offset: first byte. */
+	__u64 offset;
+	/** @length: number of bytes; 0 is allowed and does nothing. */
+	__u64 length;
+};
+
+/**
+ * struct gntbuf_sync_ranges - CPU cache maintenance of many byte ranges
+ *
+ * Argument of %GNTBUF_IOCTL_SYNC_RANGES: what @count SYNC_RANGE calls
+ * with the same @buffer_id, @fd and @flags would do, in one call and under
+ * one lock (e.g. the rows of damage rectangles).  Every range is checked
+ * before any is maintained: one range past the end fails the call with
+ * -EINVAL and nothing is done.  Ranges may overlap; each is maintained and
+ * counted as given.  Errors: as SYNC_RANGE, and -E2BIG for @count above
+ * %GNTBUF_SYNC_MAX_RANGES, -EINVAL for a non-zero @pad, -EFAULT for a bad
+ * @ranges_ptr.  @count 0 does nothing and succeeds.
+ */
+struct gntbuf_sync_ranges {
+	/** @buffer_id: in: id from EXPORT_REFS or ALLOC; 0 with %GNTBUF_SYNC_BY_FD. */
+	__u64 buffer_id;
+	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD (borrowed); else 0. */
+	__s32 fd;
+	/** @flags: in: %GNTBUF_SYNC_* bits, as SYNC_RANGE. */
+	__u32 flags;
+	/** @ranges_ptr: in: user pointer to @count &struct gntbuf_sync_span. */
+	__u64 ranges_ptr;
+	/** @count: in: number of ranges. */
+	__u32 count;
+	/** @pad: in: must be zero. */
+	__u32 pad;
+};
+
 /**
  * struct gntbuf_stats - the module's counters, for all open files
  *
@@ -321,5 +363,6 @@ struct gntbuf_stats {
 #define GNTBUF_IOCTL_IMPORT_RELEASE	_IOW(GNTBUF_IOCTL_MAGIC, 0x05, struct gntbuf_import_release)
 #define GNTBUF_IOCTL_SYNC_RANGE		_IOW(GNTBUF_IOCTL_MAGIC, 0x06, struct gntbuf_sync_range)
 #define GNTBUF_IOCTL_STATS		_IOWR(GNTBUF_IOCTL_MAGIC, 0x07, struct gntbuf_stats)
+#define GNTBUF_IOCTL_SYNC_RANGES	_IOW(GNTBUF_IOCTL_MAGIC, 0x08, struct gntbuf_sync_ranges)
 
 #endif /* _UAPI_XEN_GNTBUF_H */
