@@ -398,59 +398,30 @@ static void test_l3_vmsplice_refused(void)
 
 /* ---- l1: the release allocates nothing that can fail ---- */
 
-static int fail_nth_open(void)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth",
-		 (int)gettid());
-	return open(path, O_RDWR);
-}
-
-static void debugfs_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY);
-
-	igt_require_f(fd >= 0, "%s: %s\n", path, strerror(errno));
-	igt_assert_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
-	close(fd);
-}
-
 static void test_l1_release_fail_nth(void)
 {
 	struct gntbuf_stats before, now;
 	struct gntbuf_grants g;
-	char buf[16];
 	int n, fd, nth, injected = 0;
 	uint64_t id;
+	bool hit;
 
-	nth = fail_nth_open();
-	igt_require_f(nth >= 0, "no fail-nth (a kernel without "
-		      "FAULT_INJECTION_DEBUG_FS)\n");
-	if (access("/sys/kernel/debug/failslab", F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	/* GFP_KERNEL allocations too, which fault injection skips by default. */
-	debugfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "N");
-	debugfs_write("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N");
-
+	nth = gntbuf_fail_nth_open();
 	gntbuf_grants_create(GNTBUF_SOURCE_FOREIGN_PV, PAGES, SEED, true, &g);
 	gntbuf_stats(dev, &before);
 	for (n = 1; n < 64; n++) {
 		fd = gntbuf_export(dev, g.domid, g.refs, PAGES, 0, &id);
-		snprintf(buf, sizeof(buf), "%d", n);
-		igt_assert(pwrite(nth, buf, strlen(buf), 0) > 0);
+		gntbuf_fail_nth_set(nth, n);
 		/* The last close: the release runs in this task, on return. */
 		close(fd);
-		memset(buf, 0, sizeof(buf));
-		igt_assert(pread(nth, buf, sizeof(buf) - 1, 0) > 0);
-		igt_assert(pwrite(nth, "0", 1, 0) > 0);
+		hit = gntbuf_fail_nth_injected(nth);
 		gntbuf_stats(dev, &now);
-		igt_info("fail-nth %d: %s (left %s), mapped_pages %llu\n", n,
-			 atoi(buf) ? "not reached" : "injected", buf,
+		igt_info("fail-nth %d: %s, mapped_pages %llu\n", n,
+			 hit ? "injected" : "not reached",
 			 (unsigned long long)now.mapped_pages);
 		gntbuf_wait_released(dev, id, 5000);
 		gntbuf_assert_back_to(dev, &before, 2000);
-		if (atoi(buf))
+		if (!hit)
 			break;
 		injected++;
 	}

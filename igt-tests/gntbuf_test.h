@@ -444,4 +444,14 @@ int __gntbuf_module_unload(void);
 /* Loads the module back from $GNTBUF_KMOD or ../kernel/xen-gntbuf.ko. */
 void gntbuf_module_reload(void);
 
+/*
+ * Fault injection (gntbuf_fault.c): fail-nth on a kernel with
+ * FAULT_INJECTION_DEBUG_FS.  Opening skips without it, and makes GFP_KERNEL
+ * allocations injectable.  set(n): the n-th fault point this thread reaches
+ * next fails.  injected(): whether it did; clears what is left.
+ */
+int gntbuf_fail_nth_open(void);
+void gntbuf_fail_nth_set(int fd, unsigned int n);
+bool gntbuf_fail_nth_injected(int fd);
+
 #endif /* GNTBUF_TEST_H */
