@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# check-install-files.sh MESON BUILD_ROOT EXPECTED FEATURES NAME=DIR...
+# Installs the build into a DESTDIR and compares the files and symlinks
+# there with EXPECTED (installed-files.txt): lines tagged with a feature
+# not in FEATURES (comma-separated) are dropped, each @NAME@ becomes DIR.
+# Then checks what the list cannot: programs are executable, the library
+# links resolve, the unit runs the installed backend, and the installed
+# headers and the DKMS tree are the tree's own files.
+set -eu
+meson=$1 build=$2 expected=$3 features=$4
+shift 4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/dest
+
+"$meson" install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1 || {
+	cat "$tmp/install.log"
+	echo "meson install failed"
+	exit 1
+}
+
+# EXPECTED, filtered and substituted.
+sedargs=
+for kv in "$@"; do
+	sedargs="$sedargs -e s|@${kv%%=*}@|${kv#*=}|g"
+done
+sed 's/#.*//; /^[[:space:]]*$/d' "$expected" | while read -r a b; do
+	if [ -z "$b" ]; then
+		echo "$a"
+		continue
+	fi
+	feature=${a#[}
+	feature=${feature%]}
+	case ",$features," in
+	*",$feature,"*) echo "$b" ;;
+	esac
+done | sed $sedargs | sort >"$tmp/expected"
+if grep '@' "$tmp/expected"; then
+	echo "$expected: the lines above have an unknown @NAME@"
+	exit 1
+fi
+
+(cd "$dest" && find . \( -type f -o -type l \) | sed 's|^\.||') | sort >"$tmp/installed"
+status=0
+if ! diff -u "$tmp/expected" "$tmp/installed" >"$tmp/diff"; then
+	echo "installed files (+) differ from $expected (-):"
+	grep '^[-+][^-+]' "$tmp/diff"
+	status=1
+fi
+
+value() {
+	for kv in $all_args; do
+		[ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
+	done
+}
+all_args="$*"
+bindir=$(value bindir) libdir=$(value libdir) includedir=$(value includedir)
+version=$(value version) libexecdir=$(value libexecdir)
+
+for f in "$dest$bindir"/* "$dest$libexecdir"/gntbuf/igt/gntbuf_*; do
+	[ -e "$f" ] || continue
+	[ -x "$f" ] || { echo "${f#"$dest"}: not executable"; status=1; }
+done
+if [ "$(readlink "$dest$libdir/libgntbuf.so")" != libgntbuf.so.0 ] ||
+   [ "$(readlink "$dest$libdir/libgntbuf.so.0")" != "libgntbuf.so.$version" ]; then
+	echo "libgntbuf.so -> .so.0 -> .so.$version links are wrong:"
+	ls -l "$dest$libdir"/libgntbuf.so*
+	status=1
+fi
+unit=$(find "$dest" -name gntbuf-displback.service)
+if [ -n "$unit" ] && ! grep -qx "ExecStart=$bindir/gntbuf-displback \$GNTBUF_DISPLBACK_OPTS" "$unit"; then
+	echo "${unit#"$dest"}: ExecStart is not $bindir/gntbuf-displback:"
+	grep ExecStart= "$unit"
+	status=1
+fi
+# The headers and the DKMS tree are copies of the source tree's files.
+src=$(value srcdir)
+cmp "$src/kernel/include/uapi/xen/gntbuf.h" "$dest$includedir/gntbuf/xen/gntbuf.h" || status=1
+cmp "$src/lib/gntbuf.h" "$dest$includedir/gntbuf.h" || status=1
+dkms_dir=$(value dkms_dir)
+if [ -d "$dest$dkms_dir" ]; then
+	(cd "$dest$dkms_dir" && find . -type f) | while read -r f; do
+		cmp "$src/kernel/$f" "$dest$dkms_dir/$f" >&2 || echo bad
+	done | grep -q . && status=1
+fi
+echo "$(wc -l <"$tmp/installed") files installed, $(wc -l <"$tmp/expected") expected (features: $features)"
+exit $status
