@@ -58,10 +58,22 @@ all_args="$*"
 bindir=$(value bindir) libdir=$(value libdir) includedir=$(value includedir)
 version=$(value version) libexecdir=$(value libexecdir)
 
-for f in "$dest$bindir"/* "$dest$libexecdir"/gntbuf/igt/gntbuf_*; do
-	[ -e "$f" ] || continue
-	[ -x "$f" ] || { echo "${f#"$dest"}: not executable"; status=1; }
-done
+# Programs are executable, and only they.
+while read -r f; do
+	case $f in
+	"$bindir"/* | "$libexecdir"/gntbuf/igt/gntbuf_*) want=x ;;
+	*.so.*) want=either ;;
+	*) want=- ;;
+	esac
+	[ -L "$dest$f" ] && continue
+	if [ -x "$dest$f" ]; then got=x; else got=-; fi
+	if [ "$want" != either ] && [ "$want" != "$got" ]; then
+		if [ "$want" = x ]; then what="a program, not executable"; else what="not a program, executable"; fi
+		echo "$f: $what ($(stat -c %A "$dest$f"))"
+		status=1
+	fi
+done <"$tmp/installed"
+
 if [ "$(readlink "$dest$libdir/libgntbuf.so")" != libgntbuf.so.0 ] ||
    [ "$(readlink "$dest$libdir/libgntbuf.so.0")" != "libgntbuf.so.$version" ]; then
 	echo "libgntbuf.so -> .so.0 -> .so.$version links are wrong:"
