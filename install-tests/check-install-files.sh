@@ -4,8 +4,9 @@
 # Installs the build into a DESTDIR and compares the files and symlinks
 # there with EXPECTED (installed-files.txt): lines tagged with a feature
 # not in FEATURES (comma-separated) are dropped, each @NAME@ becomes DIR.
-# Then checks what the list cannot: programs are executable, the library
-# links resolve, the unit runs the installed backend, and the installed
+# Then checks what the list cannot: programs are executable (and nothing
+# else is), the library links resolve, the unit runs the installed backend
+# and systemd-analyze verify has nothing to say about it, and the installed
 # headers and the DKMS tree are the tree's own files.
 set -eu
 meson=$1 build=$2 expected=$3 features=$4
@@ -85,6 +86,18 @@ if [ -n "$unit" ] && ! grep -qx "ExecStart=$bindir/gntbuf-displback \$GNTBUF_DIS
 	echo "${unit#"$dest"}: ExecStart is not $bindir/gntbuf-displback:"
 	grep ExecStart= "$unit"
 	status=1
+fi
+# systemd reads the unit without a word (an unknown key or a bad value is
+# only a warning to it): ExecStart pointed at the DESTDIR's backend.
+if [ -n "$unit" ] && command -v systemd-analyze >/dev/null; then
+	mkdir "$tmp/unit"
+	sed "s|^ExecStart=$bindir/|ExecStart=$dest$bindir/|" "$unit" >"$tmp/unit/gntbuf-displback.service"
+	if ! (cd "$tmp/unit" && systemd-analyze verify --man=no gntbuf-displback.service) >"$tmp/verify.log" 2>&1 ||
+	   [ -s "$tmp/verify.log" ]; then
+		echo "systemd-analyze verify ${unit#"$dest"}:"
+		cat "$tmp/verify.log"
+		status=1
+	fi
 fi
 # The headers and the DKMS tree are copies of the source tree's files.
 src=$(value srcdir)
