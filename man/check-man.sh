@@ -4,6 +4,10 @@
 # Each manual page formats without a warning (groff -man -ww), and its .TH
 # names the page as its file does (gntbuf-info.1: GNTBUF-INFO 1).
 set -eu
+if ! command -v groff >/dev/null; then
+	echo "SKIP: no groff (apt-get install groff-base)"
+	exit 77
+fi
 status=0
 for page in "$@"; do
 	base=$(basename "$page")
