@@ -47,7 +47,9 @@
  * This header includes neither the module's ABI header nor libdrm's: its
  * names (struct gntbuf_device, GNTBUF_CAP_*, ...) are chosen not to collide
  * with the ABI header's (struct gntbuf_query, GNTBUF_FEATURE_*, ...), so a
- * program can include both.
+ * program can include both. The ABI header is installed in a folder of its
+ * own, &lt;includedir&gt;/gntbuf/xen/gntbuf.h; the Cflags of `pkg-config
+ * gntbuf` name that folder, so that &lt;xen/gntbuf.h&gt; finds it.
  */
 #ifndef GNTBUF_H
 #define GNTBUF_H
