@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-installed-pc.sh MESON BUILD_ROOT CC SOURCE
+# check-installed-pc.sh MESON BUILD_ROOT CC SOURCE STATIC
 # Installs the build into a DESTDIR and builds SOURCE, a program from
 # outside the tree, against the installed gntbuf.pc only:
 # - shared: `pkg-config --cflags --libs gntbuf`; the program must need
@@ -8,11 +8,12 @@
 # - static: `pkg-config --static --cflags --libs gntbuf` with libgntbuf.a
 #   in place of -lgntbuf; the program must not need libgntbuf.so and must
 #   link with nothing but what the pc file names (Requires.private,
-#   Libs.private), and run.
+#   Libs.private), and run. STATIC is "static" when the build makes
+#   libgntbuf.a (-Ddefault_library=both), "shared" when it does not.
 # <xen/gntbuf.h> must come from the installed include folder.
 # The pc file is relocated into the DESTDIR by rewriting its prefix=.
 set -eu
-meson=$1 build=$2 cc=$3 src=$4
+meson=$1 build=$2 cc=$3 src=$4 static=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/dest
@@ -66,8 +67,16 @@ LD_LIBRARY_PATH="$libdir" ldd "$tmp/prog-shared" | grep -q "libgntbuf.so.0 => $l
 }
 
 # Static libgntbuf.a, the rest as pkg-config --static names it.
+if [ "$static" != static ]; then
+	if [ -e "$libdir/libgntbuf.a" ]; then
+		echo "$libdir/libgntbuf.a installed by a shared-only build"
+		exit 1
+	fi
+	echo "static: not built (-Ddefault_library=shared)"
+	exit 0
+fi
 if [ ! -f "$libdir/libgntbuf.a" ]; then
-	echo "no $libdir/libgntbuf.a (configure with -Ddefault_library=both)"
+	echo "no $libdir/libgntbuf.a installed (-Ddefault_library=both)"
 	exit 1
 fi
 slibs=$(pkg-config --static --libs gntbuf)
