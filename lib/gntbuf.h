@@ -47,13 +47,17 @@
  * This header includes neither the module's ABI header nor libdrm's: its
  * names (struct gntbuf_device, GNTBUF_CAP_*, ...) are chosen not to collide
  * with the ABI header's (struct gntbuf_query, GNTBUF_FEATURE_*, ...), so a
- * program can include both.
+ * program can include both. The ABI header is installed in a folder of its
+ * own, &lt;includedir&gt;/gntbuf/xen/gntbuf.h; the Cflags of `pkg-config
+ * gntbuf` name that folder, so that &lt;xen/gntbuf.h&gt; finds it.
  */
 #ifndef GNTBUF_H
 #define GNTBUF_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gntbuf-version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +78,55 @@ struct gbm_device;
 
 /** Most planes a buffer layout describes (as DRM's framebuffers). */
 #define GNTBUF_MAX_PLANES 4u
+
+/* ---------------------------------------------------------------- */
+/** @name Version */
+/** @{ */
+
+/*
+ * gntbuf-version.h, beside this header, defines from the project's
+ * version (meson):
+ *   GNTBUF_VERSION_MAJOR, GNTBUF_VERSION_MINOR, GNTBUF_VERSION_MICRO,
+ *   GNTBUF_VERSION_STRING ("major.minor.micro")
+ * of the header a program is compiled against.
+ */
+
+/**
+ * A version as one number that compares in order: major << 16 | minor << 8
+ * | micro (minor and micro below 256). Usable in `#if`.
+ */
+#define GNTBUF_VERSION_ENCODE(major, minor, micro) \
+	(((major) << 16) | ((minor) << 8) | (micro))
+
+/** The version of this header, encoded by GNTBUF_VERSION_ENCODE(). */
+#define GNTBUF_VERSION \
+	GNTBUF_VERSION_ENCODE(GNTBUF_VERSION_MAJOR, GNTBUF_VERSION_MINOR, \
+			      GNTBUF_VERSION_MICRO)
+
+/**
+ * True when this header is of version major.minor.micro or later: for the
+ * preprocessor, to build against older releases too.
+ *
+ * @code
+ * #if GNTBUF_VERSION_CHECK(0, 2, 0)
+ *	uint32_t v = gntbuf_get_version();
+ * #endif
+ * @endcode
+ */
+#define GNTBUF_VERSION_CHECK(major, minor, micro) \
+	(GNTBUF_VERSION >= GNTBUF_VERSION_ENCODE(major, minor, micro))
+
+/**
+ * The version of the library loaded at run time, which may be newer than
+ * the header the program was compiled against (GNTBUF_VERSION).
+ *
+ * @return the version encoded by GNTBUF_VERSION_ENCODE().
+ * @since 0.2.0 (version node GNTBUF_0.2)
+ */
+uint32_t
+gntbuf_get_version(void);
+
+/** @} */
 
 /* ---------------------------------------------------------------- */
 /** @name Devices */

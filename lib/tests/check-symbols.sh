@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # check-symbols.sh LIB SYM HEADER VERSION
 # The symbols LIB exports are exactly those listed in the version script
-# SYM, each in a version node; the functions HEADER declares are exactly
-# that list too; and SYM's last node is GNTBUF_<major>.<minor> of VERSION.
+# SYM, each with the version of the node it is listed in (gntbuf_foo of
+# node GNTBUF_0.1 as gntbuf_foo@@GNTBUF_0.1); the functions HEADER
+# declares are exactly that list too; and SYM's last node is
+# GNTBUF_<major>.<minor> of VERSION.
 set -eu
 lib=$1 sym=$2 header=$3 version=$4
 tmp=$(mktemp -d)
@@ -28,6 +30,16 @@ if ! diff -u "$tmp/listed" "$tmp/declared" >"$tmp/d2"; then
 fi
 if grep -v '@@GNTBUF_[0-9]*\.[0-9]*$' "$tmp/nm"; then
 	echo "the symbols above have no GNTBUF_x.y version"
+	status=1
+fi
+# Each symbol in the node SYM lists it in: a symbol moved into an older
+# node (an edited release) or versioned wrongly shows here.
+awk '/^GNTBUF_[0-9.]+ \{/ { node = $1 }
+     /^[[:space:]]*gntbuf_[a-z0-9_]*;$/ { sub(/^[[:space:]]*/, ""); sub(/;$/, "");
+	print $0 "@@" node }' "$sym" | sort >"$tmp/listed-nodes"
+if ! diff -u "$tmp/listed-nodes" "$tmp/nm" >"$tmp/d3"; then
+	echo "symbol versions in $lib (+) differ from the nodes of $sym (-):"
+	grep '^[-+]gntbuf' "$tmp/d3"
 	status=1
 fi
 node=GNTBUF_$(echo "$version" | cut -d. -f1-2)

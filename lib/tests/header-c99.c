@@ -5,6 +5,11 @@
  */
 #include "gntbuf.h"
 
+/* The version macros work in the preprocessor. */
+#if !GNTBUF_VERSION_CHECK(0, 2, 0) || GNTBUF_VERSION_CHECK(GNTBUF_VERSION_MAJOR, GNTBUF_VERSION_MINOR, GNTBUF_VERSION_MICRO + 1)
+#error "GNTBUF_VERSION_CHECK() is wrong in #if"
+#endif
+
 int main(void)
 {
 	struct gntbuf_layout layout;

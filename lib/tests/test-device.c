@@ -85,6 +85,26 @@ static void test_names(void)
 	CHECK(gntbuf_backend_get_name((enum gntbuf_backend)-1) == NULL);
 }
 
+static void test_version(void)
+{
+	char s[32];
+
+	TEST_CASE("version: the library loaded is this header's, the macros agree");
+	CHECK_EQ(gntbuf_get_version(), GNTBUF_VERSION);
+	CHECK_EQ(GNTBUF_VERSION, (GNTBUF_VERSION_MAJOR << 16) |
+		 (GNTBUF_VERSION_MINOR << 8) | GNTBUF_VERSION_MICRO);
+	snprintf(s, sizeof(s), "%d.%d.%d", GNTBUF_VERSION_MAJOR,
+		 GNTBUF_VERSION_MINOR, GNTBUF_VERSION_MICRO);
+	CHECK(strcmp(s, GNTBUF_VERSION_STRING) == 0);
+	CHECK(strcmp(GNTBUF_VERSION_STRING, PROJECT_VERSION) == 0);
+	CHECK(GNTBUF_VERSION_CHECK(0, 2, 0));
+	CHECK(GNTBUF_VERSION_CHECK(GNTBUF_VERSION_MAJOR, GNTBUF_VERSION_MINOR,
+				   GNTBUF_VERSION_MICRO));
+	CHECK(!GNTBUF_VERSION_CHECK(GNTBUF_VERSION_MAJOR,
+				    GNTBUF_VERSION_MINOR + 1, 0));
+	CHECK(GNTBUF_VERSION_ENCODE(0, 255, 255) < GNTBUF_VERSION_ENCODE(1, 0, 0));
+}
+
 static void test_null(void)
 {
 	struct gntbuf_buffer *buf = SENTINEL;
@@ -171,6 +191,7 @@ int main(void)
 {
 	test_open();
 	test_names();
+	test_version();
 	test_null();
 	return test_done();
 }
