@@ -30,6 +30,14 @@
 /* A hard cap, whatever the parameters say: 4 GiB per buffer. */
 #define GNTBUF_HARD_MAX_PAGES	(1U << 20)
 
+/*
+ * A fixed misc minor, from the range Documentation/admin-guide/devices.txt
+ * reserves for local use (243-254 in 6.1), so that kmod can make
+ * /dev/xen/gntbuf at boot and its first open loads the module
+ * (MODULE_ALIAS_MISCDEV and the devname alias below).
+ */
+#define GNTBUF_MISC_MINOR	249
+
 static unsigned int max_pages_per_buffer = 16384;
 module_param(max_pages_per_buffer, uint, 0644);
 MODULE_PARM_DESC(max_pages_per_buffer,
@@ -644,7 +652,7 @@ static const struct file_operations gntbuf_fops = {
 };
 
 static struct miscdevice gntbuf_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = GNTBUF_MISC_MINOR,
 	.name = "xen/gntbuf",
 	.fops = &gntbuf_fops,
 	.mode = 0600,
@@ -798,3 +806,5 @@ module_exit(gntbuf_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("dma-bufs from Xen grant references and back, with cache maintenance");
 MODULE_IMPORT_NS(DMA_BUF);
+MODULE_ALIAS_MISCDEV(GNTBUF_MISC_MINOR);
+MODULE_ALIAS("devname:xen/gntbuf");
