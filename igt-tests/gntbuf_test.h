@@ -433,6 +433,13 @@ void gntbuf_vkms_off(struct gntbuf_vkms_scanout *scanout);
 void gntbuf_assert_back_to(int fd, const struct gntbuf_stats *before,
 			   unsigned int timeout_ms);
 
+/*
+ * A file of the build: $@env if set, else @rel relative to the folder
+ * above this binary's.  Writes the path to @out; true when it is readable.
+ */
+bool gntbuf_test_build_path(const char *env, const char *rel, char *out,
+			    size_t size);
+
 /* Module parameters, /sys/module/xen_gntbuf/parameters/@name. */
 long __gntbuf_param_get(const char *name);
 void gntbuf_param_set(const char *name, unsigned long value);
