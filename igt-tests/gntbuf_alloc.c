@@ -391,6 +391,12 @@ static void test_grantee_destroyed(enum gntbuf_source tgt)
 	igt_assert_eq_u64(now.pending_release, before.pending_release);
 	igt_assert_eq_u64(now.allocated_pages, before.allocated_pages + PAGES);
 
+	/*
+	 * S5: A's grants are ended, not left for a domain that gets the
+	 * dead grantee's id later.
+	 */
+	gntbuf_wait_peer_gone(id);
+
 	/* A is dom0's still: the grantee's last bytes, and writable. */
 	gntbuf_dmabuf_begin(fd, true);
 	gntbuf_pattern_check(map, BYTES, SEED_GRANTEE);

@@ -13,6 +13,9 @@
  *   held per forgotten-about buffer;
  * - s4: IMPORT of a dma-buf its exporter made read-only, asking for a
  *   read-write grant;
+ * - s5: buffers shared with one peer domain, past its page limit (the
+ *   grants of a peer that dies: gntbuf_alloc's and gntbuf_import's
+ *   grantee-destroyed subtests);
  * - s6: madvise(MADV_DOFORK) on the mmap of a foreign buffer, then fork;
  * - l1: the release of a foreign buffer with its allocations failed one by
  *   one (fail-nth; a kernel with fault injection only);
@@ -298,6 +301,34 @@ static void test_s4_import_read_only(void)
 	close(prime);
 	gntbuf_test_dumb_destroy(vgem, &dumb);
 	close(vgem);
+}
+
+/* ---- s5: pages shared with one peer are bounded ---- */
+
+static void test_s5_per_domain(void)
+{
+	long per_domain = __gntbuf_param_get("max_pages_per_domain");
+	/* Two peers that need not exist: granting asks nothing of them. */
+	const uint32_t peer_a = 0x7000, peer_b = 0x7001;
+	uint32_t refs[PAGES];
+	uint64_t id[3];
+	int fd[3], ret;
+
+	igt_assert_f(per_domain > 0, "max_pages_per_domain: %ld\n",
+		     per_domain);
+	gntbuf_param_set("max_pages_per_domain", 2 * PAGES);
+	fd[0] = gntbuf_alloc(dev, peer_a, PAGES, 0, refs, &id[0]);
+	fd[1] = gntbuf_alloc(dev, peer_a, PAGES, 0, refs, &id[1]);
+	ret = __gntbuf_alloc(dev, peer_a, 1, 0, refs, &fd[2], &id[2]);
+	/* Another peer has a budget of its own. */
+	fd[2] = gntbuf_alloc(dev, peer_b, PAGES, 0, refs, &id[2]);
+	gntbuf_param_set("max_pages_per_domain", per_domain);
+	igt_assert_f(ret == -ENOSPC, "a page past the peer's limit: %d "
+		     "(%s)\n", ret, strerror(-ret));
+	for (int i = 0; i < 3; i++) {
+		close(fd[i]);
+		gntbuf_wait_released(dev, id[i], 5000);
+	}
 }
 
 /* ---- s6 and l3: a foreign buffer's mmap is VM_IO ---- */
@@ -624,6 +655,14 @@ igt_main
 		     "read-only.");
 	igt_subtest("s4-import-read-only-dmabuf")
 		test_s4_import_read_only();
+
+	igt_describe("S5: the live buffers shared with one peer domain hold "
+		     "at most max_pages_per_domain pages (ENOSPC past it); "
+		     "another peer has its own budget.  (The grants of a "
+		     "peer that dies are ended: gntbuf_alloc's and "
+		     "gntbuf_import's grantee-destroyed subtests.)");
+	igt_subtest("s5-per-domain-limit")
+		test_s5_per_domain();
 
 	igt_describe("S6: madvise(MADV_DOFORK) on a foreign buffer's mmap "
 		     "fails with EINVAL; in a PV domain a forked child has no "

@@ -12,6 +12,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <linux/dma-buf.h>
 
@@ -376,6 +377,48 @@ static bool stats_back(const struct gntbuf_stats *s,
 	       s->allocated_pages == b->allocated_pages &&
 	       s->granted_pages == b->granted_pages &&
 	       s->pending_release == b->pending_release;
+}
+
+bool gntbuf_buffer_state(uint64_t id, char *state, size_t size)
+{
+	static const char path[] = "/sys/kernel/debug/xen-gntbuf/buffers";
+	char line[256], kind[16], access_[8], st[32];
+	unsigned long long bid;
+	unsigned int domid, pages, importers;
+	bool found = false;
+	FILE *f;
+
+	if (access(path, R_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	f = fopen(path, "r");
+	igt_require_f(f, "%s: %s\n", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%llu %15s %u %u %7s %u %31s", &bid, kind,
+			       &domid, &pages, access_, &importers, st) == 7 &&
+			bid == id;
+	fclose(f);
+	if (found)
+		snprintf(state, size, "%s", st);
+	return found;
+}
+
+void gntbuf_wait_peer_gone(uint64_t id)
+{
+	char state[32] = "";
+
+	for (int i = 0; i < 100; i++) {
+		igt_assert_f(gntbuf_buffer_state(id, state, sizeof(state)),
+			     "buffer %llu is not listed\n",
+			     (unsigned long long)id);
+		if (strcmp(state, "peer-gone") == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	igt_info("buffer %llu after its peer's destroy: %s\n",
+		 (unsigned long long)id, state);
+	igt_assert_f(strcmp(state, "peer-gone") == 0,
+		     "the grants of buffer %llu outlive its dead peer (%s)\n",
+		     (unsigned long long)id, state);
 }
 
 void gntbuf_assert_back_to(int fd, const struct gntbuf_stats *before,

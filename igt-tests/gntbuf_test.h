@@ -440,6 +440,18 @@ void gntbuf_assert_back_to(int fd, const struct gntbuf_stats *before,
 bool gntbuf_test_build_path(const char *env, const char *rel, char *out,
 			    size_t size);
 
+/*
+ * The state debugfs (xen-gntbuf/buffers) gives buffer @id: "live",
+ * "releasing", "pending" or "peer-gone"; false when it is not listed (done).
+ * Mounts debugfs if needed; skips without it.
+ */
+bool gntbuf_buffer_state(uint64_t id, char *state, size_t size);
+/*
+ * Waits up to 10 s until the module ended the grants of ALLOC or IMPORT
+ * buffer @id because its peer died (state "peer-gone"); asserts.
+ */
+void gntbuf_wait_peer_gone(uint64_t id);
+
 /* Module parameters, /sys/module/xen_gntbuf/parameters/@name. */
 long __gntbuf_param_get(const char *name);
 void gntbuf_param_set(const char *name, unsigned long value);

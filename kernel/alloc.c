@@ -157,6 +157,7 @@ long gntbuf_ioctl_alloc(struct gntbuf_file *file, void __user *uarg)
 	ret = gntbuf_install_fd(buf, uarg, &req, sizeof(req), &req.fd);
 	if (ret)
 		goto fail_put_dmabuf;
+	gntbuf_buffer_shared(buf);
 	return 0;
 
 fail_put_dmabuf:

@@ -319,6 +319,7 @@ long gntbuf_ioctl_import(struct gntbuf_file *file, void __user *uarg)
 		goto fail_release_import;
 	}
 	gntbuf_file_add(file, buf);
+	gntbuf_buffer_shared(buf);
 	return 0;
 
 fail_release_import:

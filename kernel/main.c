@@ -53,6 +53,11 @@ module_param(max_pages_total, uint, 0644);
 MODULE_PARM_DESC(max_pages_total,
 		 "Pages of all live buffers and of the PV mmaps of foreign buffers (default 131072)");
 
+static unsigned int max_pages_per_domain = 65536;
+module_param(max_pages_per_domain, uint, 0644);
+MODULE_PARM_DESC(max_pages_per_domain,
+		 "Pages of the live buffers shared with one peer domain (default 65536)");
+
 static unsigned int max_mmaps_per_buffer = 16;
 module_param(max_mmaps_per_buffer, uint, 0644);
 MODULE_PARM_DESC(max_mmaps_per_buffer,
@@ -69,15 +74,19 @@ DECLARE_WAIT_QUEUE_HEAD(gntbuf_release_wq);
  */
 struct workqueue_struct *gntbuf_wq;
 
-/* Protects gntbuf_total_pages and every gntbuf_file.pages. */
+/*
+ * Protects gntbuf_total_pages, every gntbuf_file.pages and
+ * gntbuf_domain_pages[], the pages of the live buffers of each peer.
+ */
 static DEFINE_SPINLOCK(gntbuf_charge_lock);
 static u64 gntbuf_total_pages;
+static u32 *gntbuf_domain_pages;
 
 static atomic64_t gntbuf_next_id = ATOMIC64_INIT(0);
 
 /* All buffers not yet done, for debugfs and module exit. */
-static DEFINE_MUTEX(gntbuf_list_lock);
-static LIST_HEAD(gntbuf_list);
+DEFINE_MUTEX(gntbuf_list_lock);
+LIST_HEAD(gntbuf_list);
 
 static struct dentry *gntbuf_debugfs;
 
@@ -159,26 +168,31 @@ int gntbuf_status_to_errno(int status)
 	}
 }
 
-static int gntbuf_charge(struct gntbuf_file *file, u32 count)
+static int gntbuf_charge(struct gntbuf_file *file, domid_t domid, u32 count)
 {
 	int ret = 0;
 
 	spin_lock(&gntbuf_charge_lock);
 	if (file->pages + count > gntbuf_limit(&max_pages_per_file) ||
+	    (u64)gntbuf_domain_pages[domid] + count >
+	    gntbuf_limit(&max_pages_per_domain) ||
 	    gntbuf_total_pages + count > READ_ONCE(max_pages_total)) {
 		ret = -ENOSPC;
 	} else {
 		file->pages += count;
+		gntbuf_domain_pages[domid] += count;
 		gntbuf_total_pages += count;
 	}
 	spin_unlock(&gntbuf_charge_lock);
 	return ret;
 }
 
-static void gntbuf_uncharge(struct gntbuf_file *file, u32 count)
+static void gntbuf_uncharge(struct gntbuf_file *file, domid_t domid,
+			    u32 count)
 {
 	spin_lock(&gntbuf_charge_lock);
 	file->pages -= count;
+	gntbuf_domain_pages[domid] -= count;
 	gntbuf_total_pages -= count;
 	spin_unlock(&gntbuf_charge_lock);
 }
@@ -299,7 +313,7 @@ struct gntbuf_buffer *gntbuf_buffer_create(struct gntbuf_file *file,
 		memset(buf->handles, 0xff, count * sizeof(*buf->handles));
 	}
 
-	ret = gntbuf_charge(file, count);
+	ret = gntbuf_charge(file, domid, count);
 	if (ret)
 		goto fail_free_arrays;
 
@@ -348,7 +362,7 @@ void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 	gntbuf_buffer_free_arrays(buf);
 	mutex_unlock(&buf->lock);
 
-	gntbuf_uncharge(buf->owner, buf->count);
+	gntbuf_uncharge(buf->owner, buf->domid, buf->count);
 	atomic_dec(&gntbuf_counters.live_buffers);
 
 	mutex_lock(&gntbuf_list_lock);
@@ -692,6 +706,8 @@ static int buffers_show(struct seq_file *m, void *unused)
 
 		if (READ_ONCE(buf->pending))
 			state = "pending";
+		else if (READ_ONCE(buf->peer_gone))
+			state = "peer-gone";
 		else if (READ_ONCE(buf->released))
 			state = "releasing";
 		seq_printf(m, "%llu %s %u %u %s %u %s\n", buf->id,
@@ -715,9 +731,17 @@ static int __init gntbuf_init(void)
 		return -ENODEV;
 	}
 
-	gntbuf_wq = alloc_workqueue("xen-gntbuf", 0, 0);
-	if (!gntbuf_wq)
+	gntbuf_domain_pages = kvcalloc(DOMID_FIRST_RESERVED,
+				       sizeof(*gntbuf_domain_pages),
+				       GFP_KERNEL);
+	if (!gntbuf_domain_pages)
 		return -ENOMEM;
+
+	gntbuf_wq = alloc_workqueue("xen-gntbuf", 0, 0);
+	if (!gntbuf_wq) {
+		ret = -ENOMEM;
+		goto fail_free_domains;
+	}
 
 	ret = gntbuf_pv_init();
 	if (ret)
@@ -742,6 +766,7 @@ static int __init gntbuf_init(void)
 	debugfs_create_file("stats", 0400, gntbuf_debugfs, NULL, &stats_fops);
 	debugfs_create_file("buffers", 0400, gntbuf_debugfs, NULL,
 			    &buffers_fops);
+	gntbuf_peer_init();
 	return 0;
 
 fail_deregister:
@@ -752,6 +777,8 @@ fail_pv_exit:
 	gntbuf_pv_exit();
 fail_destroy_wq:
 	destroy_workqueue(gntbuf_wq);
+fail_free_domains:
+	kvfree(gntbuf_domain_pages);
 	return ret;
 }
 
@@ -767,6 +794,7 @@ static void __exit gntbuf_exit(void)
 
 	debugfs_remove_recursive(gntbuf_debugfs);
 	misc_deregister(&gntbuf_misc);
+	gntbuf_peer_exit();
 
 	for (;;) {
 		mutex_lock(&gntbuf_list_lock);
@@ -798,6 +826,7 @@ static void __exit gntbuf_exit(void)
 	destroy_workqueue(gntbuf_wq);
 	gntbuf_import_exit();
 	gntbuf_pv_exit();
+	kvfree(gntbuf_domain_pages);
 }
 
 module_init(gntbuf_init);

@@ -120,6 +120,9 @@ struct gntbuf_attachment {
  * @vmap_handles: grant handles of @vaddr's mappings (PV foreign)
  * @cpu_dma: device addresses of the pages for the module's own device, for
  *	cache maintenance where it is done through the DMA API (not x86)
+ * @shared: the grants reached userspace (ALLOC, IMPORT): the ioctl that
+ *	made them succeeded
+ * @peer_gone: the peer died and every grant was ended (ALLOC, IMPORT)
  * @released: userspace let go: the dma-buf was released (EXPORT, ALLOC)
  *	or IMPORT_RELEASE was called or the file closed (IMPORT)
  * @pending: some grants are still mapped by the peer after @released
@@ -155,6 +158,8 @@ struct gntbuf_buffer {
 	u64 *vmap_ptes;
 	grant_handle_t *vmap_handles;
 	dma_addr_t *cpu_dma;
+	bool shared;
+	bool peer_gone;
 	bool released;
 	bool pending;
 	bool done;
@@ -167,6 +172,8 @@ extern struct gntbuf_counters gntbuf_counters;
 extern struct device *gntbuf_dma_dev;
 extern wait_queue_head_t gntbuf_release_wq;
 extern struct workqueue_struct *gntbuf_wq;
+extern struct mutex gntbuf_list_lock;
+extern struct list_head gntbuf_list;
 
 int gntbuf_charge_total(u32 count);
 void gntbuf_uncharge_total(u32 count);
@@ -192,6 +199,11 @@ int gntbuf_grant_frames(struct gntbuf_buffer *buf, const unsigned long *gfns);
 unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf);
 void gntbuf_schedule_reclaim(struct gntbuf_buffer *buf);
 void gntbuf_reclaim_work(struct work_struct *work);
+
+/* peer.c */
+void gntbuf_peer_init(void);
+void gntbuf_peer_exit(void);
+void gntbuf_buffer_shared(struct gntbuf_buffer *buf);
 
 /* export.c */
 long gntbuf_ioctl_export_refs(struct gntbuf_file *file, void __user *uarg);
