@@ -41,7 +41,7 @@ void gntbuf_alloc_release(struct gntbuf_buffer *buf)
 		}
 	}
 
-	if (gntbuf_end_grants(buf))
+	if (gntbuf_end_grants(buf, false))
 		gntbuf_schedule_reclaim(buf);
 	else
 		gntbuf_buffer_done(buf);

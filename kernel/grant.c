@@ -63,12 +63,12 @@ int gntbuf_grant_frames(struct gntbuf_buffer *buf, const unsigned long *gfns)
 /**
  * gntbuf_end_grants() - end every grant of a buffer that the peer let go
  * @buf: an ALLOC or IMPORT buffer
- *
- * A page of an ALLOC buffer is freed as soon as its grant is ended.
+ * @keep_pages: keep an ALLOC buffer's pages (still ours to use) instead of
+ *	freeing each as soon as its grant is ended
  *
  * Return: the number of grants still mapped by the peer.
  */
-unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf)
+unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf, bool keep_pages)
 {
 	unsigned int i, busy = 0;
 
@@ -80,12 +80,12 @@ unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf)
 			continue;
 		}
 		buf->refs[i] = INVALID_GRANT_REF;
-		if (buf->kind == GNTBUF_KIND_ALLOC) {
+		if (buf->kind == GNTBUF_KIND_IMPORT) {
+			atomic64_dec(&gntbuf_counters.granted_pages);
+		} else if (!keep_pages) {
 			__free_page(buf->pages[i]);
 			buf->pages[i] = NULL;
 			atomic64_dec(&gntbuf_counters.allocated_pages);
-		} else {
-			atomic64_dec(&gntbuf_counters.granted_pages);
 		}
 	}
 	return busy;
@@ -117,7 +117,7 @@ void gntbuf_reclaim_work(struct work_struct *work)
 						 struct gntbuf_buffer,
 						 reclaim);
 
-	if (gntbuf_end_grants(buf)) {
+	if (gntbuf_end_grants(buf, false)) {
 		buf->reclaim_delay = min_t(unsigned long,
 					   buf->reclaim_delay * 2,
 					   GNTBUF_RECLAIM_MAX);

@@ -69,7 +69,7 @@ static bool gntbuf_import_mark_released(struct gntbuf_buffer *buf)
 
 static void gntbuf_import_end(struct gntbuf_buffer *buf)
 {
-	if (gntbuf_end_grants(buf)) {
+	if (gntbuf_end_grants(buf, false)) {
 		gntbuf_schedule_reclaim(buf);
 		return;
 	}

@@ -62,25 +62,14 @@ static bool gntbuf_peer_candidate(struct gntbuf_buffer *buf)
 }
 
 /*
- * End every grant of @buf, whose peer is gone; with @buf->lock held.
- * Return: the number of grants still mapped (a dying peer's mappings go a
- * little after it is destroyed).
+ * End every grant of @buf, whose peer is gone, keeping its pages; with
+ * @buf->lock held.  Return: the number of grants still mapped (a dying
+ * peer's mappings go a little after it is destroyed).
  */
 static unsigned int gntbuf_revoke_grants(struct gntbuf_buffer *buf)
 {
-	unsigned int i, busy = 0;
+	unsigned int busy = gntbuf_end_grants(buf, true);
 
-	for (i = 0; i < buf->count; i++) {
-		if (buf->refs[i] == INVALID_GRANT_REF)
-			continue;
-		if (!gnttab_try_end_foreign_access(buf->refs[i])) {
-			busy++;
-			continue;
-		}
-		buf->refs[i] = INVALID_GRANT_REF;
-		if (buf->kind == GNTBUF_KIND_IMPORT)
-			atomic64_dec(&gntbuf_counters.granted_pages);
-	}
 	if (!busy) {
 		WRITE_ONCE(buf->peer_gone, true);
 		pr_info("buffer %llu: domain %u is gone, its grants are ended\n",

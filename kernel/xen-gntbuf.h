@@ -196,7 +196,7 @@ int gntbuf_install_fd(struct gntbuf_buffer *buf, void __user *uarg,
 
 /* grant.c */
 int gntbuf_grant_frames(struct gntbuf_buffer *buf, const unsigned long *gfns);
-unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf);
+unsigned int gntbuf_end_grants(struct gntbuf_buffer *buf, bool keep_pages);
 void gntbuf_schedule_reclaim(struct gntbuf_buffer *buf);
 void gntbuf_reclaim_work(struct work_struct *work);
 
