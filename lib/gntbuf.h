@@ -1001,7 +1001,7 @@ struct gntbuf_drm;
  *   must stay open until gntbuf_drm_destroy().
  * @param[out] out the wrapper.
  * @return 0 or a negative errno: -EBADF, -ENOTTY (not a DRM file),
- *   -EINVAL (NULL), -ENOMEM, or -EOPNOTSUPP (built without libdrm).
+ *   -EINVAL (NULL) or -ENOMEM. (libdrm is a build requirement.)
  */
 int
 gntbuf_drm_create(int drm_fd, struct gntbuf_drm **out);

@@ -49,7 +49,8 @@ static void usage(FILE *f)
 
 static const char *device_path(enum gntbuf_backend backend)
 {
-	const char *env = getenv("GNTBUF_DEVICE");
+	/* As the library reads it: not from a setuid caller's environment. */
+	const char *env = secure_getenv("GNTBUF_DEVICE");
 
 	if (backend == GNTBUF_BACKEND_GNTDEV)
 		return "/dev/xen/gntdev";
@@ -124,6 +125,23 @@ static void print_text(struct gntbuf_device *dev, bool formats)
 	}
 }
 
+/* @s as a JSON string: quoted, with '"', '\\' and control bytes escaped. */
+static void print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 static void print_json(struct gntbuf_device *dev, bool formats)
 {
 	enum gntbuf_backend backend = gntbuf_device_get_backend(dev);
@@ -133,8 +151,11 @@ static void print_json(struct gntbuf_device *dev, bool formats)
 
 	gntbuf_device_get_caps(dev, &caps);
 	printf("{\n");
-	printf("  \"device\": \"%s\",\n", device_path(backend));
-	printf("  \"backend\": \"%s\",\n", gntbuf_backend_get_name(backend));
+	printf("  \"device\": ");
+	print_json_string(device_path(backend));
+	printf(",\n  \"backend\": ");
+	print_json_string(gntbuf_backend_get_name(backend));
+	printf(",\n");
 	printf("  \"abi_version\": %u,\n", caps.abi_version);
 	printf("  \"capabilities\": [");
 	for (size_t i = 0; i < N_CAPS; i++) {
@@ -175,10 +196,10 @@ static void print_json(struct gntbuf_device *dev, bool formats)
 			struct gntbuf_format_info info;
 
 			gntbuf_format_get_info(list[i], &info);
-			printf("%s\n    { \"name\": \"%s\", \"fourcc\": %u, "
-			       "\"planes\": %u, \"bpp\": %u }", i ? "," : "",
-			       info.name, info.fourcc, info.num_planes,
-			       info.bpp);
+			printf("%s\n    { \"name\": ", i ? "," : "");
+			print_json_string(info.name);
+			printf(", \"fourcc\": %u, \"planes\": %u, \"bpp\": %u }",
+			       info.fourcc, info.num_planes, info.bpp);
 		}
 		printf("\n  ]");
 	}
@@ -243,10 +264,15 @@ int main(int argc, char **argv)
 			"gntdev has no dma-buf ioctls (kernel without CONFIG_XEN_GNTDEV_DMABUF)" :
 			strerror(-ret);
 
-		if (json)
-			printf("{ \"backend\": \"%s\", \"error\": \"%s\", "
-			       "\"errno\": %d }\n",
-			       gntbuf_backend_get_name(backend), why, -ret);
+		if (json) {
+			printf("{ \"backend\": ");
+			print_json_string(gntbuf_backend_get_name(backend));
+			printf(", \"device\": ");
+			print_json_string(device_path(backend));
+			printf(", \"error\": ");
+			print_json_string(why);
+			printf(", \"errno\": %d }\n", -ret);
+		}
 		fprintf(stderr, "gntbuf-info: cannot open the %s backend: %s "
 			"(%s)\n", gntbuf_backend_get_name(backend), why,
 			strerror(-ret));

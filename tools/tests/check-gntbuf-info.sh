@@ -32,6 +32,20 @@ assert "no grant device" in d["error"], d
 '
 echo "no device: reported in text and JSON"
 
+# A device path with a quote, a backslash and a newline: still valid JSON,
+# naming that very path.
+set +e
+json=$(GNTBUF_DEVICE='/nonexistent/"gnt\buf
+x' "$info" --backend module --json 2>/dev/null)
+set -e
+# printf, not echo: dash's echo would turn the backslash into an escape.
+printf '%s\n' "$json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["device"] == "/nonexistent/\"gnt\\buf\nx", d
+'
+echo "a device path that needs escaping: valid JSON"
+
 if [ ! -e /dev/xen/gntdev ]; then
 	set +e
 	"$info" --backend gntdev >/dev/null 2>&1; st=$?
