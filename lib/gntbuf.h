@@ -907,11 +907,14 @@ gntbuf_pgdir_encode(const uint32_t *refs, uint32_t ref_count,
  * @param user_data passed to @p read_page.
  * @param[out] refs room for @p ref_count grefs.
  * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
- * @return 0 or a negative errno: -EINVAL (NULL, @p ref_count not matching
- *   @p buffer_size, gref_directory 0, a chain that ends early with a 0
- *   gref_dir_next_page, or goes on past the last needed page),
- *   -ELOOP (the chain comes back to a page it already went through),
- *   -EOVERFLOW (see gntbuf_pgdir_get_size()), or @p read_page's errno.
+ * @return 0 or a negative errno, one per fault, which
+ *   gntbuf_pgdir_strerror() names: -EINVAL (the caller's arguments: NULL,
+ *   @p ref_count not matching @p buffer_size, gref_directory 0),
+ *   -ENODATA (the chain ends, with a 0 gref_dir_next_page, before
+ *   @p buffer_size is covered), -EMSGSIZE (the chain goes on past the
+ *   last page @p buffer_size needs), -ELOOP (the chain comes back to a
+ *   page it already went through), -EOVERFLOW (see
+ *   gntbuf_pgdir_get_size()), or @p read_page's errno.
  */
 int
 gntbuf_pgdir_decode(uint32_t gref_directory, uint64_t buffer_size,
@@ -940,6 +943,17 @@ gntbuf_pgdir_fill(uint32_t gref_directory, uint64_t buffer_size,
 		  gntbuf_pgdir_read_func read_page,
 		  gntbuf_pgdir_write_func write_page, void *user_data,
 		  const uint32_t *refs, uint32_t ref_count);
+
+/**
+ * What a page-directory error of gntbuf_pgdir_decode(), gntbuf_pgdir_fill()
+ * or gntbuf_device_read_pgdir() means, for a backend's log: the chain's
+ * faults in displif's terms, else strerror()'s text.
+ *
+ * @param err a negative errno those functions returned.
+ * @return a static string; never NULL.
+ */
+const char *
+gntbuf_pgdir_strerror(int err);
 
 /**
  * gntbuf_pgdir_decode() on a frontend's granted directory pages, each

@@ -166,10 +166,10 @@ static int walk_chain(struct walk *w, uint64_t buffer_size)
 		if (i + 1 == dir_pages) {
 			/* More pages than buffer_sz needs. */
 			if (next != 0)
-				ret = -EINVAL;
+				ret = -EMSGSIZE;
 		} else if (next == 0) {
 			/* The chain ends before buffer_sz is covered. */
-			ret = -EINVAL;
+			ret = -ENODATA;
 		}
 		if (ret)
 			goto out;
@@ -351,4 +351,23 @@ gntbuf_device_fill_pgdir(struct gntbuf_device *dev, uint32_t domid,
 	g.domid = domid;
 	return gntbuf_pgdir_fill(gref_directory, buffer_size, grant_read_page,
 				 grant_write_page, &g, refs, ref_count);
+}
+
+GNTBUF_EXPORT const char *
+gntbuf_pgdir_strerror(int err)
+{
+	switch (err) {
+	case -ENODATA:
+		return "the page directory chain ends (gref_dir_next_page 0) "
+		       "before buffer_sz is covered";
+	case -EMSGSIZE:
+		return "the page directory chain goes on past the last page "
+		       "buffer_sz needs";
+	case -ELOOP:
+		return "gref_dir_next_page loops back to a page already read";
+	case -EOVERFLOW:
+		return "buffer_sz needs more grefs than a directory can hold";
+	default:
+		return strerror(-err);
+	}
 }

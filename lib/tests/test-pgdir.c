@@ -300,23 +300,23 @@ static void test_bad_chains(void)
 	/* Short chains (truncation): the chain ends before buffer_sz. */
 	chain_init(&c, 2500);
 	set_next(&c, 1, 0);
-	check_decode_fails(&c, size, 2500, -EINVAL, "chain of 2 pages for 3");
-	check_fill_fails(&c, size, 2500, -EINVAL, "fill: chain of 2 for 3");
+	check_decode_fails(&c, size, 2500, -ENODATA, "chain of 2 pages for 3");
+	check_fill_fails(&c, size, 2500, -ENODATA, "fill: chain of 2 for 3");
 	chain_init(&c, 2500);
 	set_next(&c, 0, 0);
-	check_decode_fails(&c, size, 2500, -EINVAL, "chain of 1 page for 3");
+	check_decode_fails(&c, size, 2500, -ENODATA, "chain of 1 page for 3");
 	/* A buffer_sz bigger than the directory the frontend wrote. */
 	chain_init(&c, 2500);
-	check_decode_fails(&c, 3070ull * 4096, 3070, -EINVAL,
+	check_decode_fails(&c, 3070ull * 4096, 3070, -ENODATA,
 			   "buffer_sz of 4 pages, chain of 3");
 
 	/* Long chains: the last page needed still points on. */
 	chain_init(&c, 2500);
 	set_next(&c, 2, c.dir_refs[3]);
-	check_decode_fails(&c, size, 2500, -EINVAL, "3 pages needed, 4 linked");
-	check_fill_fails(&c, size, 2500, -EINVAL, "fill: 3 needed, 4 linked");
+	check_decode_fails(&c, size, 2500, -EMSGSIZE, "3 pages needed, 4 linked");
+	check_fill_fails(&c, size, 2500, -EMSGSIZE, "fill: 3 needed, 4 linked");
 	chain_init(&c, 2500);
-	check_decode_fails(&c, 2000ull * 4096, 2000, -EINVAL,
+	check_decode_fails(&c, 2000ull * 4096, 2000, -EMSGSIZE,
 			   "buffer_sz of 2 pages, chain of 3");
 
 	/* Counts that do not match buffer_sz. */
@@ -383,6 +383,24 @@ static void test_bad_arguments(void)
 		 0);
 }
 
+/* Each fault of a chain has a text of its own; other errnos strerror()'s. */
+static void test_strerror(void)
+{
+	static const int faults[] = { -ENODATA, -EMSGSIZE, -ELOOP,
+				      -EOVERFLOW, -EINVAL };
+
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		CHECK(gntbuf_pgdir_strerror(faults[i]) != NULL);
+		for (size_t j = 0; j < i; j++)
+			CHECK(strcmp(gntbuf_pgdir_strerror(faults[i]),
+				     gntbuf_pgdir_strerror(faults[j])) != 0);
+	}
+	CHECK(strstr(gntbuf_pgdir_strerror(-ENODATA), "ends") != NULL);
+	CHECK(strstr(gntbuf_pgdir_strerror(-EMSGSIZE), "past") != NULL);
+	CHECK_EQ(strcmp(gntbuf_pgdir_strerror(-EINVAL), strerror(EINVAL)), 0);
+	CHECK_EQ(strcmp(gntbuf_pgdir_strerror(-EIO), strerror(EIO)), 0);
+}
+
 int main(void)
 {
 	test_sizes();
@@ -404,5 +422,6 @@ int main(void)
 
 	test_bad_chains();
 	test_bad_arguments();
+	test_strerror();
 	return test_done();
 }
