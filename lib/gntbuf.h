@@ -27,7 +27,23 @@
  * opaque. A buffer holds a reference to its device: the device stays open
  * until it is closed and its last buffer is destroyed. Calls on different
  * buffers may run concurrently in different threads; calls on one buffer,
- * and on one struct gntbuf_drm, must be serialized by the caller.
+ * and on one struct gntbuf_drm, must be serialized by the caller. A device
+ * may be used by many threads at once (its reference count is atomic, its
+ * lazily opened gntdev handle is guarded by a lock, and its other state is
+ * set at open), except that gntbuf_device_close() must not race with
+ * another call on it.
+ *
+ * @section fork fork()
+ * A child shares the parent's open files: with the module, its buffers
+ * share the parent's open file of /dev/xen/gntbuf (buffer ids, and waits
+ * that end only when every process let go), and its dma-buf fds refer to
+ * the same dma-bufs. A child should only destroy the devices and buffers
+ * it inherited (gntbuf_buffer_destroy(), gntbuf_device_close()) and open a
+ * device of its own for new work. Mappings from gntbuf_buffer_map() of
+ * another domain's pages are not inherited in an x86 PV domain (the
+ * module's grant mappings are never copied on fork: such a pointer faults
+ * in the child); elsewhere they are, and hold the dma-buf alive until the
+ * child unmaps them or exits.
  *
  * Plain-data structures (struct gntbuf_caps, struct gntbuf_counters,
  * struct gntbuf_format_info, struct gntbuf_layout, struct gntbuf_rect,
