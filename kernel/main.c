@@ -567,12 +567,14 @@ static long gntbuf_ioctl_wait_released(struct gntbuf_file *file,
 						       msecs_to_jiffies(w.timeout_ms));
 	if (ret < 0 && restart) {
 		/*
-		 * The time left, rounded up to a whole millisecond so that a
-		 * restart cannot turn into a poll before the deadline.
+		 * The time left: at least 1 ms, so that a restart cannot turn
+		 * into a poll before the deadline, and never more than was
+		 * asked (jiffies round the milliseconds up).
 		 */
 		long left = (long)(deadline - jiffies);
+		u32 ms = left > 0 ? jiffies_to_msecs(left) : 1;
 
-		w.timeout_ms = left > 0 ? max(jiffies_to_msecs(left), 1U) : 1;
+		w.timeout_ms = clamp_t(u32, ms, 1, w.timeout_ms);
 		ret = -ERESTARTSYS;
 		if (copy_to_user(uarg, &w, sizeof(w)))
 			ret = -EFAULT;
