@@ -100,6 +100,7 @@ struct buf {
 	bool used;
 	enum kind kind;
 	int dev;		/* slot of the file holding the id; -1: forgotten */
+	unsigned long file;	/* the open file it is charged to */
 	uint64_t id;
 	uint32_t pages;
 	uint32_t first;		/* EXPORT: first of the good grants */
@@ -120,6 +121,7 @@ struct map {
 	size_t off;		/* bytes into the buffer */
 	size_t len;
 	bool rw;
+	uint32_t charged;	/* PV EXPORT_REFS: pages charged to the total */
 };
 
 struct vgem_buf {
@@ -138,7 +140,11 @@ static struct {
 	bool pv;		/* GNTBUF_FEATURE_PV_MAPPINGS */
 	struct gntbuf_query query;
 	long max_mmaps;
+	long limit_file, limit_total;
+	long saved_params[3];
 	int devs[MAX_DEVS];
+	unsigned long dev_file[MAX_DEVS];
+	unsigned long next_file;
 	struct buf bufs[MAX_BUFS];
 	struct map maps[MAX_MAPS];
 	struct vgem_buf vgem_bufs[MAX_VGEM];
@@ -391,16 +397,6 @@ static bool is_known_import(const struct buf *b)
 	return b->dev >= 0 && b->kind == K_IMPORT;
 }
 
-/*
- * A dma-buf another process may map: in a PV domain an EXPORT_REFS buffer
- * takes at most max_mmaps_per_buffer mappings, ours included.
- */
-static bool is_dmabuf_shareable(const struct buf *b)
-{
-	return is_dmabuf_open(b) &&
-	       !(m.pv && b->kind == K_EXPORT && b->maps >= m.max_mmaps);
-}
-
 static bool is_alloc_open(const struct buf *b)
 {
 	return b->kind == K_ALLOC && b->fd >= 0;
@@ -444,6 +440,52 @@ static int pick_vgem(void)
 static uint64_t size_of(const struct buf *b)
 {
 	return (uint64_t)b->pages * PAGE;
+}
+
+/* Pages charged to open file @file: its buffers not yet let go. */
+static uint64_t file_pages(unsigned long file)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < MAX_BUFS; i++)
+		if (m.bufs[i].used && !m.bufs[i].released &&
+		    m.bufs[i].file == file)
+			n += m.bufs[i].pages;
+	return n;
+}
+
+/* Pages charged to the module: live buffers and PV mmaps of exports. */
+static uint64_t total_pages(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < MAX_BUFS; i++)
+		if (m.bufs[i].used && !m.bufs[i].released)
+			n += m.bufs[i].pages;
+	for (int k = 0; k < MAX_MAPS; k++)
+		if (m.maps[k].used)
+			n += m.maps[k].charged;
+	return n;
+}
+
+/* Would @pages more for a buffer of dev @d pass a limit? */
+static bool over_limit(int d, uint64_t pages)
+{
+	return file_pages(m.dev_file[d]) + pages > (uint64_t)m.limit_file ||
+	       total_pages() + pages > (uint64_t)m.limit_total;
+}
+
+/*
+ * The errnos a bad create may give: its own, or ENOSPC when a valid count
+ * of pages would pass a limit and the bad part is found only after the
+ * charge (the header documents both, not their order).
+ */
+static int alt_enospc(int d, uint32_t count, int want)
+{
+	if (count && count <= m.query.max_pages_per_buffer &&
+	    over_limit(d, count))
+		return -ENOSPC;
+	return want;
 }
 
 /* An id no file of the module holds: forgotten, or never given. */
@@ -550,6 +592,7 @@ static int new_buf(enum kind kind, int dev, uint64_t id, uint32_t pages)
 	b->used = true;
 	b->kind = kind;
 	b->dev = dev;
+	b->file = m.dev_file[dev];
 	b->id = id;
 	b->pages = pages;
 	b->fd = -1;
@@ -608,6 +651,8 @@ static void op_query(void)
 	model_assert(q.abi_version == m.query.abi_version &&
 		     q.features == m.query.features &&
 		     q.max_pages_per_buffer == m.query.max_pages_per_buffer &&
+		     q.max_pages_per_file == m.limit_file &&
+		     q.max_pages_total == m.limit_total &&
 		     q.page_size == PAGE, "QUERY's answer changed");
 }
 
@@ -738,10 +783,15 @@ static void op_export(void)
 		arg.flags = chance(25) ? GNTBUF_EXPORT_READ_ONLY : 0;
 	}
 	arg.count = n;
-	describe("EXPORT_REFS on dev %d of %u %s grants from %u, flags %#x",
-		 d, n, ro_grants ? "read-only" : "good", first, arg.flags);
+	describe("EXPORT_REFS on dev %d of %u %s grants from %u, flags %#x "
+		 "(file %llu, total %llu pages)", d, n,
+		 ro_grants ? "read-only" : "good", first, arg.flags,
+		 (unsigned long long)file_pages(m.dev_file[d]),
+		 (unsigned long long)total_pages());
 	ret = do_export(d, &arg);
-	result(OP_EXPORT, ret, 0);
+	result(OP_EXPORT, ret, over_limit(d, n) ? -ENOSPC : 0);
+	if (ret)
+		return;
 	model_assert(arg.fd >= 0, "no dma-buf fd");
 	model_assert(gntbuf_dmabuf_size(arg.fd) == (uint64_t)n * PAGE,
 		     "the dma-buf's size is not count pages");
@@ -762,6 +812,7 @@ static void op_export_bad(void)
 	uint32_t refs[GOOD_PAGES];
 	void *argp = &arg;
 	const char *what;
+	bool late = true;	/* found after the charge */
 
 	switch (below(14)) {
 	case 0:
@@ -775,21 +826,23 @@ static void op_export_bad(void)
 		arg.refs_ptr = (uintptr_t)m.big_refs;
 		want = -E2BIG;
 		break;
-	case 2:
-		what = "huge count";
-		arg.count = chance(50) ? ~0u : 1000000 + below(1u << 30);
-		want = -E2BIG;
-		break;
 	case 3:
 		what = "unknown flags";
 		arg.flags = (1u << (1 + below(31))) |
 			    (chance(50) ? GNTBUF_EXPORT_READ_ONLY : 0);
 		want = -EINVAL;
+		late = false;
 		break;
 	case 4:
 		what = "reserved domid";
 		arg.domid = reserved_domid();
 		want = -EINVAL;
+		late = false;
+		break;
+	case 2:
+		what = "huge count";
+		arg.count = chance(50) ? ~0u : 1000000 + below(1u << 30);
+		want = -E2BIG;
 		break;
 	case 5:
 		what = "absent domain";
@@ -850,6 +903,7 @@ static void op_export_bad(void)
 		argp = bad_ptr();
 		what = bad_ptr_name;
 		want = -EFAULT;
+		late = false;
 		break;
 	}
 	describe("EXPORT_REFS on dev %d, %s (domid %#x count %u flags %#x)",
@@ -859,7 +913,8 @@ static void op_export_bad(void)
 	ret = xioctl(m.devs[d], GNTBUF_IOCTL_EXPORT_REFS, argp);
 	if (ret == 0 && argp == &arg && arg.fd >= 0)
 		close(arg.fd);
-	result(OP_EXPORT_BAD, ret, want);
+	result2(OP_EXPORT_BAD, ret, want,
+		late ? alt_enospc(d, arg.count, want) : want);
 }
 
 /* The refs ALLOC and IMPORT wrote: all written, all different. */
@@ -887,10 +942,14 @@ static void op_alloc(void)
 	if (free_buf_slot() < 0)
 		return;
 	memset(out_refs, 0xff, arg.count * sizeof(uint32_t));
-	describe("ALLOC on dev %d of %u pages for domid %u, flags %#x", d,
-		 arg.count, arg.domid, arg.flags);
+	describe("ALLOC on dev %d of %u pages for domid %u, flags %#x (file "
+		 "%llu, total %llu pages)", d, arg.count, arg.domid, arg.flags,
+		 (unsigned long long)file_pages(m.dev_file[d]),
+		 (unsigned long long)total_pages());
 	ret = xioctl(m.devs[d], GNTBUF_IOCTL_ALLOC, &arg);
-	result(OP_ALLOC, ret, 0);
+	result(OP_ALLOC, ret, over_limit(d, arg.count) ? -ENOSPC : 0);
+	if (ret)
+		return;
 	model_assert(arg.fd >= 0, "no dma-buf fd");
 	check_out_refs(arg.count);
 	i = new_buf(K_ALLOC, d, arg.buffer_id, arg.count);
@@ -906,6 +965,7 @@ static void op_alloc_bad(void)
 	};
 	void *argp = &arg;
 	const char *what;
+	bool late = false;
 
 	switch (below(9)) {
 	case 0:
@@ -937,16 +997,19 @@ static void op_alloc_bad(void)
 		arg.refs_ptr = (uintptr_t)bad_ptr();
 		what = bad_ptr_name;
 		want = -EFAULT;
+		late = true;
 		break;
 	case 6:
 		what = "refs pointer read-only";
 		arg.refs_ptr = (uintptr_t)m.ro_page;
 		want = -EFAULT;
+		late = true;
 		break;
 	case 7:
 		what = "argument not writable";
 		argp = ro_copy(&arg, sizeof(arg));
 		want = -EFAULT;
+		late = true;
 		break;
 	default:
 		argp = bad_ptr();
@@ -959,7 +1022,8 @@ static void op_alloc_bad(void)
 	ret = xioctl(m.devs[d], GNTBUF_IOCTL_ALLOC, argp);
 	if (ret == 0 && argp == &arg && arg.fd >= 0)
 		close(arg.fd);
-	result(OP_ALLOC_BAD, ret, want);
+	result2(OP_ALLOC_BAD, ret, want,
+		late ? alt_enospc(d, arg.count, want) : want);
 }
 
 static int do_import(int d, int fd, uint32_t domid, uint32_t count,
@@ -992,7 +1056,10 @@ static void op_import_vgem(void)
 		 m.vgem_bufs[v].rw ? "rw" : "ro", domid, flags);
 	ret = do_import(d, m.vgem_bufs[v].fd, domid, m.vgem_bufs[v].pages,
 			flags, &id);
-	result(OP_IMPORT_VGEM, ret, 0);
+	result(OP_IMPORT_VGEM, ret,
+	       over_limit(d, m.vgem_bufs[v].pages) ? -ENOSPC : 0);
+	if (ret)
+		return;
 	check_out_refs(m.vgem_bufs[v].pages);
 	i = new_buf(K_IMPORT, d, id, m.vgem_bufs[v].pages);
 	m.bufs[i].ro = flags;
@@ -1011,7 +1078,10 @@ static void op_import_alloc(void)
 		 m.bufs[a].pages, m.grantee, flags);
 	ret = do_import(d, m.bufs[a].fd, m.grantee, m.bufs[a].pages, flags,
 			&id);
-	result(OP_IMPORT_ALLOC, ret, 0);
+	result(OP_IMPORT_ALLOC, ret,
+	       over_limit(d, m.bufs[a].pages) ? -ENOSPC : 0);
+	if (ret)
+		return;
 	check_out_refs(m.bufs[a].pages);
 	i = new_buf(K_IMPORT, d, id, m.bufs[a].pages);
 	m.bufs[i].src = a;
@@ -1047,6 +1117,7 @@ static void op_import_bad(void)
 	void *argp = &arg;
 	const char *what;
 	uint32_t pages;
+	bool late = false;
 
 	if (v < 0)
 		return;
@@ -1101,16 +1172,19 @@ static void op_import_bad(void)
 		arg.refs_ptr = (uintptr_t)bad_ptr();
 		what = bad_ptr_name;
 		want = -EFAULT;
+		late = true;
 		break;
 	case 9:
 		what = "refs pointer read-only";
 		arg.refs_ptr = (uintptr_t)m.ro_page;
 		want = -EFAULT;
+		late = true;
 		break;
 	case 10:
 		what = "argument not writable";
 		argp = ro_copy(&arg, sizeof(arg));
 		want = -EFAULT;
+		late = true;
 		break;
 	case 11:
 		/* An O_RDONLY dma-buf without IMPORT_READ_ONLY (S4). */
@@ -1135,7 +1209,8 @@ static void op_import_bad(void)
 
 		xioctl(m.devs[d], GNTBUF_IOCTL_IMPORT_RELEASE, &r);
 	}
-	result(OP_IMPORT_BAD, ret, want);
+	result2(OP_IMPORT_BAD, ret, want,
+		late ? alt_enospc(d, arg.count, want) : want);
 }
 
 static int do_release(int d, uint64_t id, uint32_t flags, uint32_t pad)
@@ -1692,12 +1767,18 @@ static void op_mmap(void)
 		first = 0;
 		n = b->pages;
 	}
-	/* A PV domain maps an EXPORT_REFS buffer at most max_mmaps times. */
-	if (m.pv && b->kind == K_EXPORT && b->maps >= m.max_mmaps)
+	/*
+	 * A PV domain maps an EXPORT_REFS buffer at most max_mmaps times,
+	 * and each mapping's pages count in max_pages_total.
+	 */
+	if (m.pv && b->kind == K_EXPORT &&
+	    (b->maps >= m.max_mmaps ||
+	     total_pages() + n > (uint64_t)m.limit_total))
 		want = -ENOSPC;
-	describe("mmap %s of %s %llu (fd %d, %u maps), pages [%u +%u)",
-		 rw ? "rw" : "ro", kind_name[b->kind],
-		 (unsigned long long)b->id, b->fd, b->maps, first, n);
+	describe("mmap %s of %s %llu (fd %d, %u maps), pages [%u +%u) "
+		 "(total %llu pages)", rw ? "rw" : "ro", kind_name[b->kind],
+		 (unsigned long long)b->id, b->fd, b->maps, first, n,
+		 (unsigned long long)total_pages());
 	p = mmap(NULL, (size_t)n * PAGE, PROT_READ | (rw ? PROT_WRITE : 0),
 		 MAP_SHARED, b->fd, (off_t)first * PAGE);
 	ret = p == MAP_FAILED ? -errno : 0;
@@ -1707,6 +1788,7 @@ static void op_mmap(void)
 	m.maps[s] = (struct map) {
 		.used = true, .buf = i, .addr = p, .off = (size_t)first * PAGE,
 		.len = (size_t)n * PAGE, .rw = rw,
+		.charged = m.pv && b->kind == K_EXPORT ? n : 0,
 	};
 	b->maps++;
 }
@@ -2022,6 +2104,7 @@ static void op_dev_open(void)
 	fd = __gntbuf_open();
 	result(OP_DEV_OPEN, fd < 0 ? fd : 0, 0);
 	m.devs[slot] = fd;
+	m.dev_file[slot] = ++m.next_file;
 }
 
 static void dev_closed(int slot)
@@ -2078,6 +2161,9 @@ struct use_req {
 	uint32_t check_off;
 	uint32_t check_val;
 	bool import;
+	int mmap_want;		/* what its mmap gives: 0 or -ENOSPC */
+	int import_want;	/* what its IMPORT gives */
+	uint32_t maps;		/* mmaps of it before */
 };
 
 static void use_dmabuf(int dev, int fd, const struct use_req *r)
@@ -2094,19 +2180,27 @@ static void use_dmabuf(int dev, int fd, const struct use_req *r)
 	if (size != (off_t)len)
 		CHILD_FAIL(1, size < 0 ? -errno : -EIO);
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
-		CHILD_FAIL(2, -errno);
+	ret = map == MAP_FAILED ? -errno : 0;
+	if (ret != r->mmap_want) {
+		fprintf(stderr, "child: mmap of %u pages (%u maps before): "
+			"%d, expected %d\n", r->pages, r->maps, ret,
+			r->mmap_want);
+		CHILD_FAIL(2, ret);
+	}
+	if (ret)
+		map = NULL;
 	ret = __gntbuf_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	if (ret)
 		CHILD_FAIL(3, ret);
-	if (r->check && *(volatile uint32_t *)(map + r->check_off) !=
+	if (map && r->check && *(volatile uint32_t *)(map + r->check_off) !=
 	    r->check_val) {
 		fprintf(stderr, "child: word at %u is %#x, not %#x\n",
 			r->check_off, *(uint32_t *)(map + r->check_off),
 			r->check_val);
 		_exit(4);
 	}
-	(void)*(volatile uint32_t *)(map + len - 4);
+	if (map)
+		(void)*(volatile uint32_t *)(map + len - 4);
 	ret = __gntbuf_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	if (ret)
 		CHILD_FAIL(5, ret);
@@ -2121,8 +2215,12 @@ static void use_dmabuf(int dev, int fd, const struct use_req *r)
 		};
 
 		ret = xioctl(dev, GNTBUF_IOCTL_IMPORT, &imp);
-		if (ret != (r->kind == K_EXPORT ? -EXDEV : 0))
+		if (ret != r->import_want) {
+			fprintf(stderr, "child: IMPORT of %u pages: %d, "
+				"expected %d\n", r->pages, ret,
+				r->import_want);
 			CHILD_FAIL(7, ret);
+		}
 		if (!ret) {
 			struct gntbuf_import_release rel = {
 				.buffer_id = imp.buffer_id,
@@ -2139,18 +2237,35 @@ static void use_dmabuf(int dev, int fd, const struct use_req *r)
 				CHILD_FAIL(9, ret);
 		}
 	}
-	if (munmap(map, len))
+	if (map && munmap(map, len))
 		CHILD_FAIL(10, -errno);
 }
 
-static void fill_req(struct use_req *r, int kind, bool ro, uint32_t pages)
+/*
+ * What the other process should get: a PV mapping of an export counts in
+ * the per-buffer and total limits, its IMPORT in the limits of @file_pages
+ * (the file it imports on) and the total.
+ */
+static void fill_req(struct use_req *r, int kind, bool ro, uint32_t pages,
+		     uint32_t maps, uint64_t file_charge)
 {
+	uint64_t total = total_pages();
+
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->ro = ro;
 	r->pages = pages;
+	r->maps = maps;
 	r->grantee = m.grantee;
 	r->import = chance(50);
+	if (m.pv && kind == K_EXPORT &&
+	    (maps >= m.max_mmaps || total + pages > (uint64_t)m.limit_total))
+		r->mmap_want = -ENOSPC;
+	if (kind == K_EXPORT)
+		r->import_want = -EXDEV;
+	else if (file_charge + pages > (uint64_t)m.limit_file ||
+		 total + pages > (uint64_t)m.limit_total)
+		r->import_want = -ENOSPC;
 }
 
 /* A word the parent writes through a rw map of buffer @i for the child. */
@@ -2172,13 +2287,14 @@ static void plant_word(int i, struct use_req *r)
 
 static void op_fork(void)
 {
-	int i = pick_buf(is_dmabuf_shareable), d = pick_dev(), status;
+	int i = pick_buf(is_dmabuf_open), d = pick_dev(), status;
 	struct use_req r;
 	pid_t pid;
 
 	if (i < 0)
 		return;
-	fill_req(&r, m.bufs[i].kind, m.bufs[i].ro, m.bufs[i].pages);
+	fill_req(&r, m.bufs[i].kind, m.bufs[i].ro, m.bufs[i].pages,
+		 m.bufs[i].maps, file_pages(m.dev_file[d]));
 	plant_word(i, &r);
 	describe("fork: the child uses %s %llu's inherited fd %d and dev %d, "
 		 "%s, then exits", kind_name[m.bufs[i].kind],
@@ -2288,17 +2404,20 @@ static void op_scm(void)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	int i = pick_buf(is_dmabuf_shareable), v = pick_vgem(), fd;
+	int i = pick_buf(is_dmabuf_open), v = pick_vgem(), fd;
 	int status = -1;
 	const char *what;
 
+	/* The helper imports on a file of its own, which holds nothing. */
 	if (i >= 0 && (v < 0 || chance(75))) {
-		fill_req(&r, m.bufs[i].kind, m.bufs[i].ro, m.bufs[i].pages);
+		fill_req(&r, m.bufs[i].kind, m.bufs[i].ro, m.bufs[i].pages,
+			 m.bufs[i].maps, 0);
 		plant_word(i, &r);
 		fd = m.bufs[i].fd;
 		what = kind_name[m.bufs[i].kind];
 	} else if (v >= 0) {
-		fill_req(&r, -1, !m.vgem_bufs[v].rw, m.vgem_bufs[v].pages);
+		fill_req(&r, -1, !m.vgem_bufs[v].rw, m.vgem_bufs[v].pages, 0,
+			 0);
 		fd = m.vgem_bufs[v].fd;
 		what = "vgem";
 	} else {
@@ -2406,10 +2525,13 @@ static void close_all(void)
 	m.null_fd = -1;
 }
 
+static void restore_limits(void);
+
 /* close_all(), and the grants ended without asserting. */
 static void teardown(void)
 {
 	close_all();
+	restore_limits();
 	gntbuf_grants_destroy(&m.good);
 	gntbuf_grants_destroy(&m.ro);
 	if (m.other_share.map)
@@ -2444,6 +2566,41 @@ static void setup_pointers(void)
 	igt_assert_eq(mprotect(m.edge + PAGE, PAGE, PROT_NONE), 0);
 }
 
+static const char *const params[3] = {
+	"max_pages_per_file", "max_pages_total", "max_mmaps_per_buffer",
+};
+
+static void restore_limits(void)
+{
+	for (int k = 0; k < 3; k++)
+		if (m.saved_params[k] > 0 &&
+		    __gntbuf_param_get(params[k]) != m.saved_params[k])
+			gntbuf_param_set(params[k], m.saved_params[k]);
+}
+
+/*
+ * Limits low enough that the sequence meets them: from the seed, a file
+ * limit of 64-255 pages, a total of 128-511 pages and (PV) 2-6 mmaps per
+ * export.  The model knows what each charge and each limit is.
+ */
+static void set_limits(void)
+{
+	for (int k = 0; k < 3; k++) {
+		m.saved_params[k] = __gntbuf_param_get(params[k]);
+		igt_require_f(m.saved_params[k] > 0, "no module parameter "
+			      "%s\n", params[k]);
+	}
+	m.limit_file = 64 + below(192);
+	m.limit_total = 128 + below(384);
+	m.max_mmaps = 2 + below(5);
+	gntbuf_param_set(params[0], m.limit_file);
+	gntbuf_param_set(params[1], m.limit_total);
+	gntbuf_param_set(params[2], m.max_mmaps);
+	gntbuf_query(m.devs[0], &m.query);
+	igt_assert_eq(m.query.max_pages_per_file, m.limit_file);
+	igt_assert_eq(m.query.max_pages_total, m.limit_total);
+}
+
 static void setup(enum gntbuf_source source)
 {
 	int dev;
@@ -2475,11 +2632,11 @@ static void setup(enum gntbuf_source source)
 				GNTBUF_FEATURE_SYNC_RANGES);
 	gntbuf_query(dev, &m.query);
 	m.pv = m.query.features & GNTBUF_FEATURE_PV_MAPPINGS;
-	m.max_mmaps = __gntbuf_param_get("max_mmaps_per_buffer");
-	igt_assert_f(m.max_mmaps > 0, "no max_mmaps_per_buffer parameter\n");
 	gntbuf_assert_idle(dev, 3000);
 	gntbuf_stats(dev, &m.baseline);
 	m.devs[0] = dev;
+	m.dev_file[0] = ++m.next_file;
+	set_limits();
 
 	/* The helper first: it must inherit no buffer. */
 	helper_start();
@@ -2514,9 +2671,11 @@ static void setup(enum gntbuf_source source)
 	for (uint32_t k = 0; k <= m.query.max_pages_per_buffer; k++)
 		m.big_refs[k] = m.good.refs[k % GOOD_PAGES];
 	igt_info("grants from domid %u (%s), ALLOC and IMPORT grant to domid "
-		 "%u; %s mappings, max_mmaps_per_buffer %ld\n", m.good.domid,
+		 "%u; %s mappings; limits: %ld pages per file, %ld in total, "
+		 "%ld mmaps per export\n", m.good.domid,
 		 gntbuf_source_name(source), m.grantee,
-		 m.pv ? "PV" : "auto-translated", m.max_mmaps);
+		 m.pv ? "PV" : "auto-translated", m.limit_file, m.limit_total,
+		 m.max_mmaps);
 }
 
 static enum op pick_op(void)
@@ -2544,9 +2703,9 @@ static void run_sequence(enum gntbuf_source source)
 	int kmsg, dev, ret;
 
 	kmsg = gntbuf_kmsg_open();
-	setup(source);
 	/* Each subtest starts from the seed: reproducible on its own. */
 	rng = opt_seed ^ (source * 0x100000001b3ull);
+	setup(source);
 	igt_info("seed %llu (rerun with --seed %llu or GNTBUF_RANDOM_SEED=%llu)"
 		 ", %lu calls\n", (unsigned long long)opt_seed,
 		 (unsigned long long)opt_seed, (unsigned long long)opt_seed,
