@@ -112,6 +112,12 @@ struct buf {
 	int importers;		/* ALLOC: IMPORTs of it not yet ended */
 	int src;		/* IMPORT: the ALLOC it imports, or -1 */
 	bool released;		/* dma-buf released / import ended */
+	/* ALLOC, IMPORT: the grants */
+	uint32_t domid;		/* granted to */
+	bool grant_ro;		/* granted read-only */
+	uint32_t refs[GOOD_PAGES];
+	uint32_t gmapped;	/* refs the grantee maps now (0: none) */
+	bool pending;		/* released, grants still mapped: live */
 };
 
 struct map {
@@ -159,6 +165,9 @@ static struct {
 	int other_set;				/* foreign: the peer's set for it */
 	struct grants_set other;
 	uint32_t grantee;			/* ALLOC and IMPORT grant to it */
+	struct gntbuf_grantee gr;		/* it, mapping our grants */
+	bool gr_ready;
+	int gmap;				/* the buffer it maps, or -1 */
 	uint8_t *self_view;			/* self: the granter's view */
 	/* bad pointers */
 	uint8_t *none_page;	/* PROT_NONE: reads and writes fault */
@@ -170,6 +179,7 @@ static struct {
 	int sock;
 	/* bookkeeping */
 	unsigned long call;
+	unsigned long pending_seen;	/* buffers pending when unmapped */
 	struct gntbuf_stats baseline;
 	bool dirty;
 } m;
@@ -187,7 +197,7 @@ enum op {
 	OP_MMAP_BAD, OP_MUNMAP, OP_MUNMAP_PART, OP_TOUCH, OP_MADVISE,
 	OP_CPU_ACCESS, OP_CPU_ACCESS_BAD, OP_VGEM_CREATE, OP_VGEM_CLOSE,
 	OP_PRIME_IMPORT, OP_GEM_CLOSE, OP_DEV_OPEN, OP_DEV_CLOSE, OP_FORK,
-	OP_SCM, OP_COUNT
+	OP_SCM, OP_GRANTEE_MAP, OP_GRANTEE_UNMAP, OP_COUNT
 };
 
 static const struct {
@@ -233,6 +243,8 @@ static const struct {
 	[OP_DEV_CLOSE] = { "dev-close", 3 },
 	[OP_FORK] = { "fork", 2 },
 	[OP_SCM] = { "scm-rights", 5 },
+	[OP_GRANTEE_MAP] = { "grantee-map", 3 },
+	[OP_GRANTEE_UNMAP] = { "grantee-unmap", 3 },
 };
 
 static unsigned long hist[OP_COUNT][MAX_ERRNO];
@@ -367,14 +379,28 @@ static bool is_known_released_syncable(const struct buf *b)
 	return b->dev >= 0 && b->kind != K_IMPORT && b->released;
 }
 
+/* Not let go yet: WAIT_RELEASED times out. */
 static bool is_known_live(const struct buf *b)
 {
-	return b->dev >= 0 && !b->released;
+	return b->dev >= 0 && (!b->released || b->pending);
 }
 
+/* Let go of, grants and all: WAIT_RELEASED returns 0. */
 static bool is_known_released(const struct buf *b)
 {
-	return b->dev >= 0 && b->released;
+	return b->dev >= 0 && b->released && !b->pending;
+}
+
+/* Still counted by the module (live_buffers, its page charge). */
+static bool is_live(const struct buf *b)
+{
+	return b->used && (!b->released || b->pending);
+}
+
+/* Grants of ours the grantee can map now. */
+static bool is_grantee_mappable(const struct buf *b)
+{
+	return b->kind != K_EXPORT && !b->released && b->domid == m.grantee;
 }
 
 static bool is_live_import(const struct buf *b)
@@ -448,8 +474,7 @@ static uint64_t file_pages(unsigned long file)
 	uint64_t n = 0;
 
 	for (int i = 0; i < MAX_BUFS; i++)
-		if (m.bufs[i].used && !m.bufs[i].released &&
-		    m.bufs[i].file == file)
+		if (is_live(&m.bufs[i]) && m.bufs[i].file == file)
 			n += m.bufs[i].pages;
 	return n;
 }
@@ -460,7 +485,7 @@ static uint64_t total_pages(void)
 	uint64_t n = 0;
 
 	for (int i = 0; i < MAX_BUFS; i++)
-		if (m.bufs[i].used && !m.bufs[i].released)
+		if (is_live(&m.bufs[i]))
 			n += m.bufs[i].pages;
 	for (int k = 0; k < MAX_MAPS; k++)
 		if (m.maps[k].used)
@@ -549,7 +574,7 @@ static void forget_id(int i)
 
 	m.stale[m.nstale++ % STALE_IDS] = b->id;
 	b->dev = -1;
-	if (b->released)
+	if (b->released && !b->pending)
 		memset(b, 0, sizeof(*b));
 }
 
@@ -565,7 +590,9 @@ static void maybe_released(int i)
 	if (b->fd >= 0 || b->maps || b->vgem_handle || b->importers)
 		return;
 	b->released = true;
-	if (b->dev < 0)
+	/* Grants the grantee maps stay: pending until it unmaps them. */
+	b->pending = b->gmapped;
+	if (b->dev < 0 && !b->pending)
 		memset(b, 0, sizeof(*b));
 }
 
@@ -574,6 +601,10 @@ static void import_ended(int i)
 	struct buf *b = &m.bufs[i];
 
 	b->released = true;
+	/* The dma-buf stays held until the grantee unmaps. */
+	b->pending = b->gmapped;
+	if (b->pending)
+		return;
 	if (b->src >= 0) {
 		m.bufs[b->src].importers--;
 		maybe_released(b->src);
@@ -615,15 +646,20 @@ static void model_stats(struct gntbuf_stats *s)
 	for (int i = 0; i < MAX_BUFS; i++) {
 		const struct buf *b = &m.bufs[i];
 
-		if (!b->used || b->released)
+		uint32_t pages;
+
+		if (!is_live(b))
 			continue;
 		s->live_buffers++;
+		/* A pending buffer keeps only the pages still mapped. */
+		pages = b->pending ? b->gmapped : b->pages;
+		s->pending_release += b->pending;
 		if (b->kind == K_EXPORT)
-			s->mapped_pages += b->pages;
+			s->mapped_pages += pages;
 		else if (b->kind == K_ALLOC)
-			s->allocated_pages += b->pages;
+			s->allocated_pages += pages;
 		else
-			s->granted_pages += b->pages;
+			s->granted_pages += pages;
 	}
 }
 
@@ -954,6 +990,9 @@ static void op_alloc(void)
 	check_out_refs(arg.count);
 	i = new_buf(K_ALLOC, d, arg.buffer_id, arg.count);
 	m.bufs[i].fd = arg.fd;
+	m.bufs[i].domid = arg.domid;
+	m.bufs[i].grant_ro = arg.flags & GNTBUF_ALLOC_READ_ONLY;
+	memcpy(m.bufs[i].refs, out_refs, arg.count * sizeof(uint32_t));
 }
 
 static void op_alloc_bad(void)
@@ -1063,6 +1102,10 @@ static void op_import_vgem(void)
 	check_out_refs(m.vgem_bufs[v].pages);
 	i = new_buf(K_IMPORT, d, id, m.vgem_bufs[v].pages);
 	m.bufs[i].ro = flags;
+	m.bufs[i].domid = domid;
+	m.bufs[i].grant_ro = flags;
+	memcpy(m.bufs[i].refs, out_refs,
+	       m.vgem_bufs[v].pages * sizeof(uint32_t));
 }
 
 static void op_import_alloc(void)
@@ -1085,6 +1128,9 @@ static void op_import_alloc(void)
 	check_out_refs(m.bufs[a].pages);
 	i = new_buf(K_IMPORT, d, id, m.bufs[a].pages);
 	m.bufs[i].src = a;
+	m.bufs[i].domid = m.grantee;
+	m.bufs[i].grant_ro = flags;
+	memcpy(m.bufs[i].refs, out_refs, m.bufs[a].pages * sizeof(uint32_t));
 	m.bufs[a].importers++;
 }
 
@@ -2435,6 +2481,109 @@ static void op_scm(void)
 	result(OP_SCM, -status, 0);
 }
 
+/* ---- the grantee: the domain our ALLOC and IMPORT grants are for ---- */
+
+/*
+ * Polls STATS until the module agrees with the model: what the module
+ * finishes asynchronously (a pending buffer's reclaim, at most 1 s apart).
+ */
+static void settle(const char *why)
+{
+	struct gntbuf_stats s, want;
+	struct timespec start;
+	int d = pick_dev();
+
+	model_stats(&want);
+	igt_gettime(&start);
+	for (;;) {
+		memset(&s, 0, sizeof(s));
+		igt_assert_eq(xioctl(m.devs[d], GNTBUF_IOCTL_STATS, &s), 0);
+		if (stats_match(&s, &want))
+			return;
+		if (igt_nsec_elapsed(&start) > 3000ull * 1000 * 1000)
+			break;
+		usleep(5 * 1000);
+	}
+	gntbuf_stats_print("the module", &s);
+	gntbuf_stats_print("the model", &want);
+	model_assert(false, why);
+}
+
+/* A map of buffer @i covering bytes [@off, @off + @len), or -1. */
+static int map_covering(int i, size_t off, size_t len)
+{
+	for (int k = 0; k < MAX_MAPS; k++)
+		if (m.maps[k].used && m.maps[k].buf == i &&
+		    m.maps[k].off <= off &&
+		    off + len <= m.maps[k].off + m.maps[k].len)
+			return k;
+	return -1;
+}
+
+static void op_grantee_map(void)
+{
+	int i, k, ret, mapped_buf;
+	uint32_t first, n;
+	struct buf *b;
+	bool rw;
+
+	if (m.gmap >= 0)
+		return;
+	i = pick_buf(is_grantee_mappable);
+	if (i < 0)
+		return;
+	b = &m.bufs[i];
+	first = below(b->pages);
+	n = 1 + below(b->pages - first);
+	rw = !b->grant_ro && chance(50);
+	describe("the grantee (domid %u) maps %s refs [%u +%u) of %s %llu",
+		 m.grantee, rw ? "rw" : "ro", first, n, kind_name[b->kind],
+		 (unsigned long long)b->id);
+	ret = __gntbuf_grantee_map(&m.gr, b->refs + first, n, rw);
+	result(OP_GRANTEE_MAP, ret, 0);
+	b->gmapped = n;
+	m.gmap = i;
+	/* Zero copy: the grantee sees what our map of the pages holds. */
+	mapped_buf = b->kind == K_ALLOC ? i : b->src;
+	k = mapped_buf >= 0 ? map_covering(mapped_buf, (size_t)first * PAGE,
+					   (size_t)n * PAGE) : -1;
+	if (k >= 0)
+		model_assert(gntbuf_grantee_crc(&m.gr) ==
+			     gntbuf_crc32(0, m.maps[k].addr + first * PAGE -
+					  m.maps[k].off, (size_t)n * PAGE),
+			     "the grantee's view differs from our map");
+}
+
+static void op_grantee_unmap(void)
+{
+	int i = m.gmap;
+	struct buf *b;
+
+	if (i < 0)
+		return;
+	b = &m.bufs[i];
+	describe("the grantee unmaps %u refs of %s %llu%s", b->gmapped,
+		 kind_name[b->kind], (unsigned long long)b->id,
+		 b->pending ? " (pending: its grants end now)" : "");
+	gntbuf_grantee_unmap(&m.gr);
+	result(OP_GRANTEE_UNMAP, 0, 0);
+	m.gmap = -1;
+	b->gmapped = 0;
+	if (!b->pending)
+		return;
+	/* The module's reclaim ends the grants, then lets go of the rest. */
+	m.pending_seen++;
+	b->pending = false;
+	if (b->kind == K_IMPORT && b->src >= 0) {
+		m.bufs[b->src].importers--;
+		maybe_released(b->src);
+	}
+	settle("a pending buffer is not let go 3 s after the grantee "
+	       "unmapped its grants");
+	if (b->dev < 0)
+		memset(b, 0, sizeof(*b));
+}
+
 /* ---- the sequence ---- */
 
 typedef void (*op_fn)(void);
@@ -2460,6 +2609,8 @@ static const op_fn op_fns[OP_COUNT] = {
 	[OP_PRIME_IMPORT] = op_prime_import, [OP_GEM_CLOSE] = op_gem_close,
 	[OP_DEV_OPEN] = op_dev_open, [OP_DEV_CLOSE] = op_dev_close,
 	[OP_FORK] = op_fork, [OP_SCM] = op_scm,
+	[OP_GRANTEE_MAP] = op_grantee_map,
+	[OP_GRANTEE_UNMAP] = op_grantee_unmap,
 };
 
 static unsigned long total(enum op op)
@@ -2493,6 +2644,9 @@ static void print_histogram(void)
 /* Closes everything the sequence left open, as a process exit would. */
 static void close_all(void)
 {
+	if (m.gr_ready)
+		gntbuf_grantee_unmap(&m.gr);
+	m.gmap = -1;
 	for (int s = 0; s < MAX_MAPS; s++)
 		if (m.maps[s].used)
 			munmap(m.maps[s].addr, m.maps[s].len);
@@ -2611,6 +2765,7 @@ static void setup(enum gntbuf_source source)
 	memset(history, 0, sizeof(history));
 	m.source = source;
 	m.call = 0;
+	m.pending_seen = 0;
 	m.nstale = 0;
 	m.last_id = 0;
 	m.helper = 0;
@@ -2619,6 +2774,8 @@ static void setup(enum gntbuf_source source)
 	m.null_fd = -1;
 	m.self_view = NULL;
 	m.other_set = 0;
+	m.gr_ready = false;
+	m.gmap = -1;
 	for (int d = 0; d < MAX_DEVS; d++)
 		m.devs[d] = -1;
 	for (int v = 0; v < MAX_VGEM; v++)
@@ -2664,6 +2821,10 @@ static void setup(enum gntbuf_source source)
 		m.other.domid = m.good.domid;
 		m.other.refs = m.good.peer->set_refs[m.other_set];
 	}
+	gntbuf_grantee_init(source == GNTBUF_SOURCE_SELF ? GNTBUF_SOURCE_SELF :
+			    GNTBUF_SOURCE_FOREIGN_PV, &m.gr);
+	m.gr_ready = true;
+	m.gmap = -1;
 	free(m.big_refs);
 	m.big_refs = calloc(m.query.max_pages_per_buffer + 1,
 			    sizeof(uint32_t));
@@ -2728,6 +2889,8 @@ static void run_sequence(enum gntbuf_source source)
 	igt_info("%lu calls in %.1f s (%.0f per second; %lu picks had no "
 		 "target)\n", m.call, secs, m.call / secs, skipped);
 	print_histogram();
+	igt_info("%lu buffers were pending (released while the grantee mapped "
+		 "them) and let go after its unmap\n", m.pending_seen);
 
 	/* The model's counters, once more, then everything closed. */
 	describe("final STATS");
