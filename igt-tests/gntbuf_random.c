@@ -6,24 +6,36 @@
  *
  * The sequence mixes every ioctl of the module with valid and invalid
  * arguments (bad ids, ids of another open file, ranges past the end, zero
- * and huge counts, bad domids, bad pointers, unknown flags), closes of
- * dma-buf fds and of device fds (up to three open at once), mmaps and
- * munmaps of dma-bufs (read, write, partial, at offsets) and accesses
- * through them, begin/end CPU access (DMA_BUF_IOCTL_SYNC), vgem PRIME
- * imports of the module's dma-bufs, IMPORT of vgem dumb buffers and of the
- * module's own ALLOC buffers (an EXPORT_REFS dma-buf gives EXDEV),
- * WAIT_RELEASED with small timeouts, forks whose child uses the inherited
- * dma-buf fds, and dma-buf fds passed over a unix socket (SCM_RIGHTS) to a
- * helper process that maps, syncs and imports them.
+ * and huge counts, bad domids, bad pointers, unknown flags, arguments that
+ * cannot be written back), closes of dma-buf fds and of device fds (up to
+ * three open at once), mmaps and munmaps of dma-bufs (read, write, partial,
+ * at offsets), accesses, mprotect and madvise(MADV_DOFORK) of those maps,
+ * begin/end CPU access (DMA_BUF_IOCTL_SYNC), vgem PRIME imports of the
+ * module's dma-bufs, IMPORT of vgem dumb buffers and of the module's own
+ * ALLOC buffers (an EXPORT_REFS dma-buf gives EXDEV), WAIT_RELEASED with
+ * small timeouts and interrupted by a signal, forks whose child uses the
+ * inherited dma-buf fds, dma-buf fds passed over a unix socket
+ * (SCM_RIGHTS) to a helper process that maps, syncs and imports them, and
+ * the grantee (this domain through gntdev, or the peer domain) mapping our
+ * ALLOC and IMPORT grants, so that buffers released meanwhile are pending.
+ * The page limits (per file, total) and, in a PV domain, the mmaps per
+ * export are lowered from the seed so that the sequence meets them.
  *
- * The model knows, for every buffer, which file holds its id, what holds
- * its dma-buf (fds, mmaps, a vgem handle, imports of it), whether it is
- * released and whether its id was waited for; every call's result must be
- * what the model expects: success, or the errno the uapi header documents
- * (where two documented errnos could both apply, either is accepted).
- * STATS calls compare the live counters with the model's.  At the end
- * everything is closed, the counters are back to zero, the kernel logged
- * no error and the module unloads; it is loaded back for the rest.
+ * The model knows, for every buffer, which file holds its id and what it
+ * is charged to, what holds its dma-buf (fds, mmaps, a vgem handle, imports
+ * of it), which of its grants the grantee maps, whether it is released,
+ * pending or let go and whether its id was waited for; every call's result
+ * must be what the model expects: success, or the errno the uapi header
+ * (or kernel/README.md) documents; where two documented errnos could both
+ * apply (e.g. ENOSPC and a bad refs pointer), either is accepted.  STATS
+ * calls compare the live counters with the model's, ALLOC pages read zero
+ * until written, and the granter's and grantee's views are compared with
+ * our maps.  At the end everything is closed, the counters are back to
+ * zero, the granter can end its grants, the kernel logged no error and the
+ * module unloads; it is loaded back for the rest.
+ *
+ * A failure names the seed, the call's number and arguments, the result
+ * and the expected one, and lists the calls before it.
  *
  * Seed: --seed N, else $GNTBUF_RANDOM_SEED, else the time; it is printed
  * first.  Calls: --calls N, else $GNTBUF_RANDOM_CALLS, else 100000.
@@ -34,6 +46,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <linux/dma-buf.h>
 #include <xf86drm.h>
@@ -110,6 +123,7 @@ struct buf {
 	int maps;		/* mmaps of it */
 	uint32_t vgem_handle;	/* its vgem PRIME import, or 0 */
 	int importers;		/* ALLOC: IMPORTs of it not yet ended */
+	bool written;		/* ALLOC: written through a map (else zero) */
 	int src;		/* IMPORT: the ALLOC it imports, or -1 */
 	bool released;		/* dma-buf released / import ended */
 	/* ALLOC, IMPORT: the grants */
@@ -197,7 +211,8 @@ enum op {
 	OP_MMAP_BAD, OP_MUNMAP, OP_MUNMAP_PART, OP_TOUCH, OP_MADVISE,
 	OP_CPU_ACCESS, OP_CPU_ACCESS_BAD, OP_VGEM_CREATE, OP_VGEM_CLOSE,
 	OP_PRIME_IMPORT, OP_GEM_CLOSE, OP_DEV_OPEN, OP_DEV_CLOSE, OP_FORK,
-	OP_SCM, OP_GRANTEE_MAP, OP_GRANTEE_UNMAP, OP_COUNT
+	OP_SCM, OP_GRANTEE_MAP, OP_GRANTEE_UNMAP, OP_MPROTECT, OP_WAIT_SIGNAL,
+	OP_COUNT
 };
 
 static const struct {
@@ -245,6 +260,8 @@ static const struct {
 	[OP_SCM] = { "scm-rights", 5 },
 	[OP_GRANTEE_MAP] = { "grantee-map", 3 },
 	[OP_GRANTEE_UNMAP] = { "grantee-unmap", 3 },
+	[OP_MPROTECT] = { "mprotect", 6 },
+	[OP_WAIT_SIGNAL] = { "wait-interrupted", 2 },
 };
 
 static unsigned long hist[OP_COUNT][MAX_ERRNO];
@@ -1389,6 +1406,66 @@ static void op_wait_done(void)
 	forget_id(i);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/*
+ * WAIT_RELEASED of a live buffer interrupted by a signal: with SA_RESTART
+ * ABI 2's number restarts with the time left and times out, no later than
+ * the first call would have (give or take TCG); without it, EINTR with the
+ * time left (at least 1 ms) written back.  ABI 1's number: EINTR.
+ */
+static void op_wait_signal(void)
+{
+	int i = pick_buf(is_known_live), ret, want;
+	bool restart = chance(50), v1 = chance(30);
+	struct sigaction sa = {
+		.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0,
+	}, old;
+	struct itimerval it = { .it_value.tv_usec = 5000 + below(10000) };
+	struct itimerval off = { 0 };
+	struct gntbuf_wait_released w = { .timeout_ms = 40 + below(40) };
+	struct timespec start;
+	uint32_t t0 = w.timeout_ms;
+	sig_atomic_t before;
+	uint64_t ms;
+
+	if (i < 0)
+		return;
+	w.buffer_id = m.bufs[i].id;
+	want = restart && !v1 ? -ETIMEDOUT : -EINTR;
+	describe("WAIT_RELEASED%s on dev %d of live %s %llu, %u ms, SIGALRM "
+		 "after %ld us%s", v1 ? "_V1" : "", m.bufs[i].dev,
+		 kind_name[m.bufs[i].kind], (unsigned long long)m.bufs[i].id,
+		 t0, (long)it.it_value.tv_usec,
+		 restart ? " (SA_RESTART)" : "");
+	igt_assert_eq(sigaction(SIGALRM, &sa, &old), 0);
+	before = alarms;
+	igt_gettime(&start);
+	igt_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	/* A signal before the call (a TCG hiccup) interrupts nothing. */
+	ret = alarms != before ? 1 :
+	      ioctl(m.devs[m.bufs[i].dev], v1 ? GNTBUF_IOCTL_WAIT_RELEASED_V1 :
+		    GNTBUF_IOCTL_WAIT_RELEASED, &w);
+	ret = ret == -1 ? -errno : ret;
+	ms = igt_nsec_elapsed(&start) / 1000000;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (ret == 1)
+		return;	/* not counted */
+	result(OP_WAIT_SIGNAL, ret, want);
+	if (ret == -EINTR && !v1)
+		model_assert(w.timeout_ms >= 1 && w.timeout_ms <= t0,
+			     "the time left is not written back");
+	if (ret == -ETIMEDOUT)
+		model_assert(ms < t0 + 2000, "a restarted wait waited far "
+			     "longer than its timeout");
+}
+
 static void op_wait_bad(void)
 {
 	int d = pick_dev(), i, o;
@@ -1970,6 +2047,7 @@ static void op_touch(void)
 			 off, kind_name[b->kind], (unsigned long long)b->id);
 		*p = want;
 		v = *p;
+		b->written = true;
 		result(OP_TOUCH, 0, 0);
 		model_assert(v == want, "a word written through a map did not "
 			     "read back");
@@ -1978,6 +2056,10 @@ static void op_touch(void)
 			 kind_name[b->kind], (unsigned long long)b->id);
 		v = *p;
 		result(OP_TOUCH, 0, 0);
+		/* ALLOC's pages are zeroed before they are granted. */
+		if (b->kind == K_ALLOC && !b->written)
+			model_assert(v == 0, "a page of an ALLOC buffer never "
+				     "written to is not zero");
 	}
 	/* Zero copy: the granter and any other map see the same word. */
 	if (b->kind == K_EXPORT && m.self_view && !b->ro_grants)
@@ -1989,6 +2071,34 @@ static void op_touch(void)
 		model_assert(*(volatile uint32_t *)(m.maps[k].addr + off -
 						    m.maps[k].off) == v,
 			     "two maps of one buffer differ");
+}
+
+/*
+ * mprotect() of a whole map: PROT_WRITE of a read-only export has no
+ * VM_MAYWRITE (EACCES), and in a PV domain only a grant operation may
+ * change an export's PTEs (EACCES, kernel/README.md).
+ */
+static void op_mprotect(void)
+{
+	int s = pick_map(), want = 0, ret;
+	bool rw = chance(50);
+	struct map *mp;
+	struct buf *b;
+
+	if (s < 0)
+		return;
+	mp = &m.maps[s];
+	b = &m.bufs[mp->buf];
+	if ((rw && b->ro) || (m.pv && b->kind == K_EXPORT))
+		want = -EACCES;
+	describe("mprotect %s of a %s map of %s %llu [%zu +%zu)",
+		 rw ? "rw" : "ro", mp->rw ? "rw" : "ro", kind_name[b->kind],
+		 (unsigned long long)b->id, mp->off, mp->len);
+	ret = mprotect(mp->addr, mp->len, PROT_READ | (rw ? PROT_WRITE : 0));
+	ret = ret ? -errno : 0;
+	result(OP_MPROTECT, ret, want);
+	if (!ret)
+		mp->rw = rw;
 }
 
 static void op_madvise(void)
@@ -2325,6 +2435,7 @@ static void plant_word(int i, struct use_req *r)
 		r->check = true;
 		r->check_off = mp->off + (below(mp->len / 4) * 4);
 		r->check_val = rnd();
+		m.bufs[i].written = true;
 		*(volatile uint32_t *)(mp->addr + r->check_off - mp->off) =
 			r->check_val;
 		return;
@@ -2611,6 +2722,7 @@ static const op_fn op_fns[OP_COUNT] = {
 	[OP_FORK] = op_fork, [OP_SCM] = op_scm,
 	[OP_GRANTEE_MAP] = op_grantee_map,
 	[OP_GRANTEE_UNMAP] = op_grantee_unmap,
+	[OP_MPROTECT] = op_mprotect, [OP_WAIT_SIGNAL] = op_wait_signal,
 };
 
 static unsigned long total(enum op op)
