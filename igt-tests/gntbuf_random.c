@@ -39,6 +39,8 @@
  *
  * Seed: --seed N, else $GNTBUF_RANDOM_SEED, else the time; it is printed
  * first.  Calls: --calls N, else $GNTBUF_RANDOM_CALLS, else 100000.
+ * $GNTBUF_RANDOM_SKIP=name,name leaves those kinds of call (the names of
+ * the histogram) out, to look past a known failure.
  */
 #include "igt.h"
 
@@ -1438,7 +1440,11 @@ static void op_wait_signal(void)
 	struct sigaction sa = {
 		.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0,
 	}, old;
-	struct itimerval it = { .it_value.tv_usec = 5000 + below(10000) };
+	/* Half of the signals come within the call's first jiffy. */
+	struct itimerval it = {
+		.it_value.tv_usec = chance(50) ? 200 + below(800) :
+				    5000 + below(10000),
+	};
 	struct itimerval off = { 0 };
 	struct gntbuf_wait_released w = { .timeout_ms = 40 + below(40) };
 	struct timespec start, end;
@@ -1489,9 +1495,13 @@ static void op_wait_signal(void)
 		 restart ? " (SA_RESTART)" : "", (unsigned long long)ms,
 		 alarms != before ? ns_between(&alarm_time, &end) / 1e6 : -1.0);
 	result(OP_WAIT_SIGNAL, ret, want);
-	if (ret == -EINTR && !v1)
-		model_assert(w.timeout_ms >= 1 && w.timeout_ms <= t0,
-			     "the time left is not written back");
+	if (ret == -EINTR && !v1 && (w.timeout_ms < 1 || w.timeout_ms > t0)) {
+		igt_info("timeout_ms written back: %u (of %u ms requested, "
+			 "returned after %llu ms)\n", w.timeout_ms, t0,
+			 (unsigned long long)ms);
+		model_assert(false, "the time left written back is not "
+			     "between 1 and the timeout");
+	}
 	if (ret == -ETIMEDOUT)
 		model_assert(ms < t0 + 2000, "a restarted wait waited far "
 			     "longer than its timeout");
@@ -2982,6 +2992,29 @@ static void setup(enum gntbuf_source source)
 		 m.max_mmaps);
 }
 
+/* $GNTBUF_RANDOM_SKIP: kinds of call left out (a known failure, triage). */
+static bool skipped_kind[OP_COUNT];
+
+static void parse_skip(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	igt_assert(copy);
+	for (char *name = strtok_r(copy, ", ", &save); name;
+	     name = strtok_r(NULL, ", ", &save)) {
+		int op;
+
+		for (op = 0; op < OP_COUNT; op++)
+			if (strcmp(ops[op].name, name) == 0)
+				break;
+		igt_assert_f(op < OP_COUNT, "GNTBUF_RANDOM_SKIP: no kind of "
+			     "call named %s\n", name);
+		skipped_kind[op] = true;
+		igt_info("left out of the sequence: %s\n", name);
+	}
+	free(copy);
+}
+
 static enum op pick_op(void)
 {
 	static unsigned int sum;
@@ -2989,9 +3022,11 @@ static enum op pick_op(void)
 
 	if (!sum)
 		for (int op = 0; op < OP_COUNT; op++)
-			sum += ops[op].weight;
+			sum += skipped_kind[op] ? 0 : ops[op].weight;
 	r = below(sum);
 	for (int op = 0; op < OP_COUNT; op++) {
+		if (skipped_kind[op])
+			continue;
 		if (r < ops[op].weight)
 			return op;
 		r -= ops[op].weight;
@@ -3116,6 +3151,8 @@ igt_main_args("", long_opts, help_str, opt_handler, NULL)
 			opt_calls = strtoul(env, NULL, 0);
 		if (!opt_calls)
 			opt_calls = 100000;
+		if ((env = getenv("GNTBUF_RANDOM_SKIP")) && *env)
+			parse_skip(env);
 		igt_info("gntbuf_random: seed %llu, %lu calls per subtest\n",
 			 (unsigned long long)opt_seed, opt_calls);
 		m.vgem = -1;
