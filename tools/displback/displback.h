@@ -79,6 +79,15 @@ struct sink;
 
 extern int displback_verbose;
 
+/*
+ * A guest's requests can make log lines in a loop: at most
+ * DISPLBACK_LOG_BURST lines per device per DISPLBACK_LOG_WINDOW_S seconds;
+ * the rest are counted and their number logged when the next window
+ * opens (debug lines, -v, are not limited).
+ */
+#define DISPLBACK_LOG_BURST	200
+#define DISPLBACK_LOG_WINDOW_S	10
+
 void log_line(const char *level, const struct vdispl *dev, int conn_idx,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -358,6 +367,9 @@ struct vdispl {
 	unsigned int n_dbufs, n_fbs, n_pages;
 	void *prov_dev;		/* the provider's, per device */
 	uint64_t grant_maps;	/* grant map operations made for it */
+	/* log.c: lines of this device in the current window, suppressed. */
+	uint64_t log_window_ns;
+	unsigned int log_lines, log_suppressed;
 	bool seen;		/* scan mark */
 	bool dirty;		/* a watch fired for it: update it */
 };
