@@ -569,6 +569,11 @@ static int op_set_config(struct conn *c,
 		return ret;
 	}
 	if (!f) {
+		/* Queued flips are never shown: answer them, then the one in
+		 * flight. */
+		for (unsigned int q = 0; q < c->n_queued; q++)
+			conn_send_flip_event(c, c->flip_queue[q]->cookie);
+		c->n_queued = 0;
 		if (c->flip_cookie)
 			conn_flip_done(c);
 		ret = s->ops->show(s, c, c->sink_priv, NULL, NULL);

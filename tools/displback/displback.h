@@ -394,6 +394,9 @@ struct options {
 	unsigned int max_dbufs, max_fbs, max_pages, max_pending_flips;
 	/* Requests served per connector per loop iteration. */
 	unsigned int req_budget;
+	/* After start-up: this user's ids (--user), capabilities kept. */
+	const char *user;
+	bool keep_caps;
 };
 
 struct backend {

@@ -7,7 +7,8 @@
  *                    [--allow-copy] [--writeback]
  *                    [--provider gntbuf|gntdev] [--release-timeout MS]
  *                    [--max-dbufs N] [--max-fbs N] [--max-pages N]
- *                    [--max-pending-flips N] [--req-budget N] [-v]
+ *                    [--max-pending-flips N] [--req-budget N]
+ *                    [--user NAME] [--keep-caps] [-v]
  *
  * One event loop serves every guest and never waits on one: requests are
  * served round-robin, at most --req-budget per connector per iteration;
@@ -20,13 +21,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "displback.h"
 
@@ -53,10 +60,66 @@ static void usage(FILE *f)
 		"                           (default %u, at most %u)\n"
 		"  --req-budget N           requests per connector per loop iteration\n"
 		"                           (default %u)\n"
+		"  --user NAME              after start-up, run as this user (and its\n"
+		"                           groups: xen-gntbuf for the module's device)\n"
+		"  --keep-caps              keep the capabilities (default: all dropped\n"
+		"                           after start-up)\n"
 		"  -v, --verbose            log every request\n",
 		DISPLBACK_DEF_MAX_DBUFS, DISPLBACK_DEF_MAX_FBS,
 		DISPLBACK_DEF_MAX_PAGES, DISPLBACK_DEF_MAX_PENDING_FLIPS,
 		DISPLBACK_MAX_FLIP_QUEUE + 1, DISPLBACK_DEF_REQ_BUDGET);
+}
+
+/*
+ * After start-up the backend needs no privilege: the event channel, grant
+ * table and xenstore handles and the sink's device are open, and what it
+ * opens later (a xen-gntbuf file per device, capture files) is reached
+ * through file permissions.  So: no new privileges, an empty capability
+ * bounding set, no capabilities, and with @user that user's uid, gid and
+ * groups.  Linux allows all of it to a process that starts as root; a
+ * process that started without capabilities has nothing to drop.
+ */
+static int drop_privileges(const char *user, bool keep_caps)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	unsigned int last = CAP_LAST_CAP;
+	FILE *f;
+
+	if (user) {
+		struct passwd *pw = getpwnam(user);
+
+		if (!pw) {
+			LOGE(NULL, -1, "--user %s: no such user", user);
+			return -ENOENT;
+		}
+		if (initgroups(pw->pw_name, pw->pw_gid) ||
+		    setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+			LOGE(NULL, -1, "--user %s: %s", user, strerror(errno));
+			return -errno;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	if (keep_caps)
+		return 0;
+	f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	if (f) {
+		if (fscanf(f, "%u", &last) != 1)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	/* EPERM without CAP_SETPCAP: the set is not ours to change. */
+	for (unsigned int cap = 0; cap <= last; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EPERM &&
+		    errno != EINVAL)
+			return -errno;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
 }
 
 static const struct sink_ops *sink_by_name(const char *name)
@@ -87,6 +150,8 @@ int main(int argc, char **argv)
 		{ "max-pages", required_argument, NULL, 'P' },
 		{ "max-pending-flips", required_argument, NULL, 'Q' },
 		{ "req-budget", required_argument, NULL, 'B' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "keep-caps", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -121,6 +186,8 @@ int main(int argc, char **argv)
 		case 'P': b.opt.max_pages = (unsigned int)atoi(optarg); break;
 		case 'Q': b.opt.max_pending_flips = (unsigned int)atoi(optarg); break;
 		case 'B': b.opt.req_budget = (unsigned int)atoi(optarg); break;
+		case 'U': b.opt.user = optarg; break;
+		case 'K': b.opt.keep_caps = true; break;
 		case 'v': displback_verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -190,6 +257,15 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out_xenbus;
 	}
+	ret = drop_privileges(b.opt.user, b.opt.keep_caps);
+	if (ret) {
+		LOGE(NULL, -1, "cannot drop privileges: %s", strerror(-ret));
+		status = 1;
+		goto out_xenbus;
+	}
+	LOGI(NULL, -1, "running as uid %u gid %u, %s", (unsigned int)getuid(),
+	     (unsigned int)getgid(), b.opt.keep_caps ? "capabilities kept "
+	     "(--keep-caps)" : "no capabilities, no new privileges");
 
 	while (!b.stopping) {
 		struct pollfd fds[4];

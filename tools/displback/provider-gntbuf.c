@@ -66,6 +66,8 @@ static int gb_dev_open(struct backend *b, struct vdispl *dev)
 static void gb_dev_close(struct backend *b, struct vdispl *dev)
 {
 	(void)b;
+	if (!dev->prov_dev)
+		return;
 	gntbuf_device_close(dev->prov_dev);
 	dev->prov_dev = NULL;
 }

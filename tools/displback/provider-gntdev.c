@@ -154,9 +154,13 @@ static const struct provider_ops gntdev_ops = {
 
 int provider_gntdev_init(struct backend *b)
 {
-	b->prov_priv = calloc(1, sizeof(struct gntdev_priv));
-	if (!b->prov_priv)
+	struct gntdev_priv *gp = calloc(1, sizeof(*gp));
+
+	if (!gp)
 		return -ENOMEM;
+	/* Opened now, before privileges are dropped; retried when used. */
+	gp->shr = xengntshr_open(NULL, 0);
+	b->prov_priv = gp;
 	b->prov = &gntdev_ops;
 	return 0;
 }

@@ -107,8 +107,7 @@ static void dev_teardown(struct vdispl *dev, const char *why)
 	for (int i = 0; i < dev->n_conn; i++)
 		conn_disconnect(&dev->conn[i]);
 	vdispl_release_buffers(dev);
-	if (dev->prov_dev || was)
-		dev->b->prov->dev_close(dev->b, dev);
+	dev->b->prov->dev_close(dev->b, dev);
 	dev->connected = false;
 	if (was)
 		LOGI(dev, -1, "torn down: %s; every mapping and grant of the "

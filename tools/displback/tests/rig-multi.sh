@@ -102,13 +102,17 @@ for g in fe1 fe2; do
 		--cmd "/displfront-flip -n 60000 -t 20000 -p $PERIOD; echo \"$g: displfront-flip exit \$?\"" ||
 		fail "xl create $g"
 done
-# Window 1 warms up; window 2 is the figure alone.
-poll_until 600 has_windows fe1 2 || fail "fe1: no second window of $PERIOD frames"
-poll_until 300 has_windows fe2 2 || fail "fe2: no second window of $PERIOD frames"
-alone1=$(p99 fe1 2)
-alone2=$(p99 fe2 2)
-phase "alone: fe1 $(window fe1 2 | sed 's/^displfront: //')"
-phase "alone: fe2 $(window fe2 2 | sed 's/^displfront: //')"
+# The figure alone: a window of fe1 that starts once fe2 flips too (both
+# booted, their initramfs built), before the hostile domU exists.
+poll_until 900 has_windows fe2 1 || fail "fe2: no first window of $PERIOD frames"
+wa1=$(($(windows fe1) + 2))
+wa2=$(($(windows fe2) + 2))
+poll_until 600 has_windows fe1 $wa1 || fail "fe1: no window $wa1 of $PERIOD frames"
+poll_until 300 has_windows fe2 $wa2 || fail "fe2: no window $wa2 of $PERIOD frames"
+alone1=$(p99 fe1 $wa1)
+alone2=$(p99 fe2 $wa2)
+phase "alone: fe1 $(window fe1 $wa1 | sed 's/^displfront: //')"
+phase "alone: fe2 $(window fe2 $wa2 | sed 's/^displfront: //')"
 d1=$($XL domid fe1)
 d2=$($XL domid fe2)
 before=$(counters)
@@ -182,9 +186,13 @@ echo "backend RSS: $rss0 kB before the hostile domU, $rss1 kB during the attack"
 
 # --- latency and pixels of the well-behaved guests --------------------------------
 for g in fe1 fe2; do
-	if [ $g = fe1 ]; then wa=$((w0 + 2)) d=$d1 a=$alone1; else wa=$((v0 + 2)) d=$d2 a=$alone2; fi
+	if [ $g = fe1 ]; then
+		wa=$((w0 + 2)) d=$d1 a=$alone1 wl=$wa1
+	else
+		wa=$((v0 + 2)) d=$d2 a=$alone2 wl=$wa2
+	fi
 	att=$(p99 $g $wa)
-	echo "latency $g: alone: $(window $g 2 | sed 's/^displfront: //')"
+	echo "latency $g: alone: $(window $g $wl | sed 's/^displfront: //')"
 	echo "latency $g: attack: $(window $g $wa | sed 's/^displfront: //')"
 	echo "flip latency p99 $g: alone $a ms, during the attack $att ms"
 	if [ $g = fe1 ]; then
@@ -194,7 +202,7 @@ for g in fe1 fe2; do
 			fail "latency: fe1's flip latency p99 during the attack $att ms, alone ${a:-?} ms (over 3x)"
 		fi
 	fi
-	for win in 2 $wa; do
+	for win in $wl $wa; do
 		range=$(window $g $win | sed 's/.* frames \([0-9]*\)-\([0-9]*\) .*/\1 \2/')
 		# shellcheck disable=SC2086
 		set -- $range
