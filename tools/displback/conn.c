@@ -785,8 +785,11 @@ static bool conn_process(struct conn *c, unsigned int budget)
 			struct xendispl_resp *resp;
 			int err;
 
-			if (n++ == budget)
+			if (n++ == budget) {
+				c->dev->b->loop.budget_spent++;
 				return true;	/* still kicked */
+			}
+			c->dev->b->loop.requests++;
 			RING_COPY_REQUEST(ring, ring->req_cons, &req);
 			ring->req_cons++;
 			resp = RING_GET_RESPONSE(ring, ring->rsp_prod_pvt);
@@ -806,6 +809,7 @@ static bool conn_process(struct conn *c, unsigned int budget)
 
 void conn_handle_port(struct backend *b, int port)
 {
+	b->loop.ports++;
 	for (struct vdispl *dev = b->devs; dev; dev = dev->next) {
 		if (!dev->connected)
 			continue;

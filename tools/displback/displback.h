@@ -420,6 +420,11 @@ struct backend {
 	unsigned int rr_start;	/* round-robin: device served first */
 	/* Watches: a full rescan is due; a domain may be gone. */
 	bool rescan, check_domains;
+	/* What the loop did, logged at exit (how a storm was absorbed). */
+	struct {
+		uint64_t iterations, requests, budget_spent, ports;
+		uint64_t watch_events, dev_updates, rescans;
+	} loop;
 };
 
 /* xenbus.c */

@@ -916,7 +916,9 @@ static void attack_release_loop(struct front *f)
 				XENDISPL_DBUF_FLG_REQ_ALLOC);
 		r = send_req(f, &q);
 		if (r.status == -XEN_ENOMEM) {
-			refused++;
+			if (!refused++)
+				printf("attack: release-loop: DBUF_CREATE refused "
+				       "ENOMEM with %lu buffers held\n", timedout);
 			usleep(200 * 1000);
 			continue;
 		}

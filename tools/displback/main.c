@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 		int nfds = 0, sink_fd = b.sink.ops->get_fd(&b.sink);
 		int timeout = conn_poll_releases(&b);
 
+		b.loop.iterations++;
 		/* Requests or watch events left: look, don't wait. */
 		if (b.more_work)
 			timeout = 0;
@@ -320,6 +321,16 @@ int main(int argc, char **argv)
 			b.sink.ops->dispatch(&b.sink);
 	}
 
+	LOGI(NULL, -1, "loop: %llu iterations, %llu requests served, %llu "
+	     "times a connector's budget was spent, %llu event-channel "
+	     "events, %llu watch events for %llu device updates and %llu "
+	     "rescans", (unsigned long long)b.loop.iterations,
+	     (unsigned long long)b.loop.requests,
+	     (unsigned long long)b.loop.budget_spent,
+	     (unsigned long long)b.loop.ports,
+	     (unsigned long long)b.loop.watch_events,
+	     (unsigned long long)b.loop.dev_updates,
+	     (unsigned long long)b.loop.rescans);
 out_xenbus:
 	xenbus_shutdown(&b);
 out_handles:

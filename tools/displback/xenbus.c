@@ -464,6 +464,7 @@ void xenbus_handle_watch(struct backend *b)
 		bool is_dir;
 
 		n++;
+		b->loop.watch_events++;
 		LOGD(NULL, -1, "watch %s %s", token, path);
 		if (!strcmp(token, "release")) {
 			b->check_domains = true;
@@ -488,12 +489,14 @@ void xenbus_handle_watch(struct backend *b)
 		b->rescan = false;
 		for (struct vdispl *d = b->devs; d; d = d->next)
 			d->dirty = false;
+		b->loop.rescans++;
 		scan(b);
 	} else {
 		for (struct vdispl *d = b->devs; d; d = d->next) {
 			if (!d->dirty)
 				continue;
 			d->dirty = false;
+			b->loop.dev_updates++;
 			dev_update(d);
 		}
 	}

@@ -25,7 +25,9 @@
 #            held keep working (the hostile's checks); one backend log line
 #            names the domain, device and request
 #  release   the DBUF_DESTROY of a held buffer is answered XEN_ETIMEDOUT
-#            after the release timeout, not before; the backend logs it
+#            after the release timeout, not before; the backend logs it;
+#            held buffers count in the quota: the attack lasts until a
+#            DBUF_CREATE is refused because of them
 #  storm     every storm request answered; the backend's counters and RSS
 #  latency   fe1's flip latency p99 during the attack (a window of $PERIOD
 #            frames that starts after both attacks run) within 3x of its
@@ -49,7 +51,7 @@ mkdir -p "$frames"
 log=$out/displback.log
 fails=0
 QUOTA=8
-RELEASE_MS=3000
+RELEASE_MS=2000
 PERIOD=${PERIOD:-40}
 XL=/usr/lib/xen-4.17/bin/xl
 
@@ -142,6 +144,9 @@ phase "attack running (fe1 at window $w0, fe2 at $v0)"
 # Window w0 + 2 starts after the attacks did.
 poll_until 900 has_windows fe1 $((w0 + 2)) || fail "fe1: no window during the attack"
 poll_until 300 has_windows fe2 $((v0 + 2)) || fail "fe2: no window during the attack"
+# ... and until the held buffers fill the hostile's quota.
+poll_until 300 seen hostile 'attack: release-loop: DBUF_CREATE refused' ||
+	fail "hostile: the release loop never reached the quota"
 rss1=$(rss_kb)
 during=$(counters)
 phase "stopping the attack"
@@ -243,6 +248,7 @@ if poll_until 60 counters_are "0 0 0"; then
 else
 	fail "counters: $(counters) once every domU and the backend are gone"
 fi
-grep -c 'log line(s) of this device suppressed' "$log" | sed 's/^/log lines of rate-limit notices: /'
+echo "rate-limited log: $(grep -c 'log line(s) of this device suppressed' "$log") notices, e.g.: $(grep -m1 'suppressed' "$log")"
+echo "backend $(grep -m1 ' loop: ' "$log" | sed 's/^[^:]*: //')"
 echo "multi: $fails failure(s)"
 [ $fails -eq 0 ]
