@@ -54,6 +54,13 @@ QUOTA=8
 RELEASE_MS=2000
 PERIOD=${PERIOD:-40}
 XL=/usr/lib/xen-4.17/bin/xl
+# The rig is one emulated CPU for dom0 and three domUs: a hostile domU
+# spinning takes a share of it from every domain, whatever the backend
+# does (on a real host it spins on a CPU of its own).  Its CPU is capped
+# (xl.cfg cap, % of a CPU; 0: none) so that the latency figure measures
+# what the backend lets the hostile's requests, events and xenstore writes
+# cost the others.
+HOSTILE_CAP=${HOSTILE_CAP:-20}
 
 . "$(dirname "$0")/rig-lib.sh"
 con() { tr -d '\r' <"$GNTBUF_OUT/xen-console/guest-$1.log" 2>/dev/null; }
@@ -126,6 +133,7 @@ phase "hostile: xl create"
 gntbuf-vm domu-start hostile --memory 256 \
 	--extra-file "$build/tools/displback/displfront-hostile:/displfront-hostile" \
 	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:640x480", "backend=0,be-alloc=1,connectors=0:640x480" ]' \
+	--cfg "cap = $HOSTILE_CAP" \
 	--cmd "for d in /sys/bus/xen/drivers/vdispl/vdispl-*; do
 	echo \"\${d##*/}\" >/sys/bus/xen/drivers/vdispl/unbind
 done
@@ -134,7 +142,7 @@ done
 /displfront-hostile -d 0 -m storm -t 20000; echo \"hostile: storm exit \$?\"
 sleep 100000" || fail "xl create hostile"
 dh=$($XL domid hostile)
-echo "hostile is domain $dh; fe1 $d1, fe2 $d2"
+echo "hostile is domain $dh (CPU cap $HOSTILE_CAP%); fe1 $d1, fe2 $d2"
 poll_until 600 seen hostile 'attack: storm running' &&
 	poll_until 60 seen hostile 'attack: release-loop running' ||
 	fail "hostile: the attacks did not start"
