@@ -32,8 +32,9 @@
 #  latency   fe1's flip latency p99 during the attack (a window of $PERIOD
 #            frames that starts after both attacks run) within 3x of its
 #            p99 before the hostile domU exists; both printed (and fe2's)
-#  pixels    each of fe1's and fe2's frames of those windows, as captured,
-#            is the frame displfront-flip drew
+#  pixels    each of fe1's and fe2's frames of those windows that the
+#            backend captured (every $EVERY-th) is the frame displfront-flip
+#            drew
 #  counters  after `xl destroy` of the hostile domU the module's counters
 #            are back to what fe1 and fe2 hold (the hostile's held buffers
 #            reclaimed); after every domU and the backend are gone, zero
@@ -53,6 +54,10 @@ fails=0
 QUOTA=8
 RELEASE_MS=2000
 PERIOD=${PERIOD:-40}
+# Every 4th frame is captured (a PNG costs dom0 much under TCG, and a flip
+# slower than Linux's frontend's 3 s request timeout lets the guest draw
+# into a buffer before it is captured).
+EVERY=4
 XL=/usr/lib/xen-4.17/bin/xl
 # The rig is one emulated CPU for dom0 and three domUs: a hostile domU
 # spinning takes a share of it from every domain, whatever the backend
@@ -77,13 +82,15 @@ counters() {	# live buffers, mapped pages, allocated pages
 		"$out/gntbuf-info.txt"
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
-# How many of DOMID's frames of window FIRST-LAST (displfront-flip's frame
-# k is the backend's frame k + 1) show the frame drawn for them.
+# How many of DOMID's captured frames of window FIRST-LAST (displfront-
+# flip's frame k is the backend's frame k + 1; every EVERYth is captured)
+# show the frame drawn for them.
 check_frames() {	# DOMID FIRST LAST NAME
 	args=
 	k=$2
 	while [ "$k" -le "$3" ]; do
-		args="$args $(printf '%s/dom%s-dev0-conn0-frame%06d.png' "$frames" "$1" $((k + 1))) $k"
+		[ $((k % EVERY)) -eq 0 ] &&
+			args="$args $(printf '%s/dom%s-dev0-conn0-frame%06d.png' "$frames" "$1" $((k + 1))) $k"
 		k=$((k + 1))
 	done
 	# shellcheck disable=SC2086
@@ -92,7 +99,7 @@ check_frames() {	# DOMID FIRST LAST NAME
 }
 
 "$bin/gntbuf-displback" --sink capture --out "$frames" --provider gntbuf \
-	--max-dbufs $QUOTA --release-timeout $RELEASE_MS \
+	--every $EVERY --max-dbufs $QUOTA --release-timeout $RELEASE_MS \
 	>"$out/summary.txt" 2>"$log" &
 pid=$!
 
@@ -220,10 +227,15 @@ for g in fe1 fe2; do
 		# shellcheck disable=SC2086
 		set -- $range
 		ok=$(check_frames "$d" "$1" "$2" "$g-w$win")
-		if [ "$ok" -eq $(($2 - $1 + 1)) ]; then
-			pass "pixels: $g window $win: each of frames $1-$2 shows the frame drawn for it"
+		want=0 k=$1
+		while [ $k -le $2 ]; do
+			[ $((k % EVERY)) -eq 0 ] && want=$((want + 1))
+			k=$((k + 1))
+		done
+		if [ "$ok" -eq "$want" ] && [ "$want" -gt 0 ]; then
+			pass "pixels: $g window $win: each of the $want frames captured of $1-$2 shows the frame drawn for it"
 		else
-			fail "pixels: $g window $win: $(($2 - $1 + 1 - ok)) of frames $1-$2 wrong (see checks-$g-w$win.txt)"
+			fail "pixels: $g window $win: $((want - ok)) of the $want frames captured of $1-$2 wrong (see checks-$g-w$win.txt)"
 		fi
 	done
 done
