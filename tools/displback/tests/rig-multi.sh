@@ -53,7 +53,7 @@ log=$out/displback.log
 fails=0
 QUOTA=8
 RELEASE_MS=2000
-PERIOD=${PERIOD:-40}
+PERIOD=${PERIOD:-100}
 # Every 4th frame is captured (a PNG costs dom0 much under TCG, and a flip
 # slower than Linux's frontend's 3 s request timeout lets the guest draw
 # into a buffer before it is captured).
