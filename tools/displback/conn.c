@@ -16,6 +16,10 @@
 
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 
+/* Release polls: every 10 ms while a DBUF_DESTROY waits, then 250 ms. */
+#define RELEASE_POLL_WAITING_MS	10
+#define RELEASE_POLL_HELD_MS	250
+
 /* ------------------------------------------------------------------ */
 /* control pages */
 
@@ -154,6 +158,8 @@ static void count_frame(struct conn *c)
 	c->st.frames++;
 }
 
+static void conn_start_flip(struct conn *c, struct fb *f, uint64_t start_ns);
+
 void conn_flip_done(struct conn *c)
 {
 	uint64_t cookie = c->flip_cookie;
@@ -171,6 +177,37 @@ void conn_flip_done(struct conn *c)
 	LOGD(c->dev, c->idx, "flip to fb %#" PRIx64 " done in %.3f ms",
 	     cookie, lat / 1e6);
 	conn_send_flip_event(c, cookie);
+	if (c->n_queued && c->req_page) {
+		struct fb *next = c->flip_queue[0];
+		uint64_t t = c->flip_queue_ns[0];
+
+		c->n_queued--;
+		memmove(c->flip_queue, c->flip_queue + 1,
+			c->n_queued * sizeof(c->flip_queue[0]));
+		memmove(c->flip_queue_ns, c->flip_queue_ns + 1,
+			c->n_queued * sizeof(c->flip_queue_ns[0]));
+		conn_start_flip(c, next, t);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* quotas: per guest, all of the domain's devices together */
+
+struct usage {
+	unsigned int dbufs, fbs, pages;
+};
+
+static void guest_usage(const struct backend *b, uint16_t domid,
+			struct usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	for (const struct vdispl *d = b->devs; d; d = d->next) {
+		if (d->domid != domid)
+			continue;
+		u->dbufs += d->n_dbufs;
+		u->fbs += d->n_fbs;
+		u->pages += d->n_pages;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -183,6 +220,19 @@ static void fb_free(struct vdispl *dev, struct fb *f)
 	for (int i = 0; i < dev->n_conn; i++) {
 		struct conn *c = &dev->conn[i];
 
+		/* Queued flips to it are never shown: answer them now. */
+		for (unsigned int q = 0; q < c->n_queued;) {
+			if (c->flip_queue[q] != f) {
+				q++;
+				continue;
+			}
+			conn_send_flip_event(c, f->cookie);
+			c->n_queued--;
+			memmove(c->flip_queue + q, c->flip_queue + q + 1,
+				(c->n_queued - q) * sizeof(c->flip_queue[0]));
+			memmove(c->flip_queue_ns + q, c->flip_queue_ns + q + 1,
+				(c->n_queued - q) * sizeof(c->flip_queue_ns[0]));
+		}
 		if (c->shown == f) {
 			/* The frontend detaches what is on screen: blank. */
 			if (c->sink_priv)
@@ -193,6 +243,7 @@ static void fb_free(struct vdispl *dev, struct fb *f)
 	if (f->sink_priv)
 		s->ops->fb_detach(s, f->sink_priv);
 	f->dbuf->fb_refs--;
+	dev->n_fbs--;
 	for (struct fb **pp = &dev->fbs; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -201,11 +252,9 @@ static void fb_free(struct vdispl *dev, struct fb *f)
 	free(f);
 }
 
-static int dbuf_free(struct vdispl *dev, struct dbuf *d)
+/* Detach @d's framebuffers and take it off the device's list. */
+static void dbuf_unlink(struct vdispl *dev, struct dbuf *d)
 {
-	struct backend *b = dev->b;
-	int ret;
-
 	for (struct fb *f = dev->fbs, *n; f; f = n) {
 		n = f->next;
 		if (f->dbuf == d)
@@ -216,26 +265,55 @@ static int dbuf_free(struct vdispl *dev, struct dbuf *d)
 			*pp = d->next;
 			break;
 		}
-	ret = b->prov->release(b, &d->mem, b->opt.release_timeout_ms);
-	if (ret)
-		LOGE(dev, -1, "dbuf %#" PRIx64 ": release: %s", d->cookie,
-		     strerror(-ret));
-	free(d);
-	return ret;
 }
 
+/* @d is released (or let go for good): out of the quota, freed. */
+static void dbuf_forget(struct vdispl *dev, struct dbuf *d)
+{
+	dev->n_dbufs--;
+	dev->n_pages -= d->geom.pages;
+	free(d);
+}
+
+/*
+ * Teardown: let go of every buffer without waiting for a guest.  The
+ * module keeps a buffer the guest still maps (pending_release) and
+ * reclaims it once the mapping is gone (the guest's domain destroyed).
+ */
 void vdispl_release_buffers(struct vdispl *dev)
 {
-	unsigned int n = 0;
+	struct backend *b = dev->b;
+	unsigned int n = 0, held = 0;
+	int ret;
 
 	while (dev->fbs)
 		fb_free(dev, dev->fbs);
 	while (dev->dbufs) {
-		dbuf_free(dev, dev->dbufs);
+		struct dbuf *d = dev->dbufs;
+
+		dbuf_unlink(dev, d);
+		ret = b->prov->release(b, &d->mem, 0);
+		if (ret == -ETIMEDOUT)
+			held++;
+		else if (ret)
+			LOGE(dev, -1, "dbuf %#" PRIx64 ": release: %s",
+			     d->cookie, strerror(-ret));
+		dbuf_forget(dev, d);
+		n++;
+	}
+	while (dev->releasing) {
+		struct dbuf *d = dev->releasing;
+
+		dev->releasing = d->next;
+		if (b->prov->release(b, &d->mem, 0) == -ETIMEDOUT)
+			held++;
+		dbuf_forget(dev, d);
 		n++;
 	}
 	if (n)
-		LOGI(dev, -1, "released %u display buffer(s)", n);
+		LOGI(dev, -1, "released %u display buffer(s)%s", n,
+		     held ? ", some still mapped by the guest: the module "
+		     "reclaims them once unmapped" : "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -248,6 +326,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 	struct dbuf_geom g;
 	const char *why = "";
 	uint32_t *refs = NULL;
+	struct usage u;
 	struct dbuf *d;
 	int ret;
 
@@ -261,6 +340,20 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 		LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": cookie in use",
 		     r->dbuf_cookie);
 		return -EEXIST;
+	}
+	guest_usage(b, dev->domid, &u);
+	if (u.dbufs >= b->opt.max_dbufs) {
+		LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": over quota: the "
+		     "domain holds %u display buffers, --max-dbufs %u",
+		     r->dbuf_cookie, u.dbufs, b->opt.max_dbufs);
+		return -ENOMEM;
+	}
+	if (g.pages > b->opt.max_pages - (u.pages < b->opt.max_pages ?
+					  u.pages : b->opt.max_pages)) {
+		LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": over quota: %u "
+		     "pages more than the domain's %u, --max-pages %u",
+		     r->dbuf_cookie, g.pages, u.pages, b->opt.max_pages);
+		return -ENOMEM;
 	}
 	d = calloc(1, sizeof(*d));
 	refs = calloc(g.pages, sizeof(*refs));
@@ -281,8 +374,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 			     r->gref_directory, pgdir_strerror(ret));
 			goto err_free;
 		}
-		ret = b->prov->export_refs(b, dev->domid, refs, g.pages,
-					   &d->mem);
+		ret = b->prov->export_refs(b, dev, refs, g.pages, &d->mem);
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": export of "
 			     "%u grefs: %s", r->dbuf_cookie, g.pages,
@@ -290,7 +382,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 			goto err_free;
 		}
 	} else {
-		ret = b->prov->alloc(b, dev->domid, g.pages, refs, &d->mem);
+		ret = b->prov->alloc(b, dev, g.pages, refs, &d->mem);
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": alloc of "
 			     "%u pages: %s", r->dbuf_cookie, g.pages,
@@ -311,6 +403,8 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 	dev->grant_maps += d->mem.grant_maps;
 	d->next = dev->dbufs;
 	dev->dbufs = d;
+	dev->n_dbufs++;
+	dev->n_pages += g.pages;
 	LOGI(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": %ux%u bpp %u, %u bytes "
 	     "(%u pages) at offset %u, %s, dma-buf fd %d", d->cookie,
 	     g.width, g.height, g.bpp, g.buffer_sz, g.pages, g.data_ofs,
@@ -326,23 +420,53 @@ err_free:
 	return ret;
 }
 
+/*
+ * DBUF_DESTROY: the buffer goes at once (its framebuffers, our dma-buf);
+ * its release (the sink's and the guest's mappings gone) is polled from
+ * the event loop, never waited for.  Until then the request stays
+ * unanswered and this ring paused (displif.h answers in order); other
+ * rings and guests are served.  -EINPROGRESS: the answer comes later.
+ */
 static int op_dbuf_destroy(struct conn *c,
-			   const struct xendispl_dbuf_destroy_req *r)
+			   const struct xendispl_dbuf_destroy_req *r,
+			   uint16_t req_id)
 {
-	struct dbuf *d = dbuf_find(c->dev, r->dbuf_cookie);
-	uint64_t t0 = now_ns();
+	struct vdispl *dev = c->dev;
+	struct backend *b = dev->b;
+	struct dbuf *d = dbuf_find(dev, r->dbuf_cookie);
+	uint64_t now = now_ns();
 	int ret;
 
 	if (!d) {
-		LOGE(c->dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": no such "
+		LOGE(dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": no such "
 		     "buffer", r->dbuf_cookie);
 		return -ENOENT;
 	}
-	ret = dbuf_free(c->dev, d);
-	LOGI(c->dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": %s after %.3f ms",
-	     r->dbuf_cookie, ret ? "not released" : "released",
-	     (now_ns() - t0) / 1e6);
-	return ret;
+	dbuf_unlink(dev, d);
+	ret = b->prov->release_poll(b, &d->mem);
+	if (ret != -EAGAIN) {
+		if (ret)
+			LOGE(dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": release: "
+			     "%s", d->cookie, strerror(-ret));
+		else
+			LOGI(dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": released",
+			     r->dbuf_cookie);
+		dbuf_forget(dev, d);
+		return ret;
+	}
+	d->release_start_ns = now;
+	d->next_poll_ns = now + RELEASE_POLL_WAITING_MS * 1000000ull;
+	d->release_deadline_ns = now +
+		(uint64_t)b->opt.release_timeout_ms * 1000000ull;
+	d->waiter = c;
+	d->req_id = req_id;
+	d->next = dev->releasing;
+	dev->releasing = d;
+	c->blocked = true;
+	LOGI(dev, c->idx, "DBUF_DESTROY %#" PRIx64 ": still held, answered "
+	     "on release (at most %u ms); the ring waits, others go on",
+	     d->cookie, b->opt.release_timeout_ms);
+	return -EINPROGRESS;
 }
 
 static int op_fb_attach(struct conn *c, const struct xendispl_fb_attach_req *r)
@@ -352,6 +476,7 @@ static int op_fb_attach(struct conn *c, const struct xendispl_fb_attach_req *r)
 	struct sink_fb_desc desc;
 	struct dbuf *d = dbuf_find(dev, r->dbuf_cookie);
 	const char *why = "";
+	struct usage u;
 	struct fb *f;
 	int ret;
 
@@ -364,6 +489,13 @@ static int op_fb_attach(struct conn *c, const struct xendispl_fb_attach_req *r)
 		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 ": cookie in use",
 		     r->fb_cookie);
 		return -EEXIST;
+	}
+	guest_usage(dev->b, dev->domid, &u);
+	if (u.fbs >= dev->b->opt.max_fbs) {
+		LOGE(dev, c->idx, "FB_ATTACH %#" PRIx64 ": over quota: the "
+		     "domain holds %u framebuffers, --max-fbs %u",
+		     r->fb_cookie, u.fbs, dev->b->opt.max_fbs);
+		return -ENOMEM;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -388,6 +520,7 @@ static int op_fb_attach(struct conn *c, const struct xendispl_fb_attach_req *r)
 	d->fb_refs++;
 	f->next = dev->fbs;
 	dev->fbs = f;
+	dev->n_fbs++;
 	LOGI(dev, c->idx, "FB_ATTACH %#" PRIx64 " on dbuf %#" PRIx64 ": %ux%u "
 	     "%s, pitch %u, offset %u", f->cookie, d->cookie, f->geom.width,
 	     f->geom.height, f->geom.fmt->name, f->geom.pitch,
@@ -436,6 +569,11 @@ static int op_set_config(struct conn *c,
 		return ret;
 	}
 	if (!f) {
+		/* Queued flips are never shown: answer them, then the one in
+		 * flight. */
+		for (unsigned int q = 0; q < c->n_queued; q++)
+			conn_send_flip_event(c, c->flip_queue[q]->cookie);
+		c->n_queued = 0;
 		if (c->flip_cookie)
 			conn_flip_done(c);
 		ret = s->ops->show(s, c, c->sink_priv, NULL, NULL);
@@ -458,30 +596,15 @@ static int op_set_config(struct conn *c,
 	return 0;
 }
 
-static int op_pg_flip(struct conn *c, const struct xendispl_page_flip_req *r)
+static void conn_start_flip(struct conn *c, struct fb *f, uint64_t start_ns)
 {
 	struct vdispl *dev = c->dev;
 	struct sink *s = &dev->b->sink;
 	struct sink_fb_desc desc;
-	struct fb *f = fb_find(dev, r->fb_cookie);
 	int ret;
 
-	if (!f || !r->fb_cookie) {
-		LOGE(dev, c->idx, "PG_FLIP: no fb %#" PRIx64, r->fb_cookie);
-		return -ENOENT;
-	}
-	if (!c->shown) {
-		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": display is off "
-		     "(no SET_CONFIG)", r->fb_cookie);
-		return -EINVAL;
-	}
-	if (c->flip_cookie) {
-		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": flip to %#" PRIx64
-		     " still pending", r->fb_cookie, c->flip_cookie);
-		return -EBUSY;
-	}
 	c->flip_cookie = f->cookie;
-	c->flip_start_ns = now_ns();
+	c->flip_start_ns = start_ns;
 	c->shown = f;
 	count_frame(c);
 	LOGD(dev, c->idx, "PG_FLIP fb %#" PRIx64 " (frame %" PRIu64 ")",
@@ -494,6 +617,38 @@ static int op_pg_flip(struct conn *c, const struct xendispl_page_flip_req *r)
 		/* Still tell the frontend, so its vblank event goes out. */
 		conn_flip_done(c);
 	}
+}
+
+static int op_pg_flip(struct conn *c, const struct xendispl_page_flip_req *r)
+{
+	struct vdispl *dev = c->dev;
+	struct fb *f = fb_find(dev, r->fb_cookie);
+
+	if (!f || !r->fb_cookie) {
+		LOGE(dev, c->idx, "PG_FLIP: no fb %#" PRIx64, r->fb_cookie);
+		return -ENOENT;
+	}
+	if (!c->shown) {
+		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": display is off "
+		     "(no SET_CONFIG)", r->fb_cookie);
+		return -EINVAL;
+	}
+	if (c->flip_cookie) {
+		/* In flight plus queued: at most --max-pending-flips. */
+		if (1 + c->n_queued >= dev->b->opt.max_pending_flips) {
+			LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": over "
+			     "quota: flip to %#" PRIx64 " in flight and %u "
+			     "queued, --max-pending-flips %u", r->fb_cookie,
+			     c->flip_cookie, c->n_queued,
+			     dev->b->opt.max_pending_flips);
+			return -EBUSY;
+		}
+		c->flip_queue[c->n_queued] = f;
+		c->flip_queue_ns[c->n_queued] = now_ns();
+		c->n_queued++;
+		return 0;
+	}
+	conn_start_flip(c, f, now_ns());
 	return 0;
 }
 
@@ -566,7 +721,7 @@ static int conn_handle_req(struct conn *c, const struct xendispl_req *req,
 	case XENDISPL_OP_DBUF_CREATE:
 		return op_dbuf_create(c, &req->op.dbuf_create);
 	case XENDISPL_OP_DBUF_DESTROY:
-		return op_dbuf_destroy(c, &req->op.dbuf_destroy);
+		return op_dbuf_destroy(c, &req->op.dbuf_destroy, req->id);
 	case XENDISPL_OP_FB_ATTACH:
 		return op_fb_attach(c, &req->op.fb_attach);
 	case XENDISPL_OP_FB_DETACH:
@@ -585,11 +740,34 @@ static int conn_handle_req(struct conn *c, const struct xendispl_req *req,
 	}
 }
 
-/* Serve every request on the ring; false if the frontend broke it. */
-static bool conn_process(struct conn *c)
+/* Put a response on @c's ring and notify the frontend if it asks. */
+static void conn_respond(struct conn *c, uint16_t id, uint8_t op,
+			 struct xendispl_resp *resp, int err)
 {
 	xen_displif_back_ring_t *ring = &c->ring;
-	int more, notify;
+	int notify;
+
+	resp->id = id;
+	resp->operation = op;
+	resp->status = proto_xen_status(err);
+	LOGD(c->dev, c->idx, "%s id %u: status %d", proto_op_name(op), id,
+	     resp->status);
+	ring->rsp_prod_pvt++;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(ring, notify);
+	if (notify)
+		xenevtchn_notify(c->dev->b->xce, c->req_port);
+}
+
+/*
+ * Serve at most @budget requests; false if the frontend broke the ring.
+ * c->kicked stays set while requests are left (budget spent), as
+ * xen-blkback does: the loop comes back after serving the others.
+ */
+static bool conn_process(struct conn *c, unsigned int budget)
+{
+	xen_displif_back_ring_t *ring = &c->ring;
+	unsigned int n = 0;
+	int more;
 
 	do {
 		RING_IDX rp = ring->sring->req_prod;
@@ -607,31 +785,31 @@ static bool conn_process(struct conn *c)
 			struct xendispl_resp *resp;
 			int err;
 
+			if (n++ == budget) {
+				c->dev->b->loop.budget_spent++;
+				return true;	/* still kicked */
+			}
+			c->dev->b->loop.requests++;
 			RING_COPY_REQUEST(ring, ring->req_cons, &req);
 			ring->req_cons++;
 			resp = RING_GET_RESPONSE(ring, ring->rsp_prod_pvt);
 			memset(resp, 0, sizeof(*resp));
 			err = conn_handle_req(c, &req, resp);
-			resp->id = req.id;
-			resp->operation = req.operation;
-			resp->status = proto_xen_status(err);
-			LOGD(c->dev, c->idx, "%s id %u: status %d",
-			     proto_op_name(req.operation), req.id,
-			     resp->status);
-			ring->rsp_prod_pvt++;
-			RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(ring, notify);
-			if (notify)
-				xenevtchn_notify(c->dev->b->xce, c->req_port);
+			if (err == -EINPROGRESS)
+				return true;	/* answered later; blocked */
+			conn_respond(c, req.id, req.operation, resp, err);
 			if (!c->req_page)	/* disconnected meanwhile */
 				return true;
 		}
 		RING_FINAL_CHECK_FOR_REQUESTS(ring, more);
 	} while (more);
+	c->kicked = false;
 	return true;
 }
 
 void conn_handle_port(struct backend *b, int port)
 {
+	b->loop.ports++;
 	for (struct vdispl *dev = b->devs; dev; dev = dev->next) {
 		if (!dev->connected)
 			continue;
@@ -639,16 +817,125 @@ void conn_handle_port(struct backend *b, int port)
 			struct conn *c = &dev->conn[i];
 
 			if (c->req_port == port && c->req_page) {
-				if (!conn_process(c)) {
-					/* Stop serving a broken ring. */
-					conn_disconnect(c);
-				}
+				/* Unmasked when served: one event per round. */
+				c->kicked = true;
+				c->unmask = true;
 				return;
 			}
-			if (c->evt_port == port)
-				return;	/* the frontend consumed events */
+			if (c->evt_port == port) {
+				/* The frontend consumed events. */
+				xenevtchn_unmask(b->xce, port);
+				return;
+			}
 		}
 	}
+	xenevtchn_unmask(b->xce, port);
+}
+
+void conn_serve(struct backend *b)
+{
+	unsigned int n_dev = 0, start;
+	struct vdispl *dev;
+
+	for (dev = b->devs; dev; dev = dev->next)
+		n_dev++;
+	if (!n_dev)
+		return;
+	/* Round-robin: each iteration starts one device further on. */
+	start = b->rr_start++ % n_dev;
+	for (unsigned int k = 0; k < n_dev; k++) {
+		unsigned int idx = (start + k) % n_dev;
+
+		dev = b->devs;
+		for (unsigned int j = 0; j < idx; j++)
+			dev = dev->next;
+		if (!dev->connected)
+			continue;
+		for (int i = 0; i < dev->n_conn; i++) {
+			struct conn *c = &dev->conn[i];
+
+			if (!c->req_page)
+				continue;
+			if (c->unmask) {
+				c->unmask = false;
+				xenevtchn_unmask(b->xce, c->req_port);
+			}
+			if (!c->kicked || c->blocked)
+				continue;
+			if (!conn_process(c, b->opt.req_budget)) {
+				/* Stop serving a broken ring. */
+				conn_disconnect(c);
+				continue;
+			}
+			if (c->kicked && !c->blocked)
+				b->more_work = true;
+		}
+	}
+}
+
+/* The DBUF_DESTROY that waited for @d gets its answer; its ring goes on. */
+static void release_answer(struct dbuf *d, int err)
+{
+	struct conn *c = d->waiter;
+	struct xendispl_resp *resp;
+
+	d->waiter = NULL;
+	if (!c || !c->req_page)
+		return;
+	resp = RING_GET_RESPONSE(&c->ring, c->ring.rsp_prod_pvt);
+	memset(resp, 0, sizeof(*resp));
+	conn_respond(c, d->req_id, XENDISPL_OP_DBUF_DESTROY, resp, err);
+	c->blocked = false;
+	c->kicked = true;
+	c->dev->b->more_work = true;
+}
+
+int conn_poll_releases(struct backend *b)
+{
+	uint64_t now = now_ns();
+	int timeout = -1;
+
+	for (struct vdispl *dev = b->devs; dev; dev = dev->next) {
+		struct dbuf **pp = &dev->releasing;
+
+		while (*pp) {
+			struct dbuf *d = *pp;
+			unsigned int every = d->waiter ?
+				RELEASE_POLL_WAITING_MS : RELEASE_POLL_HELD_MS;
+			int ret, left;
+
+			if (now >= d->next_poll_ns)
+				ret = b->prov->release_poll(b, &d->mem);
+			else
+				ret = -EAGAIN;	/* not yet its turn */
+			if (ret != -EAGAIN) {
+				LOGI(dev, d->waiter ? d->waiter->idx : -1,
+				     "DBUF_DESTROY %#" PRIx64 ": %s after %.3f "
+				     "ms", d->cookie, ret ? strerror(-ret) :
+				     "released", (now - d->release_start_ns) / 1e6);
+				release_answer(d, ret);
+				*pp = d->next;
+				dbuf_forget(dev, d);
+				continue;
+			}
+			if (d->waiter && now >= d->release_deadline_ns) {
+				LOGW(dev, d->waiter->idx, "DBUF_DESTROY %#"
+				     PRIx64 ": not released after %u ms (the "
+				     "guest still maps it): answered "
+				     "ETIMEDOUT; its %u pages count in the "
+				     "domain's quota until released", d->cookie,
+				     b->opt.release_timeout_ms, d->geom.pages);
+				release_answer(d, -ETIMEDOUT);
+			}
+			if (now >= d->next_poll_ns)
+				d->next_poll_ns = now + every * 1000000ull;
+			left = (int)((d->next_poll_ns - now) / 1000000ull) + 1;
+			if (timeout < 0 || left < timeout)
+				timeout = left;
+			pp = &d->next;
+		}
+	}
+	return timeout;
 }
 
 /* ------------------------------------------------------------------ */
@@ -751,6 +1038,11 @@ void conn_disconnect(struct conn *c)
 	}
 	c->shown = NULL;
 	c->flip_cookie = 0;
+	c->n_queued = 0;
+	c->kicked = c->blocked = c->unmask = false;
+	for (struct dbuf *d = dev->releasing; d; d = d->next)
+		if (d->waiter == c)
+			d->waiter = NULL;
 	if (c->req_port >= 0)
 		xenevtchn_unbind(b->xce, c->req_port);
 	if (c->evt_port >= 0)

@@ -41,8 +41,33 @@
 #define DISPLBACK_MAX_CONN	8
 /* Largest geometry we accept; the Linux frontend limits itself to 4095x2047. */
 #define DISPLBACK_MAX_DIM	8192u
-/* Largest buffer, in pages: 8192 x 8192 x 4 bytes. */
-#define DISPLBACK_MAX_PAGES	(8192u * 8192u * 4u / XEN_PAGE_SIZE_BYTES)
+/*
+ * Largest single buffer, in pages: 64 MiB (8192 x 2048 x 4 bytes, more than
+ * Linux's frontend's largest 4095 x 2047 XRGB8888 buffer), the module's
+ * default max_pages_per_buffer.  Not the module's per-file budget
+ * (max_pages_per_file, 65536 pages by default): a guest's buffers are
+ * bounded by its --max-pages quota, and each vdispl device has a
+ * xen-gntbuf file of its own.
+ */
+#define DISPLBACK_MAX_PAGES	16384u
+/* Pending flips a connector may queue at most (--max-pending-flips). */
+#define DISPLBACK_MAX_FLIP_QUEUE	8
+
+/*
+ * Quota defaults, per guest (frontend domain, all its vdispl devices
+ * together): --max-dbufs, --max-fbs, --max-pages, --max-pending-flips.
+ * 32768 pages (128 MiB): two 4095 x 2047 XRGB8888 buffers and room for
+ * more small ones.
+ */
+#define DISPLBACK_DEF_MAX_DBUFS		64
+#define DISPLBACK_DEF_MAX_FBS		64
+#define DISPLBACK_DEF_MAX_PAGES		32768
+#define DISPLBACK_DEF_MAX_PENDING_FLIPS	1
+/* Fair loop defaults: requests per connector per loop iteration, and
+ * xenstore watch events and event-channel ports read per iteration. */
+#define DISPLBACK_DEF_REQ_BUDGET	16
+#define DISPLBACK_WATCH_BUDGET		64
+#define DISPLBACK_EVTCHN_BUDGET		256
 
 struct backend;
 struct vdispl;
@@ -53,6 +78,15 @@ struct sink;
 /* log.c: every line names the domain, the device, the connector. */
 
 extern int displback_verbose;
+
+/*
+ * A guest's requests can make log lines in a loop: at most
+ * DISPLBACK_LOG_BURST lines per device per DISPLBACK_LOG_WINDOW_S seconds;
+ * the rest are counted and their number logged when the next window
+ * opens (debug lines, -v, are not limited).
+ */
+#define DISPLBACK_LOG_BURST	200
+#define DISPLBACK_LOG_WINDOW_S	10
 
 void log_line(const char *level, const struct vdispl *dev, int conn_idx,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -148,20 +182,36 @@ struct dbuf_mem {
 
 struct provider_ops {
 	const char *name;
-	/* A dma-buf over @count pages granted by @domid as @refs. */
-	int (*export_refs)(struct backend *b, uint16_t domid,
+	/*
+	 * Per vdispl device state (the module's per-file accounting: one
+	 * xen-gntbuf file per device), in dev->prov_dev.
+	 */
+	int (*dev_open)(struct backend *b, struct vdispl *dev);
+	void (*dev_close)(struct backend *b, struct vdispl *dev);
+	/* A dma-buf over @count pages granted by @dev's domain as @refs. */
+	int (*export_refs)(struct backend *b, struct vdispl *dev,
 			   const uint32_t *refs, uint32_t count,
 			   struct dbuf_mem *mem);
-	/* @count local pages granted to @domid; their grefs in @refs. */
-	int (*alloc)(struct backend *b, uint16_t domid, uint32_t count,
+	/* @count local pages granted to @dev's domain; grefs in @refs. */
+	int (*alloc)(struct backend *b, struct vdispl *dev, uint32_t count,
 		     uint32_t *refs, struct dbuf_mem *mem);
 	/* CPU read access to the bytes: map, then begin CPU access. */
 	int (*cpu_begin)(struct backend *b, struct dbuf_mem *mem,
 			 const uint8_t **data);
 	int (*cpu_end)(struct backend *b, struct dbuf_mem *mem);
-	/* Let go of the buffer; wait up to @timeout_ms for its release. */
+	/*
+	 * Let go of the buffer; wait up to @timeout_ms for its release, then
+	 * forget it (the module reclaims a buffer still held later).
+	 */
 	int (*release)(struct backend *b, struct dbuf_mem *mem,
 		       unsigned int timeout_ms);
+	/*
+	 * Let go of the buffer without waiting: 0 and the buffer forgotten
+	 * once it is released, -EAGAIN while something (the peer's
+	 * mappings, a KMS framebuffer) still holds it.  Called again from
+	 * the event loop's timer until it returns 0.
+	 */
+	int (*release_poll)(struct backend *b, struct dbuf_mem *mem);
 	void (*fini)(struct backend *b);
 	/* Buffers/pages the provider still holds, for the leak check. */
 	void (*counters)(struct backend *b, char *buf, size_t len);
@@ -227,6 +277,10 @@ struct dbuf {
 	struct dbuf_geom geom;
 	struct dbuf_mem mem;
 	unsigned int fb_refs;
+	/* On dev->releasing: DBUF_DESTROY answered at release or deadline. */
+	uint64_t release_start_ns, release_deadline_ns, next_poll_ns;
+	struct conn *waiter;	/* whose ring waits for the answer, or NULL */
+	uint16_t req_id;	/* ... of this request */
 };
 
 struct fb {
@@ -273,6 +327,15 @@ struct conn {
 	struct fb *shown;		/* what SET_CONFIG/PG_FLIP last showed */
 	uint64_t flip_cookie;		/* in flight, 0 if none */
 	uint64_t flip_start_ns;
+	/* PG_FLIPs queued behind the one in flight (--max-pending-flips). */
+	struct fb *flip_queue[DISPLBACK_MAX_FLIP_QUEUE];
+	uint64_t flip_queue_ns[DISPLBACK_MAX_FLIP_QUEUE];
+	unsigned int n_queued;
+	/* Fair loop: a notification to serve; requests left on the ring. */
+	bool kicked;
+	bool unmask;			/* req port to unmask when served */
+	/* A request (DBUF_DESTROY) waits for its answer: ring paused. */
+	bool blocked;
 	uint64_t grant_maps_mark;	/* dev->b->grant_maps at the last frame */
 	struct conn_stats st;
 };
@@ -298,8 +361,17 @@ struct vdispl {
 	struct conn conn[DISPLBACK_MAX_CONN];
 	struct dbuf *dbufs;
 	struct fb *fbs;
+	/* Destroyed, not yet released: still counted in the quota. */
+	struct dbuf *releasing;
+	/* What the device holds, for the guest's quotas. */
+	unsigned int n_dbufs, n_fbs, n_pages;
+	void *prov_dev;		/* the provider's, per device */
 	uint64_t grant_maps;	/* grant map operations made for it */
+	/* log.c: lines of this device in the current window, suppressed. */
+	uint64_t log_window_ns;
+	unsigned int log_lines, log_suppressed;
 	bool seen;		/* scan mark */
+	bool dirty;		/* a watch fired for it: update it */
 };
 
 struct options {
@@ -318,6 +390,13 @@ struct options {
 	 * dma-buf's own pixels as <name>-frame<N>.png.
 	 */
 	bool kms_writeback;
+	/* Per-guest quotas (all the domain's vdispl devices together). */
+	unsigned int max_dbufs, max_fbs, max_pages, max_pending_flips;
+	/* Requests served per connector per loop iteration. */
+	unsigned int req_budget;
+	/* After start-up: this user's ids (--user), capabilities kept. */
+	const char *user;
+	bool keep_caps;
 };
 
 struct backend {
@@ -336,17 +415,36 @@ struct backend {
 	struct vdispl *devs;
 	uint64_t grant_maps;	/* all grant map operations we made */
 	bool stopping;
+	/* Fair loop: work left for the next iteration (poll without waiting). */
+	bool more_work;
+	unsigned int rr_start;	/* round-robin: device served first */
+	/* Watches: a full rescan is due; a domain may be gone. */
+	bool rescan, check_domains;
+	/* What the loop did, logged at exit (how a storm was absorbed). */
+	struct {
+		uint64_t iterations, requests, budget_spent, ports;
+		uint64_t watch_events, dev_updates, rescans;
+	} loop;
 };
 
 /* xenbus.c */
 int xenbus_init(struct backend *b);
+/* Read at most DISPLBACK_WATCH_BUDGET watch events, then update the
+ * devices they name, each once. */
 void xenbus_handle_watch(struct backend *b);
 void xenbus_shutdown(struct backend *b);
 
 /* conn.c */
 int conn_connect(struct conn *c);
 void conn_disconnect(struct conn *c);
+/* Note a notification on @port (the connector is served by conn_serve). */
 void conn_handle_port(struct backend *b, int port);
+/* Serve each notified connector, at most --req-budget requests each,
+ * round-robin; sets b->more_work when requests are left. */
+void conn_serve(struct backend *b);
+/* Poll the releases of destroyed buffers; answer their DBUF_DESTROY.
+ * Returns the poll timeout in ms the loop should use (-1: none pending). */
+int conn_poll_releases(struct backend *b);
 void conn_flip_done(struct conn *c);
 /*
  * The provider's cpu_begin for a sink reading @mem's bytes on @c's behalf,

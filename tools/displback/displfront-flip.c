@@ -8,9 +8,15 @@
  * XENDISPL_EVT_PG_FLIP arrives).  Two dumb buffers, drawn alternately.
  *
  *   displfront-flip [-n FRAMES] [-d /dev/dri/card0] [-t TIMEOUT_MS]
+ *                   [-p PERIOD]
  *
  * Prints "displfront: frames N flips N events N" and exits 0 when every
- * flip's event arrived in time; 1 otherwise.
+ * flip's event arrived in time; 1 otherwise.  With -p, every PERIOD
+ * frames it also prints the flip latencies (drmModePageFlip() to its
+ * event) of those frames:
+ *   "displfront: window W frames A-B flip latency p50 X p99 Y max Z ms"
+ * (frame k of the run is the backend's frame k + 1 of the connection when
+ * the run is the connection's first).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +41,42 @@ struct fbuf {
 };
 
 static unsigned int events;
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile @pct of @n sorted values. */
+static uint64_t percentile(const uint64_t *v, unsigned int n, unsigned int pct)
+{
+	unsigned int rank = (n * pct + 99) / 100;
+
+	return v[rank ? rank - 1 : 0];
+}
+
+static void print_window(unsigned int w, uint32_t first, uint32_t last,
+			 uint64_t *lat, unsigned int n)
+{
+	if (!n)
+		return;
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf("displfront: window %u frames %u-%u flip latency p50 %.3f "
+	       "p99 %.3f max %.3f ms\n", w, first, last,
+	       percentile(lat, n, 50) / 1e3, percentile(lat, n, 99) / 1e3,
+	       lat[n - 1] / 1e3);
+	fflush(stdout);
+}
 
 static void on_flip(int fd, unsigned int seq, unsigned int sec,
 		    unsigned int usec, void *data)
@@ -89,6 +131,9 @@ int main(int argc, char **argv)
 {
 	const char *dev = "/dev/dri/card0";
 	unsigned int frames = 30, timeout_ms = 3000, flips = 0, late = 0;
+	unsigned int period = 0, n_lat = 0, window = 0;
+	uint64_t *lat = NULL;
+	uint32_t win_first = 1;
 	drmEventContext ev = { .version = 2, .page_flip_handler = on_flip };
 	drmModeConnector *conn = NULL;
 	drmModeRes *res;
@@ -96,19 +141,26 @@ int main(int argc, char **argv)
 	uint32_t crtc_id, w, h;
 	int fd, opt;
 
-	while ((opt = getopt(argc, argv, "n:d:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:p:")) != -1) {
 		switch (opt) {
 		case 'n': frames = (unsigned int)atoi(optarg); break;
+		case 'p': period = (unsigned int)atoi(optarg); break;
 		case 'd': dev = optarg; break;
 		case 't': timeout_ms = (unsigned int)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: displfront-flip [-n FRAMES] "
-				"[-d DEVICE] [-t TIMEOUT_MS]\n");
+				"[-d DEVICE] [-t TIMEOUT_MS] [-p PERIOD]\n");
 			return 2;
 		}
 	}
-	if (frames < 1 || frames > 65535)
+	if (frames < 1 || frames > 65535 || period > 65535)
 		return 2;
+	if (period) {
+		lat = calloc(period, sizeof(*lat));
+		if (!lat)
+			return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "displfront: %s: %s\n", dev, strerror(errno));
@@ -156,8 +208,10 @@ int main(int argc, char **argv)
 		struct fbuf *b = &fb[k & 1];
 		unsigned int want = events + 1;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t t0;
 
 		draw(b, k, w, h);
+		t0 = now_us();
 		if (drmModePageFlip(fd, crtc_id, b->fb_id,
 				    DRM_MODE_PAGE_FLIP_EVENT, NULL)) {
 			fprintf(stderr, "displfront: PageFlip %u: %s\n", k,
@@ -175,6 +229,15 @@ int main(int argc, char **argv)
 				break;
 			}
 			drmHandleEvent(fd, &ev);
+		}
+		if (period) {
+			lat[n_lat++] = now_us() - t0;
+			if (n_lat == period || k + 1 == frames) {
+				print_window(++window, win_first, k, lat,
+					     n_lat);
+				n_lat = 0;
+				win_first = k + 1;
+			}
 		}
 	}
 	printf("displfront: frames %u flips %u events %u\n", frames, flips,

@@ -32,7 +32,29 @@
  * shown with SET_CONFIG is filled with HOSTILE_RGB so the backend's capture
  * can be checked.
  *
- *   displfront-hostile [-t TIMEOUT_MS]
+ *   displfront-hostile [-t TIMEOUT_MS] [-d DEVID] [-m MODE] [-q N] [-T S]
+ *
+ * -d serves only vdispl device DEVID.  -m chooses what is sent:
+ *  checks        the malformed requests above (the default);
+ *  quota         DBUF_CREATE of 4-page buffers until one is refused: the
+ *                refusal must be XEN_ENOMEM after exactly N (-q) buffers;
+ *                the buffers held keep working (FB_ATTACH, SET_CONFIG,
+ *                PG_FLIP and its event), and once they are destroyed a
+ *                DBUF_CREATE succeeds again;
+ *  storm         until the stop node (below) or -T seconds: bursts that
+ *                fill the request ring with PG_FLIPs of an unknown fb,
+ *                notify the request channel 1000 times and write the
+ *                device's own state node 20 times, each burst's responses
+ *                awaited (all must come, ENOENT each);
+ *  release-loop  (a be-alloc device) until the stop node: DBUF_CREATE of a
+ *                backend-allocated buffer, map its pages (gntdev) and
+ *                never unmap them, DBUF_DESTROY: the answer must be
+ *                XEN_ETIMEDOUT after the backend's release timeout, or the
+ *                DBUF_CREATE refused with XEN_ENOMEM once the held buffers
+ *                fill the quota; then hold the mappings until the domain
+ *                is destroyed (never exits).
+ * The stop node is /local/domain/<domid>/data/attack-stop (dom0 writes
+ * it).  Attack modes print "attack: MODE running" when they start.
  *
  * Prints "PASS: <check>" or "FAIL: <check>" per check, then
  * "displfront-hostile: N checks, F failed" and exits 0 when F is 0.
@@ -69,6 +91,8 @@
 
 static unsigned int timeout_ms = 10000;
 static unsigned int checks, failures;
+static unsigned int quota_n = 8, attack_s = 600;
+static char stop_path[96];
 
 static void check(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -717,23 +741,253 @@ out:
 	unshare(f, &ro);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* attack modes */
+
+static bool attack_stopped(struct front *f, uint64_t end)
+{
+	char *v = xs_read(f->xs, XBT_NULL, stop_path, NULL);
+
+	free(v);
+	return v != NULL || now_ms() >= end;
+}
+
+/* Buffers up to the quota and one more; the others keep working. */
+static void attack_quota(struct front *f)
+{
+	const uint64_t base = 0xc000;
+	struct grant buf = { 0 }, dir = { 0 };
+	struct xendispl_req q;
+	struct result r;
+	unsigned int n = 0;
+
+	if (share(f, FB_PAGES, true, &buf) || share(f, 1, true, &dir)) {
+		check(false, "dev%u: share the test pages: %s", f->devid,
+		      strerror(errno));
+		goto out;
+	}
+	for (uint32_t i = 0; i < FB_W * FB_H; i++)
+		((uint32_t *)buf.addr)[i] = HOSTILE_RGB;
+	dir_write(&dir, 0, 0, buf.refs, FB_PAGES);
+	/* Every buffer over the same granted pages: the backend maps each. */
+	for (;;) {
+		q = dbuf_create(base + n, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
+				0);
+		r = send_req(f, &q);
+		if (!r.answered || r.status || n > quota_n)
+			break;
+		n++;
+	}
+	check(n == quota_n, "dev%u quota: %u DBUF_CREATE accepted (want %u, "
+	      "the backend's --max-dbufs)", f->devid, n, quota_n);
+	check(r.answered && r.status == -XEN_ENOMEM, "dev%u quota: DBUF_CREATE "
+	      "number %u over the quota: status %d (want %d, XEN_ENOMEM)",
+	      f->devid, n + 1, r.status, -XEN_ENOMEM);
+	q = fb_attach(base, 0xfc01, FB_W, FB_H, FOURCC_XR24);
+	expect_ok(f, &q, "quota: FB_ATTACH on a buffer held at the quota");
+	q = set_config(0xfc01, FB_W, FB_H);
+	expect_ok(f, &q, "quota: SET_CONFIG of it");
+	q = pg_flip(0xfc01);
+	if (expect_ok(f, &q, "quota: PG_FLIP to it"))
+		check(wait_flip_event(f, 0xfc01), "dev%u quota: its "
+		      "XENDISPL_EVT_PG_FLIP arrived", f->devid);
+	q = dbuf_create(base + n + 1, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	expect_err(f, &q, -XEN_ENOMEM, "quota: DBUF_CREATE still over the "
+		   "quota");
+	q = set_config(0, 0, 0);
+	expect_ok(f, &q, "quota: SET_CONFIG off");
+	for (unsigned int i = 0; i < n; i++) {
+		q = dbuf_destroy(base + i);
+		r = send_req(f, &q);
+		if (r.status)
+			check(false, "dev%u quota: DBUF_DESTROY %#llx: status "
+			      "%d", f->devid, (unsigned long long)(base + i),
+			      r.status);
+	}
+	q = dbuf_create(base + 0x100, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
+	expect_ok(f, &q, "quota: DBUF_CREATE after the buffers are destroyed");
+	q = dbuf_destroy(base + 0x100);
+	expect_ok(f, &q, "quota: DBUF_DESTROY of it");
+out:
+	unshare(f, &buf);
+	unshare(f, &dir);
+}
+
+/* Collect every response up to @want; false on a timeout. */
+static bool drain_responses(struct front *f, RING_IDX want,
+			    unsigned int *bad_status)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = xenevtchn_fd(f->xce), .events = POLLIN };
+
+	while (f->ring.rsp_cons != want) {
+		RING_IDX rp = f->ring.sring->rsp_prod;
+
+		xen_rmb();
+		while (f->ring.rsp_cons != rp) {
+			struct xendispl_resp *resp =
+				RING_GET_RESPONSE(&f->ring, f->ring.rsp_cons);
+
+			if (resp->status != -XEN_ENOENT)
+				(*bad_status)++;
+			f->ring.rsp_cons++;
+		}
+		if (f->ring.rsp_cons == want)
+			break;
+		if (now_ms() >= end)
+			return false;
+		if (poll(&pfd, 1, 20) > 0) {
+			xenevtchn_port_or_error_t p = xenevtchn_pending(f->xce);
+
+			if (p >= 0)
+				xenevtchn_unmask(f->xce, p);
+		}
+	}
+	return true;
+}
+
+static void attack_storm(struct front *f)
+{
+	uint64_t t0 = now_ms(), end = t0 + attack_s * 1000ull;
+	unsigned long reqs = 0, notifies = 0, writes = 0, bursts = 0;
+	unsigned int bad_status = 0;
+	bool all = true;
+
+	printf("attack: storm running on dev%u\n", f->devid);
+	while (!attack_stopped(f, end)) {
+		unsigned int room = RING_FREE_REQUESTS(&f->ring);
+
+		for (unsigned int i = 0; i < room; i++) {
+			struct xendispl_req q = pg_flip(0xdead0000u + i);
+
+			q.id = f->next_id++;
+			*RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt) = q;
+			f->ring.req_prod_pvt++;
+			reqs++;
+		}
+		RING_PUSH_REQUESTS(&f->ring);
+		for (unsigned int i = 0; i < 1000; i++)
+			xenevtchn_notify(f->xce, f->req_port);
+		notifies += 1000;
+		for (unsigned int i = 0; i < 20; i++)
+			if (xs_put(f, f->fe, "state", "%d",
+				   XenbusStateConnected))
+				writes++;
+		if (!drain_responses(f, f->ring.req_prod_pvt, &bad_status)) {
+			all = false;
+			break;
+		}
+		bursts++;
+	}
+	printf("attack: storm: %lu requests in %lu bursts, %lu notifications, "
+	       "%lu state writes in %.1f s\n", reqs, bursts, notifies, writes,
+	       (now_ms() - t0) / 1e3);
+	check(all && bad_status == 0, "dev%u storm: every one of %lu requests "
+	      "answered ENOENT (%u other statuses)%s", f->devid, reqs,
+	      bad_status, all ? "" : ", some NOT ANSWERED in time");
+}
+
+static void attack_release_loop(struct front *f)
+{
+	uint64_t t0 = now_ms(), end = t0 + attack_s * 1000ull;
+	unsigned long timedout = 0, refused = 0, other = 0, n = 0;
+	uint64_t wait_sum = 0, wait_max = 0;
+	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+	struct grant dir = { 0 };
+
+	if (!xgt || share(f, 1, true, &dir)) {
+		check(false, "dev%u release-loop: gntdev, directory page: %s",
+		      f->devid, strerror(errno));
+		return;
+	}
+	xengnttab_set_max_grants(xgt, 65536);
+	printf("attack: release-loop running on dev%u\n", f->devid);
+	while (!attack_stopped(f, end)) {
+		uint64_t cookie = 0xe000 + n++;
+		struct xendispl_req q;
+		struct result r;
+		uint32_t refs[FB_PAGES];
+		uint64_t t;
+		void *map;
+
+		dir_write(&dir, 0, 0, NULL, 0);
+		q = dbuf_create(cookie, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
+				XENDISPL_DBUF_FLG_REQ_ALLOC);
+		r = send_req(f, &q);
+		if (r.status == -XEN_ENOMEM) {
+			if (!refused++)
+				printf("attack: release-loop: DBUF_CREATE refused "
+				       "ENOMEM with %lu buffers held\n", timedout);
+			usleep(200 * 1000);
+			continue;
+		}
+		if (r.status) {
+			other++;
+			continue;
+		}
+		memcpy(refs, (uint32_t *)dir.addr + 1, sizeof(refs));
+		/* Mapped for good: never unmapped, never freed. */
+		map = xengnttab_map_domain_grant_refs(xgt, FB_PAGES,
+						      f->be_domid, refs,
+						      PROT_READ);
+		if (!map) {
+			other++;
+			printf("attack: release-loop: map: %s\n",
+			       strerror(errno));
+		}
+		q = dbuf_destroy(cookie);
+		t = now_ms();
+		r = send_req(f, &q);
+		t = now_ms() - t;
+		if (map && r.status == -XEN_ETIMEDOUT) {
+			timedout++;
+			wait_sum += t;
+			if (t > wait_max)
+				wait_max = t;
+		} else if (map || r.status) {
+			other++;
+		}
+	}
+	printf("attack: release-loop: %lu DBUF_DESTROY of mapped buffers "
+	       "answered ETIMEDOUT (avg %.0f ms, max %llu ms), %lu DBUF_CREATE "
+	       "refused ENOMEM (quota), %lu other in %.1f s\n", timedout,
+	       timedout ? (double)wait_sum / timedout : 0.0,
+	       (unsigned long long)wait_max, refused, other,
+	       (now_ms() - t0) / 1e3);
+	check(timedout > 0 && refused > 0 && other == 0, "dev%u release-loop: "
+	      "held buffers answered ETIMEDOUT, then refused over the quota",
+	      f->devid);
+}
+
 int main(int argc, char **argv)
 {
 	struct xs_handle *xs;
 	xengntshr_handle *gs;
 	xenevtchn_handle *xce;
 	char base[96], *v, **devs;
-	unsigned int domid, n_dev = 0, done = 0;
-	int opt;
+	unsigned int domid, n_dev = 0, done = 0, wanted = 0;
+	const char *mode = "checks";
+	int opt, only = -1;
 
-	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt == 't') {
-			timeout_ms = (unsigned int)atoi(optarg);
-		} else {
+	while ((opt = getopt(argc, argv, "t:d:m:q:T:")) != -1) {
+		switch (opt) {
+		case 't': timeout_ms = (unsigned int)atoi(optarg); break;
+		case 'd': only = atoi(optarg); break;
+		case 'm': mode = optarg; break;
+		case 'q': quota_n = (unsigned int)atoi(optarg); break;
+		case 'T': attack_s = (unsigned int)atoi(optarg); break;
+		default:
 			fprintf(stderr, "usage: displfront-hostile "
-				"[-t TIMEOUT_MS]\n");
+				"[-t TIMEOUT_MS] [-d DEVID] [-m checks|quota|"
+				"storm|release-loop] [-q N] [-T S]\n");
 			return 2;
 		}
+	}
+	if (strcmp(mode, "checks") && strcmp(mode, "quota") &&
+	    strcmp(mode, "storm") && strcmp(mode, "release-loop")) {
+		fprintf(stderr, "displfront-hostile: unknown mode %s\n", mode);
+		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	xs = xs_open(0);
@@ -751,6 +1005,8 @@ int main(int argc, char **argv)
 	}
 	domid = (unsigned int)strtoul(v, NULL, 10);
 	free(v);
+	snprintf(stop_path, sizeof(stop_path),
+		 "/local/domain/%u/data/attack-stop", domid);
 	snprintf(base, sizeof(base), "/local/domain/%u/device/vdispl", domid);
 	devs = xs_directory(xs, XBT_NULL, base, &n_dev);
 	if (!devs || !n_dev) {
@@ -771,6 +1027,9 @@ int main(int argc, char **argv)
 		f.req_port = f.evt_port = -1;
 		f.devid = (unsigned int)strtoul(devs[i], NULL, 10);
 		f.next_id = 1;
+		if (only >= 0 && f.devid != (unsigned int)only)
+			continue;
+		wanted++;
 		snprintf(f.fe, sizeof(f.fe), "%s/%u", base, f.devid);
 		be = xs_get(&f, f.fe, "backend");
 		f.be_domid = (unsigned int)xs_get_long(&f, f.fe, "backend-id",
@@ -785,18 +1044,34 @@ int main(int argc, char **argv)
 		check(ret == 0, "dev%u: handshake with the backend (%s)",
 		      f.devid, ret ? strerror(-ret) : "Connected");
 		if (ret == 0) {
-			if (f.be_alloc)
+			if (!strcmp(mode, "quota"))
+				attack_quota(&f);
+			else if (!strcmp(mode, "storm"))
+				attack_storm(&f);
+			else if (!strcmp(mode, "release-loop"))
+				attack_release_loop(&f);
+			else if (f.be_alloc)
 				hostile_backend_alloc(&f);
 			else
 				hostile_frontend_alloc(&f);
 			done++;
+		}
+		if (ret == 0 && !strcmp(mode, "release-loop")) {
+			/* Hold the mappings until the domain is destroyed. */
+			printf("displfront-hostile: %u checks, %u failed\n",
+			       checks, failures);
+			printf("attack: release-loop holds its mappings until "
+			       "the domain is destroyed\n");
+			for (;;)
+				pause();
 		}
 		/* Close only what we opened: -EBUSY touched nothing. */
 		if (ret != -EBUSY)
 			front_close(&f);
 	}
 	free(devs);
-	check(done == n_dev, "every vdispl device (%u) served", n_dev);
+	check(done == wanted, "every vdispl device asked for (%u) served",
+	      wanted);
 	printf("displfront-hostile: %u checks, %u failed\n", checks, failures);
 	xenevtchn_close(xce);
 	xengntshr_close(gs);

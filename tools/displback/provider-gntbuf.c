@@ -6,6 +6,12 @@
  * gntbuf_buffer_alloc().  CPU access (the capture sink) is the dma-buf's
  * mmap between begin and end CPU access; in an x86 PV domain that mmap is
  * made of grant map operations, counted once per buffer.
+ *
+ * Each vdispl device has a xen-gntbuf file (struct gntbuf_device) of its
+ * own, opened when it connects: the module's per-file page limit
+ * (max_pages_per_file) is then per device, and one guest cannot use the
+ * budget of others.  The backend's own file only reads the module's
+ * capabilities and counters.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,17 +45,45 @@ static int gb_wrap(struct backend *b, struct gntbuf_buffer *buf,
 	return 0;
 }
 
-static int gb_export_refs(struct backend *b, uint16_t domid,
+static int gb_dev_open(struct backend *b, struct vdispl *dev)
+{
+	struct gb_priv *gp = b->prov_priv;
+	struct gntbuf_device *gd;
+	int ret;
+
+	ret = gntbuf_device_open(GNTBUF_BACKEND_MODULE, &gd);
+	if (ret)
+		return ret;
+	if (gp->caps.max_pages_per_device &&
+	    gp->caps.max_pages_per_device < b->opt.max_pages)
+		LOGW(dev, -1, "the module's max_pages_per_file (%u) is below "
+		     "--max-pages (%u): the module refuses first",
+		     gp->caps.max_pages_per_device, b->opt.max_pages);
+	dev->prov_dev = gd;
+	return 0;
+}
+
+static void gb_dev_close(struct backend *b, struct vdispl *dev)
+{
+	(void)b;
+	if (!dev->prov_dev)
+		return;
+	gntbuf_device_close(dev->prov_dev);
+	dev->prov_dev = NULL;
+}
+
+static int gb_export_refs(struct backend *b, struct vdispl *dev,
 			  const uint32_t *refs, uint32_t count,
 			  struct dbuf_mem *mem)
 {
-	struct gb_priv *gp = b->prov_priv;
 	struct gntbuf_buffer *buf;
 	int ret;
 
+	if (!dev->prov_dev)
+		return -ENODEV;
 	/* Read-only: a display backend has no business writing the guest's
 	 * pixels. */
-	ret = gntbuf_buffer_export_refs(gp->dev, domid, refs, count,
+	ret = gntbuf_buffer_export_refs(dev->prov_dev, dev->domid, refs, count,
 					GNTBUF_BUFFER_READ_ONLY, &buf);
 	if (ret)
 		return ret;
@@ -59,16 +93,17 @@ static int gb_export_refs(struct backend *b, uint16_t domid,
 	return ret;
 }
 
-static int gb_alloc(struct backend *b, uint16_t domid, uint32_t count,
+static int gb_alloc(struct backend *b, struct vdispl *dev, uint32_t count,
 		    uint32_t *refs, struct dbuf_mem *mem)
 {
-	struct gb_priv *gp = b->prov_priv;
 	struct gntbuf_buffer *buf;
 	const uint32_t *r;
 	uint32_t n = 0;
 	int ret;
 
-	ret = gntbuf_buffer_alloc(gp->dev, domid, count, 0, &buf);
+	if (!dev->prov_dev)
+		return -ENODEV;
+	ret = gntbuf_buffer_alloc(dev->prov_dev, dev->domid, count, 0, &buf);
 	if (ret)
 		return ret;
 	r = gntbuf_buffer_get_refs(buf, &n);
@@ -127,6 +162,26 @@ static int gb_release(struct backend *b, struct dbuf_mem *mem,
 	return ret;
 }
 
+static int gb_release_poll(struct backend *b, struct dbuf_mem *mem)
+{
+	int ret;
+
+	(void)b;
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->fd = -1;
+	mem->map = NULL;
+	if (!mem->priv)
+		return 0;
+	ret = gntbuf_buffer_wait_released(mem->priv, 0);
+	if (ret == -ETIMEDOUT || ret == -EINTR)
+		return -EAGAIN;
+	/* Released, or an error no later poll mends: forget it. */
+	gntbuf_buffer_destroy(mem->priv);
+	mem->priv = NULL;
+	return ret;
+}
+
 static void gb_fini(struct backend *b)
 {
 	struct gb_priv *gp = b->prov_priv;
@@ -157,11 +212,14 @@ static void gb_counters(struct backend *b, char *buf, size_t len)
 
 static const struct provider_ops gntbuf_ops = {
 	.name = "gntbuf",
+	.dev_open = gb_dev_open,
+	.dev_close = gb_dev_close,
 	.export_refs = gb_export_refs,
 	.alloc = gb_alloc,
 	.cpu_begin = gb_cpu_begin,
 	.cpu_end = gb_cpu_end,
 	.release = gb_release,
+	.release_poll = gb_release_poll,
 	.fini = gb_fini,
 	.counters = gb_counters,
 };

@@ -20,11 +20,24 @@ struct gntdev_buf {
 	bool shared;	/* alloc (gntalloc) rather than map (gntdev) */
 };
 
-static int gd_export_refs(struct backend *b, uint16_t domid,
+static int gd_dev_open(struct backend *b, struct vdispl *dev)
+{
+	(void)b;
+	(void)dev;
+	return 0;
+}
+
+static void gd_dev_close(struct backend *b, struct vdispl *dev)
+{
+	(void)b;
+	(void)dev;
+}
+
+static int gd_export_refs(struct backend *b, struct vdispl *dev,
 			  const uint32_t *refs, uint32_t count,
 			  struct dbuf_mem *mem)
 {
-	void *p = xengnttab_map_domain_grant_refs(b->xgt, count, domid,
+	void *p = xengnttab_map_domain_grant_refs(b->xgt, count, dev->domid,
 						  (uint32_t *)refs, PROT_READ);
 	if (!p)
 		return errno ? -errno : -EIO;
@@ -37,7 +50,7 @@ static int gd_export_refs(struct backend *b, uint16_t domid,
 	return 0;
 }
 
-static int gd_alloc(struct backend *b, uint16_t domid, uint32_t count,
+static int gd_alloc(struct backend *b, struct vdispl *dev, uint32_t count,
 		    uint32_t *refs, struct dbuf_mem *mem)
 {
 	struct gntdev_priv *gp = b->prov_priv;
@@ -51,7 +64,7 @@ static int gd_alloc(struct backend *b, uint16_t domid, uint32_t count,
 	gb = calloc(1, sizeof(*gb));
 	if (!gb)
 		return -ENOMEM;
-	p = xengntshr_share_pages(gp->shr, domid, count, refs, 1);
+	p = xengntshr_share_pages(gp->shr, dev->domid, count, refs, 1);
 	if (!p) {
 		free(gb);
 		return errno ? -errno : -EIO;
@@ -103,6 +116,12 @@ static int gd_release(struct backend *b, struct dbuf_mem *mem,
 	return ret;
 }
 
+/* gntdev's unmap and gntalloc's unshare do not wait: released at once. */
+static int gd_release_poll(struct backend *b, struct dbuf_mem *mem)
+{
+	return gd_release(b, mem, 0);
+}
+
 static void gd_fini(struct backend *b)
 {
 	struct gntdev_priv *gp = b->prov_priv;
@@ -121,20 +140,27 @@ static void gd_counters(struct backend *b, char *buf, size_t len)
 
 static const struct provider_ops gntdev_ops = {
 	.name = "gntdev",
+	.dev_open = gd_dev_open,
+	.dev_close = gd_dev_close,
 	.export_refs = gd_export_refs,
 	.alloc = gd_alloc,
 	.cpu_begin = gd_cpu_begin,
 	.cpu_end = gd_cpu_end,
 	.release = gd_release,
+	.release_poll = gd_release_poll,
 	.fini = gd_fini,
 	.counters = gd_counters,
 };
 
 int provider_gntdev_init(struct backend *b)
 {
-	b->prov_priv = calloc(1, sizeof(struct gntdev_priv));
-	if (!b->prov_priv)
+	struct gntdev_priv *gp = calloc(1, sizeof(*gp));
+
+	if (!gp)
 		return -ENOMEM;
+	/* Opened now, before privileges are dropped; retried when used. */
+	gp->shr = xengntshr_open(NULL, 0);
+	b->prov_priv = gp;
 	b->prov = &gntdev_ops;
 	return 0;
 }

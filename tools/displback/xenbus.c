@@ -107,6 +107,7 @@ static void dev_teardown(struct vdispl *dev, const char *why)
 	for (int i = 0; i < dev->n_conn; i++)
 		conn_disconnect(&dev->conn[i]);
 	vdispl_release_buffers(dev);
+	dev->b->prov->dev_close(dev->b, dev);
 	dev->connected = false;
 	if (was)
 		LOGI(dev, -1, "torn down: %s; every mapping and grant of the "
@@ -183,6 +184,13 @@ static int dev_connect(struct vdispl *dev)
 		return -EINVAL;
 	}
 	dev->n_conn = n;
+	/* The device's own xen-gntbuf file: its page budget, not others'. */
+	ret = b->prov->dev_open(b, dev);
+	if (ret) {
+		LOGE(dev, -1, "buffer provider %s: %s", b->prov->name,
+		     strerror(-ret));
+		return ret;
+	}
 	for (int i = 0; i < n; i++) {
 		ret = conn_connect(&dev->conn[i]);
 		if (ret) {
@@ -221,11 +229,7 @@ static void dev_update(struct vdispl *dev)
 		set_state(dev, XenbusStateClosed, false);
 		return;
 	}
-	if (dev->connected && b->can_query_domains &&
-	    !xs_is_domain_introduced(b->xs, dev->domid)) {
-		dev_teardown(dev, "the frontend's domain is gone");
-		return;
-	}
+	/* A gone domain is told by @releaseDomain (b->check_domains). */
 	dev->fe_state = fe;
 	if (fe != prev)
 		LOGI(dev, -1, "frontend state %s -> %s", state_name(prev),
@@ -420,19 +424,89 @@ int xenbus_init(struct backend *b)
 	return 0;
 }
 
+/* A watch on our root: the device it names, or NULL (rescan). */
+static struct vdispl *root_watch_dev(struct backend *b, const char *path,
+				     bool *is_dir)
+{
+	size_t n = strlen(b->root);
+	unsigned int domid, devid;
+	char tail;
+	int k;
+
+	*is_dir = false;
+	if (strncmp(path, b->root, n) || path[n] != '/')
+		return NULL;
+	k = sscanf(path + n, "/%u/%u%c", &domid, &devid, &tail);
+	if (k < 2)
+		return NULL;		/* the root or a domain's folder */
+	*is_dir = k == 2;
+	return dev_find(b, domid, devid);
+}
+
+/*
+ * Watch events are coalesced: at most DISPLBACK_WATCH_BUDGET are read per
+ * loop iteration, each marks the one device it names, and each marked
+ * device is updated once.  Only a change of the root or of a domain's
+ * folder (a device added or removed by the toolstack) rescans every
+ * device.  A guest writing its state node in a loop so costs one update
+ * of its own device per iteration, and other guests are served between.
+ */
 void xenbus_handle_watch(struct backend *b)
 {
+	unsigned int n = 0;
 	char **vec;
-	bool any = false;
 
-	while ((vec = xs_check_watch(b->xs))) {
-		LOGD(NULL, -1, "watch %s %s", vec[XS_WATCH_TOKEN],
-		     vec[XS_WATCH_PATH]);
+	while (n < DISPLBACK_WATCH_BUDGET && (vec = xs_check_watch(b->xs))) {
+		const char *token = vec[XS_WATCH_TOKEN];
+		const char *path = vec[XS_WATCH_PATH];
+		unsigned int domid, devid;
+		struct vdispl *dev;
+		bool is_dir;
+
+		n++;
+		b->loop.watch_events++;
+		LOGD(NULL, -1, "watch %s %s", token, path);
+		if (!strcmp(token, "release")) {
+			b->check_domains = true;
+		} else if (sscanf(token, "fe:%u:%u", &domid, &devid) == 2) {
+			dev = dev_find(b, domid, devid);
+			if (dev)
+				dev->dirty = true;
+		} else {
+			dev = root_watch_dev(b, path, &is_dir);
+			if (!dev)
+				b->rescan = true;
+			else if (is_dir)
+				b->rescan = true;	/* added or removed */
+			else
+				dev->dirty = true;
+		}
 		free(vec);
-		any = true;
 	}
-	if (any)
+	if (n == DISPLBACK_WATCH_BUDGET)
+		b->more_work = true;
+	if (b->rescan) {
+		b->rescan = false;
+		for (struct vdispl *d = b->devs; d; d = d->next)
+			d->dirty = false;
+		b->loop.rescans++;
 		scan(b);
+	} else {
+		for (struct vdispl *d = b->devs; d; d = d->next) {
+			if (!d->dirty)
+				continue;
+			d->dirty = false;
+			b->loop.dev_updates++;
+			dev_update(d);
+		}
+	}
+	if (b->check_domains) {
+		b->check_domains = false;
+		for (struct vdispl *d = b->devs; d; d = d->next)
+			if (d->connected && b->can_query_domains &&
+			    !xs_is_domain_introduced(b->xs, d->domid))
+				dev_teardown(d, "the frontend's domain is gone");
+	}
 }
 
 void xenbus_shutdown(struct backend *b)
