@@ -67,13 +67,6 @@ static int pgdir_write(void *ctx, uint32_t gref, const void *page)
 }
 
 /* Why a page directory walk failed, in the protocol's words. */
-static const char *pgdir_strerror(int err)
-{
-	if (err == -ELOOP)
-		return "gref_dir_next_page loops back to a page already read";
-	return strerror(-err);
-}
-
 /* ------------------------------------------------------------------ */
 /* lookups */
 
@@ -371,7 +364,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": page "
 			     "directory at gref %u: %s", r->dbuf_cookie,
-			     r->gref_directory, pgdir_strerror(ret));
+			     r->gref_directory, gntbuf_pgdir_strerror(ret));
 			goto err_free;
 		}
 		ret = b->prov->export_refs(b, dev, refs, g.pages, &d->mem);
@@ -395,7 +388,7 @@ static int op_dbuf_create(struct conn *c, const struct xendispl_dbuf_create_req 
 		if (ret) {
 			LOGE(dev, c->idx, "DBUF_CREATE %#" PRIx64 ": filling "
 			     "page directory at gref %u: %s", r->dbuf_cookie,
-			     r->gref_directory, pgdir_strerror(ret));
+			     r->gref_directory, gntbuf_pgdir_strerror(ret));
 			b->prov->release(b, &d->mem, 0);
 			goto err_free;
 		}
@@ -689,7 +682,7 @@ static int op_get_edid(struct conn *c, const struct xendispl_get_edid_req *r,
 				  dev, refs, pages);
 	if (ret) {
 		LOGE(dev, c->idx, "GET_EDID: page directory at gref %u: %s",
-		     r->gref_directory, pgdir_strerror(ret));
+		     r->gref_directory, gntbuf_pgdir_strerror(ret));
 		goto out;
 	}
 	/* The EDID fits in the first page: map only that one. */
