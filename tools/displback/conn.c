@@ -66,7 +66,6 @@ static int pgdir_write(void *ctx, uint32_t gref, const void *page)
 	return 0;
 }
 
-/* Why a page directory walk failed, in the protocol's words. */
 /* ------------------------------------------------------------------ */
 /* lookups */
 
