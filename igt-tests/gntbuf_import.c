@@ -333,6 +333,7 @@ static void test_over_16_bit(void)
 		__gntbuf_param_get("max_pages_per_buffer"),
 		__gntbuf_param_get("max_pages_per_file"),
 		__gntbuf_param_get("max_pages_total"),
+		__gntbuf_param_get("max_pages_per_domain"),
 	};
 	const uint32_t probe[] = { 0, 65535, 65536, pages - 1 };
 	struct gntbuf_test_dumb dumb;
@@ -342,7 +343,8 @@ static void test_over_16_bit(void)
 	uint64_t id;
 	int prime;
 
-	igt_require(params[0] > 0 && params[1] > 0 && params[2] > 0);
+	igt_require(params[0] > 0 && params[1] > 0 && params[2] > 0 &&
+		    params[3] > 0);
 	gntbuf_grantee_init(gntbuf_local_source(), &grantee);
 	gntbuf_stats(dev, &before);
 	refs = calloc(pages, sizeof(*refs));
@@ -357,10 +359,13 @@ static void test_over_16_bit(void)
 	if (params[2] < pages + before.mapped_pages + before.allocated_pages +
 	    before.granted_pages)
 		gntbuf_param_set("max_pages_total", 2 * pages);
+	if (params[3] < pages)
+		gntbuf_param_set("max_pages_per_domain", pages);
 	id = import_checked(prime, grantee.domid, pages, 0, refs, &before);
 	gntbuf_param_set("max_pages_per_buffer", params[0]);
 	gntbuf_param_set("max_pages_per_file", params[1]);
 	gntbuf_param_set("max_pages_total", params[2]);
+	gntbuf_param_set("max_pages_per_domain", params[3]);
 
 	for (uint32_t i = 0; i < pages; i++)
 		for (uint32_t j = i > 8 ? i - 8 : 0; j < i; j++)
