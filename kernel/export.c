@@ -85,9 +85,9 @@ static unsigned int gntbuf_export_unmap(struct gntbuf_buffer *buf)
 	struct gnttab_unmap_grant_ref ops[GNTBUF_EXPORT_UNMAP_BATCH];
 	struct page *pages[GNTBUF_EXPORT_UNMAP_BATCH];
 	unsigned int idx[GNTBUF_EXPORT_UNMAP_BATCH];
+	struct gntab_unmap_queue_data *data = &buf->unmap;
 	u32 flags = gntbuf_export_map_flags(buf);
 	unsigned int i = 0, j, n, stuck = 0;
-	struct gntab_unmap_queue_data data;
 	int ret;
 
 	while (i < buf->count) {
@@ -103,12 +103,12 @@ static unsigned int gntbuf_export_unmap(struct gntbuf_buffer *buf)
 		if (!n)
 			break;
 
-		data = (struct gntab_unmap_queue_data) {
+		*data = (struct gntab_unmap_queue_data) {
 			.unmap_ops = ops,
 			.pages = pages,
 			.count = n,
 		};
-		ret = gnttab_unmap_refs_sync(&data);
+		ret = gnttab_unmap_refs_sync(data);
 		for (j = 0; j < n; j++) {
 			if (ret || ops[j].status != GNTST_okay) {
 				stuck++;

@@ -139,6 +139,8 @@ static const struct dma_map_ops gntbuf_import_dma_ops = {
 };
 
 static struct device *gntbuf_import_dev;
+/* Any segment length: exporters (vgem) merge pages into large segments. */
+static struct device_dma_parameters gntbuf_import_dma_parms;
 
 /**
  * gntbuf_import_init() - create the device that IMPORT attaches with
@@ -155,7 +157,10 @@ int gntbuf_import_init(void)
 		return PTR_ERR(dev);
 	set_dma_ops(dev, &gntbuf_import_dma_ops);
 	dev->dma_mask = &dev->coherent_dma_mask;
+	dev->dma_parms = &gntbuf_import_dma_parms;
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (!ret)
+		ret = dma_set_max_seg_size(dev, UINT_MAX);
 	if (ret) {
 		root_device_unregister(dev);
 		return ret;

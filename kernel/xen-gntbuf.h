@@ -104,6 +104,8 @@ struct gntbuf_attachment {
  *	INVALID_GRANT_REF where none is held
  * @handles: handles of the kernel mappings (EXPORT); INVALID_GRANT_HANDLE
  *	where the page is not mapped
+ * @unmap: the grant core's work item of the release's unmaps (EXPORT): not
+ *	on the stack, which it may wait on as delayed work (DEBUG_OBJECTS)
  * @pages_allocated: @pages came from gnttab_alloc_pages() (EXPORT)
  * @dmabuf: our dma-buf (EXPORT, ALLOC) or the imported one (IMPORT)
  * @import_attach: our attachment to the imported dma-buf (IMPORT)
@@ -142,6 +144,7 @@ struct gntbuf_buffer {
 	struct page **pages;
 	grant_ref_t *refs;
 	grant_handle_t *handles;
+	struct gntab_unmap_queue_data unmap;
 	bool pages_allocated;
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *import_attach;
