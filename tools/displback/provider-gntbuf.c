@@ -144,16 +144,22 @@ static int gb_cpu_end(struct backend *b, struct dbuf_mem *mem)
 	return gntbuf_buffer_end_cpu_access(mem->priv, GNTBUF_ACCESS_READ);
 }
 
+/* The backend's own hold: its dma-buf fd and mapping pointer. */
+static void gb_drop_hold(struct dbuf_mem *mem)
+{
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->fd = -1;
+	mem->map = NULL;
+}
+
 static int gb_release(struct backend *b, struct dbuf_mem *mem,
 		      unsigned int timeout_ms)
 {
 	int ret;
 
 	(void)b;
-	if (mem->fd >= 0)
-		close(mem->fd);
-	mem->fd = -1;
-	mem->map = NULL;
+	gb_drop_hold(mem);
 	if (!mem->priv)
 		return 0;
 	ret = gntbuf_buffer_wait_released(mem->priv, timeout_ms);
@@ -167,10 +173,7 @@ static int gb_release_poll(struct backend *b, struct dbuf_mem *mem)
 	int ret;
 
 	(void)b;
-	if (mem->fd >= 0)
-		close(mem->fd);
-	mem->fd = -1;
-	mem->map = NULL;
+	gb_drop_hold(mem);
 	if (!mem->priv)
 		return 0;
 	ret = gntbuf_buffer_wait_released(mem->priv, 0);
