@@ -23,15 +23,8 @@ fi
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
 	"$kdir/include/generated/utsrelease.h" 2>/dev/null)
 [ -n "$krel" ] || { echo "$kdir: no UTS_RELEASE in include/generated/utsrelease.h"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dest=$tmp/dest
-
-"$meson" install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1 || {
-	cat "$tmp/install.log"
-	echo "meson install failed"
-	exit 1
-}
+. "$(dirname "$0")/install-lib.sh"
+install_build "$meson" "$build"
 tree=$(find "$dest" -type f -name dkms.conf -path "*/xen-gntbuf-$version/*")
 [ -n "$tree" ] || { echo "no xen-gntbuf-$version/dkms.conf installed (-Ddkms=false?)"; exit 1; }
 tree=$(dirname "$tree")

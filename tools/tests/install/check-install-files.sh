@@ -11,15 +11,8 @@
 set -eu
 meson=$1 build=$2 expected=$3 features=$4
 shift 4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dest=$tmp/dest
-
-"$meson" install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1 || {
-	cat "$tmp/install.log"
-	echo "meson install failed"
-	exit 1
-}
+. "$(dirname "$0")/install-lib.sh"
+install_build "$meson" "$build"
 
 # EXPECTED, filtered and substituted.
 sedargs=

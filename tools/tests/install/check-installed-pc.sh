@@ -14,15 +14,8 @@
 # The pc file is relocated into the DESTDIR by rewriting its prefix=.
 set -eu
 meson=$1 build=$2 cc=$3 src=$4 static=$5
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dest=$tmp/dest
-
-"$meson" install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1 || {
-	cat "$tmp/install.log"
-	echo "meson install failed"
-	exit 1
-}
+. "$(dirname "$0")/install-lib.sh"
+install_build "$meson" "$build"
 pc=$(find "$dest" -name gntbuf.pc -path '*/pkgconfig/*')
 [ -n "$pc" ] || { echo "no gntbuf.pc installed"; exit 1; }
 prefix=$(sed -n 's/^prefix=//p' "$pc")
