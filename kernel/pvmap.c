@@ -26,6 +26,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -439,6 +440,15 @@ int gntbuf_pv_mmap(struct gntbuf_buffer *buf, struct vm_area_struct *vma)
 	ret = mmu_interval_notifier_insert_locked(&m->notifier, vma->vm_mm,
 						  vma->vm_start, size,
 						  &gntbuf_pv_mn_ops);
+	if (ret == -EINTR) {
+		/*
+		 * The process's first notifier takes all its mm's locks and
+		 * gives up when a signal is pending (mm_take_all_locks()).
+		 * Nothing is mapped yet, and mmap(2) has no EINTR: restart
+		 * the call once the signal is handled.
+		 */
+		ret = -ERESTARTNOINTR;
+	}
 	if (ret)
 		goto fail_free_mapping;
 
