@@ -18,6 +18,9 @@
 
 #ifdef HAVE_XENGNTTAB
 
+#include <sys/ioctl.h>
+
+#include <xen/sys/gntdev.h>
 #include <xengnttab.h>
 #include <xentoollog.h>
 
@@ -88,20 +91,34 @@ void gntbuf_gntdev_close(void *xgt)
  * Asks gntdev to wait for an export it cannot have (fd -1): a kernel with
  * the dma-buf ioctls answers ENOENT (gntdev-dmabuf.c looks the fd up in its
  * list of exports), one without them ENOTTY (-ENOIOCTLCMD from
- * gntdev_ioctl()).
+ * gntdev_ioctl()). The ioctl goes to libxengnttab's own fd:
+ * xengnttab_dmabuf_exp_wait_released() turns ENOENT into success ("the
+ * buffer may have already been released"), which would make both kernels
+ * look alike.
  */
 int gntbuf_gntdev_probe_dmabuf(void *xgt)
 {
-	int ret;
+	struct ioctl_gntdev_dmabuf_exp_wait_released wait = {
+		.fd = UINT32_MAX,
+		.wait_to_ms = 0,
+	};
+	int fd = xengnttab_fd(xgt);
 
-	errno = 0;
-	ret = xengnttab_rc(xengnttab_dmabuf_exp_wait_released(xgt, UINT32_MAX,
-							      0));
-	if (ret == -ENOENT)
-		return 0;
-	if (ret == 0 || ret == -ENOTTY || ret == -EINVAL || ret == -ENOSYS)
+	if (fd < 0)
+		return -EBADF;
+	/* A wait for no export cannot succeed: not gntdev's dma-buf code. */
+	if (ioctl(fd, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &wait) == 0)
 		return -EOPNOTSUPP;
-	return ret;
+	switch (errno) {
+	case ENOENT:
+		return 0;
+	case ENOTTY:
+	case EINVAL:
+	case ENOSYS:
+		return -EOPNOTSUPP;
+	default:
+		return gntbuf_neg_errno();
+	}
 }
 
 int gntbuf_gntdev_exp_from_refs(void *xgt, uint32_t domid, uint32_t flags,
