@@ -10,6 +10,15 @@
  * helpers. And the gntdev fallback chosen explicitly: it works where the
  * kernel has gntdev's dma-buf ioctls, and says -EOPNOTSUPP where it has not.
  *
+ * Built a second time as gntbuf_lib_gntdev (GNTBUF_LIB_GNTDEV), the same
+ * suite runs on the gntdev backend, in the rig started with
+ * --gntdev-dmabuf (gntdev with its dma-buf ioctls), the module loaded
+ * beside it for STATS and for the cross-checks between the two exporters.
+ * gntdev does less, and each subtest asserts what it answers instead:
+ * no exports from grants in a PV domain (gntdev-dmabuf.c: EINVAL when
+ * use_ptemod; the library: -EOPNOTSUPP), no ALLOC, no read-only buffers,
+ * no mmap of its dma-bufs, releases of imports that do not wait.
+ *
  * Sharing subtests run on grants dom0 made to itself ("self") and on a PV
  * and a PVH domU's ("foreign-pv", "foreign-pvh"): the PV dom0's foreign
  * path is the one self-grants do not take.
@@ -50,8 +59,31 @@ IGT_TEST_DESCRIPTION("libgntbuf on the xen-gntbuf module: devices, buffers "
 /* A pointer the library must not write on failure. */
 #define SENTINEL ((void *)0x5e5e5e5e)
 
-static struct gntbuf_device *dev;
+#ifdef GNTBUF_LIB_GNTDEV
+#define BACKEND GNTBUF_BACKEND_GNTDEV
+#else
+#define BACKEND GNTBUF_BACKEND_MODULE
+#endif
+
+static struct gntbuf_device *dev;	/* of BACKEND */
 static int raw = -1;	/* the module's device, for QUERY and STATS */
+
+static bool on_gntdev(void)
+{
+	return BACKEND == GNTBUF_BACKEND_GNTDEV;
+}
+
+/* /sys/hypervisor/guest_type says "PV": gntdev maps with use_ptemod. */
+static bool pv_domain(void)
+{
+	char type[16] = "";
+	FILE *f = fopen("/sys/hypervisor/guest_type", "re");
+
+	igt_assert_f(f, "no /sys/hypervisor/guest_type: %s\n", strerror(errno));
+	igt_assert(fgets(type, sizeof(type), f));
+	fclose(f);
+	return strcmp(type, "PV\n") == 0;
+}
 
 /* Opens a device: 0 or the library's negative errno. */
 static int __lib_open(enum gntbuf_backend backend, struct gntbuf_device **out)
@@ -189,6 +221,7 @@ static void test_open_errors(void)
 	gntbuf_device_close(NULL);
 }
 
+#ifndef GNTBUF_LIB_GNTDEV
 /* Does this kernel's gntdev have the dma-buf ioctls? Asked directly. */
 static int gntdev_dmabuf_errno(void)
 {
@@ -225,6 +258,7 @@ static void test_gntdev_eopnotsupp(void)
 	unsetenv("GNTBUF_DEVICE");
 	igt_assert(d == SENTINEL);
 }
+#endif
 
 static void test_gntdev_fallback(void)
 {
@@ -255,8 +289,8 @@ static void test_gntdev_fallback(void)
 	gntbuf_pattern_fill(dumb.map, dumb.size, SEED_A);
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle, DRM_CLOEXEC |
 					 DRM_RDWR, &prime), 0);
-	igt_assert_eq(gntbuf_buffer_import(g, prime, 0, 0, &buf), 0);
-	gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &ge);
+	gntbuf_grantee_init(gntbuf_local_source(), &ge);
+	igt_assert_eq(gntbuf_buffer_import(g, prime, ge.domid, 0, &buf), 0);
 	gntbuf_grantee_map(&ge, gntbuf_buffer_get_refs(buf, NULL),
 			   gntbuf_buffer_get_page_count(buf), false);
 	gntbuf_grantee_check(&ge, SEED_A);
@@ -267,6 +301,283 @@ static void test_gntdev_fallback(void)
 	gntbuf_test_dumb_destroy(vgem, &dumb);
 	close(vgem);
 	gntbuf_device_close(g);
+}
+
+/* ------------------------------------------------------------------ */
+/* The gntdev backend (gntbuf_lib_gntdev) */
+
+/*
+ * gntdev's own answer to an export of @g's grants, asked without the
+ * library: 0 (the dma-buf is closed again at once) or the ioctl's errno.
+ */
+static int gntdev_raw_export(const struct gntbuf_grants *g)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+	int gd, err = 0;
+
+	op = calloc(1, sizeof(*op) + g->count * sizeof(op->refs[0]));
+	igt_assert(op);
+	gd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
+	igt_assert_f(gd >= 0, "no /dev/xen/gntdev: %s\n", strerror(errno));
+	op->count = g->count;
+	op->domid = g->domid;
+	memcpy(op->refs, g->refs, g->count * sizeof(op->refs[0]));
+	if (ioctl(gd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op) < 0)
+		err = errno;
+	else
+		close(op->fd);
+	close(gd);
+	free(op);
+	return err;
+}
+
+static void test_caps_gntdev(void)
+{
+	struct gntbuf_grants g;
+	struct gntbuf_caps caps;
+	uint64_t expected = GNTBUF_CAP_IMPORT;
+	bool pv = pv_domain();
+	int err;
+
+	memset(&caps, 0, sizeof(caps));
+	igt_assert_eq(gntbuf_device_get_caps(dev, &caps), 0);
+	igt_info("caps %#llx, guest type %s\n",
+		 (unsigned long long)caps.caps, pv ? "PV" : "not PV");
+	igt_assert_eq(gntbuf_device_get_backend(dev), GNTBUF_BACKEND_GNTDEV);
+	igt_assert_eq_u32(caps.backend, GNTBUF_BACKEND_GNTDEV);
+	igt_assert_eq_u32(caps.abi_version, 0);
+	igt_assert_eq_u32(caps.page_size, 4096);
+	/* gntdev does not say its limits (the library applies 1048576). */
+	igt_assert_eq_u32(caps.max_pages_per_buffer, 0);
+	igt_assert_eq_u32(caps.max_pages_per_device, 0);
+	igt_assert_eq_u32(caps.max_pages_total, 0);
+	expected |= pv ? GNTBUF_CAP_PV_MAPPINGS :
+		GNTBUF_CAP_AUTO_TRANSLATED | GNTBUF_CAP_EXPORT_REFS;
+	igt_assert_eq_u64(caps.caps, expected);
+
+	/* The claim about exports is gntdev's own answer to one. */
+	gntbuf_grants_create(gntbuf_local_source(), 1, SEED_A, true, &g);
+	err = gntdev_raw_export(&g);
+	igt_info("gntdev EXP_FROM_REFS of one gref: %s\n",
+		 err ? strerror(err) : "a dma-buf");
+	igt_assert_eq(err, pv ? EINVAL : 0);
+	gntbuf_grants_end(&g, 5000);
+}
+
+static void test_counters_gntdev(void)
+{
+	struct gntbuf_counters c;
+
+	/* gntdev keeps no counters the library could give. */
+	igt_assert_eq(gntbuf_device_get_counters(dev, &c), -EOPNOTSUPP);
+	igt_assert_eq(gntbuf_device_get_counters(dev, NULL), -EINVAL);
+}
+
+/*
+ * Exports from grants. In a PV domain gntdev refuses them (EINVAL: it
+ * maps with use_ptemod) and the library says -EOPNOTSUPP without asking.
+ * Elsewhere: the getters, the dup, no mmap (gntdev's dma-bufs have none),
+ * and a wait that times out while a dup holds the dma-buf.
+ */
+static void test_export_gntdev(enum gntbuf_source s)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct gntbuf_grants g;
+	const uint32_t *refs;
+	uint32_t count;
+	void *p = SENTINEL;
+	int fd, err;
+
+	gntbuf_grants_create(s, PAGES, SEED_A, true, &g);
+	err = gntdev_raw_export(&g);
+	if (pv_domain()) {
+		igt_assert_eq(err, EINVAL);
+		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
+							PAGES, 0, &buf),
+			      -EOPNOTSUPP);
+		igt_assert(buf == SENTINEL);
+		gntbuf_grants_end(&g, 5000);
+		return;
+	}
+	igt_assert_eq(err, 0);
+
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES, 0,
+						&buf), 0);
+	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
+	igt_assert_eq_u64(gntbuf_buffer_get_id(buf), 0);
+	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g.domid);
+	igt_assert_eq_u64(gntbuf_buffer_get_size(buf), BYTES);
+	refs = gntbuf_buffer_get_refs(buf, &count);
+	igt_assert_eq_u32(count, PAGES);
+	igt_assert(memcmp(refs, g.refs, PAGES * sizeof(*refs)) == 0);
+
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	check_cloexec(fd);
+	igt_assert_eq_u64(gntbuf_dmabuf_size(fd), BYTES);
+	/* gntdev's dma-bufs have no mmap: dma-buf's own -EINVAL. */
+	igt_assert_eq(gntbuf_buffer_map(buf, GNTBUF_ACCESS_READ, &p), -EINVAL);
+	igt_assert(p == SENTINEL);
+	/* DMA_BUF_IOCTL_SYNC answers (gntdev does no cache maintenance). */
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access(buf, GNTBUF_ACCESS_READ), 0);
+	igt_assert_eq(gntbuf_buffer_end_cpu_access(buf, GNTBUF_ACCESS_READ), 0);
+
+	/* The dup holds the dma-buf: gntdev's wait times out. */
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), -ETIMEDOUT);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 100), -ETIMEDOUT);
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), -EBADF);
+	close(fd);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 2000), 0);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), 0);
+	gntbuf_buffer_destroy(buf);
+
+	/* gntdev unmapped the grants: the granter can end them. */
+	gntbuf_grants_end(&g, 5000);
+}
+
+/* No read-only buffers from gntdev, and no ALLOC: -EOPNOTSUPP. */
+static void test_export_read_only_gntdev(enum gntbuf_source s)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct gntbuf_grants g;
+
+	gntbuf_grants_create(s, PAGES, SEED_A, false, &g);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES,
+						GNTBUF_BUFFER_READ_ONLY, &buf),
+		      -EOPNOTSUPP);
+	igt_assert(buf == SENTINEL);
+	gntbuf_grants_end(&g, 5000);
+}
+
+/* Bad arguments first (-EINVAL), then gntdev's lack of ALLOC. */
+static void test_alloc_bad_input_gntdev(void)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 1, 1u << 3, &buf),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 1, 0, NULL),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(NULL, GNTBUF_SELF, 1, 0, &buf),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 0, 0, &buf),
+		      -EOPNOTSUPP);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, UINT32_MAX, 0,
+					  &buf), -EOPNOTSUPP);
+	igt_assert(buf == SENTINEL);
+}
+
+static void test_alloc_gntdev(enum gntbuf_source s)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct gntbuf_grantee ge;
+
+	gntbuf_grantee_init(s, &ge);
+	igt_assert_eq(gntbuf_buffer_alloc(dev, ge.domid, PAGES, 0, &buf),
+		      -EOPNOTSUPP);
+	igt_assert(buf == SENTINEL);
+}
+
+/*
+ * Bad exports on gntdev. The library's own checks come first (NULL refs
+ * or out, unknown flags); then, in a PV domain, -EOPNOTSUPP for all else.
+ * Elsewhere gntdev's answers: over the library's limit (1048576 pages)
+ * -E2BIG, over gntdev's (its limit parameter, 65536) gntdev's EINVAL,
+ * and errors for bad grants or domains; the granter can end its grants
+ * after (nothing stayed mapped).
+ */
+static void test_export_bad_input_gntdev(void)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct gntbuf_grants g;
+	uint32_t refs[4], *many;
+	int ret;
+
+	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, NULL, 4, 0, &buf),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 0, NULL),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 1u << 7,
+						&buf), -EINVAL);
+	if (pv_domain()) {
+		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
+							0, 0, &buf),
+			      -EOPNOTSUPP);
+		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
+							4, 0, &buf),
+			      -EOPNOTSUPP);
+		igt_assert(buf == SENTINEL);
+		gntbuf_grants_end(&g, 3000);
+		return;
+	}
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 0, 0, &buf),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
+						1048577, 0, &buf), -E2BIG);
+	many = calloc(65537, sizeof(*many));
+	igt_assert(many);
+	memcpy(many, g.refs, 4 * sizeof(*many));
+	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, many, 65537, 0,
+						&buf), -EINVAL);
+	free(many);
+	memcpy(refs, g.refs, sizeof(refs));
+	refs[3] = 0xfffffu;
+	ret = gntbuf_buffer_export_refs(dev, g.domid, refs, 4, 0, &buf);
+	igt_info("bad gref: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
+					4, 0, &buf);
+	igt_info("DOMID_SELF: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
+	igt_info("missing domain: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	igt_assert(buf == SENTINEL);
+	gntbuf_grants_end(&g, 3000);
+}
+
+/*
+ * A buffer for the CPU-access and sync_file subtests: the module's ALLOC,
+ * or on gntdev (no ALLOC) a vgem dumb buffer of @pages imported, whose
+ * dma-buf is vgem's own (mmap and DMA_BUF_IOCTL_SYNC work on it).
+ */
+struct cpu_buffer {
+	struct gntbuf_buffer *buf;
+	struct gntbuf_test_dumb dumb;
+	int vgem;
+};
+
+static void cpu_buffer_create(struct gntbuf_device *d, uint32_t pages,
+			      struct cpu_buffer *cb)
+{
+	int prime;
+
+	memset(cb, 0, sizeof(*cb));
+	cb->vgem = -1;
+	if (!on_gntdev()) {
+		igt_assert_eq(gntbuf_buffer_alloc(d, GNTBUF_SELF, pages, 0,
+						  &cb->buf), 0);
+		return;
+	}
+	cb->vgem = gntbuf_test_open_vgem();
+	/* 1024 bytes a row (256 XRGB8888 pixels): 4 rows a page. */
+	gntbuf_test_dumb_create(cb->vgem, 256, pages * 4, 32, &cb->dumb);
+	igt_assert_eq_u64(cb->dumb.size, (uint64_t)pages * 4096);
+	igt_assert_eq(drmPrimeHandleToFD(cb->vgem, cb->dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &prime), 0);
+	igt_assert_eq(gntbuf_buffer_import(d, prime, GNTBUF_SELF, 0,
+					   &cb->buf), 0);
+	close(prime);
+}
+
+/* After the buffer's release: vgem's side. */
+static void cpu_buffer_destroy(struct cpu_buffer *cb)
+{
+	gntbuf_buffer_destroy(cb->buf);
+	if (cb->vgem >= 0) {
+		gntbuf_test_dumb_destroy(cb->vgem, &cb->dumb);
+		close(cb->vgem);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -561,7 +872,25 @@ static void test_import(enum gntbuf_source s)
 			GNTBUF_ACCESS_RW, 0, 100), 0);
 	igt_assert_eq(gntbuf_buffer_end_cpu_access_range(buf,
 			GNTBUF_ACCESS_RW, 0, 100), 0);
-	igt_assert_eq_u64(stats_range_bytes(), before);
+	if (!on_gntdev())
+		igt_assert_eq_u64(stats_range_bytes(), before);
+
+	if (on_gntdev()) {
+		/*
+		 * gntdev's IMP_RELEASE ends the grants and lets the dma-buf
+		 * go at once, whoever still maps them (the pages are not
+		 * held): the grantee unmaps first, then cannot map again.
+		 */
+		gntbuf_grantee_unmap(&ge);
+		igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), 0);
+		igt_assert(!gntbuf_grantee_mappable(&ge,
+				gntbuf_buffer_get_refs(buf, NULL),
+				gntbuf_buffer_get_page_count(buf)));
+		gntbuf_buffer_destroy(buf);
+		gntbuf_test_dumb_destroy(vgem, &dumb);
+		close(vgem);
+		return;
+	}
 
 	/* The grantee still maps: the grants are ended, the pages held. */
 	igt_assert_eq(gntbuf_buffer_wait_released(buf, 200), -ETIMEDOUT);
@@ -623,9 +952,11 @@ static void test_cpu_access_errors(void)
 	struct gntbuf_layout layout;
 	struct gntbuf_buffer *buf;
 	struct gntbuf_rect rect;
+	struct cpu_buffer cb;
 	const uint64_t size = 4 * 4096;
 
-	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 4, 0, &buf), 0);
+	cpu_buffer_create(dev, 4, &cb);
+	buf = cb.buf;
 
 	/* Ranges past the end, overflowing, empty. */
 	igt_assert_eq(gntbuf_buffer_begin_cpu_access_range(buf,
@@ -668,16 +999,18 @@ static void test_cpu_access_errors(void)
 	/* After the release, every CPU access is refused. */
 	igt_assert_eq(gntbuf_buffer_begin_cpu_access_range(buf,
 			GNTBUF_ACCESS_RW, 0, 1), -EBADF);
-	gntbuf_buffer_destroy(buf);
+	cpu_buffer_destroy(&cb);
 }
 
 static void test_sync_file(void)
 {
 	struct gntbuf_buffer *buf;
+	struct cpu_buffer cb;
 	struct pollfd pfd;
 	int sync_fd = -1, fd, ret;
 
-	igt_assert_eq(gntbuf_buffer_alloc(dev, GNTBUF_SELF, 4, 0, &buf), 0);
+	cpu_buffer_create(dev, 4, &cb);
+	buf = cb.buf;
 	ret = gntbuf_buffer_export_sync_file(buf, GNTBUF_ACCESS_READ, &sync_fd);
 	igt_skip_on_f(ret == -ENOTTY, "the kernel has no "
 		      "DMA_BUF_IOCTL_EXPORT_SYNC_FILE (before Linux 6.0)\n");
@@ -708,16 +1041,18 @@ static void test_sync_file(void)
 	igt_assert_eq(gntbuf_buffer_export_sync_file(buf, 0, &fd), -EINVAL);
 
 	igt_assert_eq(gntbuf_buffer_wait_released(buf, 1000), 0);
-	gntbuf_buffer_destroy(buf);
+	cpu_buffer_destroy(&cb);
 }
 
 static void test_outlives_device(void)
 {
-	struct gntbuf_device *d = lib_open(GNTBUF_BACKEND_MODULE);
+	struct gntbuf_device *d = lib_open(BACKEND);
 	struct gntbuf_buffer *buf;
+	struct cpu_buffer cb;
 	void *p;
 
-	igt_assert_eq(gntbuf_buffer_alloc(d, GNTBUF_SELF, 4, 0, &buf), 0);
+	cpu_buffer_create(d, 4, &cb);
+	buf = cb.buf;
 	/* The caller lets the device go; the buffer keeps it open. */
 	gntbuf_device_close(d);
 	igt_assert_eq(gntbuf_buffer_map(buf, GNTBUF_ACCESS_RW, &p), 0);
@@ -727,7 +1062,7 @@ static void test_outlives_device(void)
 	igt_assert_eq(gntbuf_buffer_end_cpu_access_range(buf,
 			GNTBUF_ACCESS_WRITE, 0, 4096), 0);
 	igt_assert_eq(gntbuf_buffer_wait_released(buf, 1000), 0);
-	gntbuf_buffer_destroy(buf);
+	cpu_buffer_destroy(&cb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -817,6 +1152,17 @@ static void test_pgdir(enum gntbuf_source s)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * Subtests that need an export from grants skip on gntdev in a PV domain,
+ * which makes none (export-* and device-caps assert that it refuses).
+ */
+static void require_exports(void)
+{
+	if (on_gntdev())
+		igt_require_f(!pv_domain(), "gntdev makes no dma-bufs from "
+			      "grants in a PV domain (EINVAL, use_ptemod)\n");
+}
+
 /* An exported buffer of local grants, for the DRM and GBM subtests. */
 static struct gntbuf_buffer *export_local(struct gntbuf_grants *g)
 {
@@ -847,6 +1193,7 @@ static void test_drm_prime(void)
 	uint32_t h1, h2, fb;
 	int vgem, fd, fd2;
 
+	require_exports();
 	vgem = gntbuf_test_open_vgem();
 	buf = export_local(&g);
 	igt_assert_eq(gntbuf_drm_create(vgem, &drm), 0);
@@ -926,6 +1273,7 @@ static void test_drm_framebuffer(void)
 	uint32_t fb, fb2, fb3, ours;
 	int kms, fd, ret;
 
+	require_exports();
 	kms = __gntbuf_test_open_vkms();
 	igt_require_f(kms >= 0, "no vkms (run the rig with --vkms)\n");
 	buf = export_local(&g);
@@ -1007,6 +1355,7 @@ static void test_gbm(void)
 	const char *names[2] = { "vgem", "vkms" };
 	int cards[2], fd, ret = -ENODEV, used = -1;
 
+	require_exports();
 	cards[0] = __gntbuf_test_open_vgem();
 	cards[1] = __gntbuf_test_open_vkms();
 	buf = export_local(&g);
@@ -1061,23 +1410,151 @@ static void test_gbm(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Cross-checks between the module and gntdev (gntbuf_lib_gntdev) */
+#ifdef GNTBUF_LIB_GNTDEV
+
+/*
+ * The module's ALLOC buffer, imported by gntdev (IMP_TO_REFS) and granted
+ * to a PV domain: dom0's peer domU, or dom0 itself from a PVH domU. The
+ * peer maps gntdev's grants and reads what was written through the
+ * module's mapping; the module's mapping reads what the peer wrote.
+ */
+static void test_cross_alloc_to_gntdev(void)
+{
+	struct gntbuf_device *mod = lib_open(GNTBUF_BACKEND_MODULE);
+	struct gntbuf_buffer *alloc, *imp;
+	struct gntbuf_grantee ge;
+	uint8_t *p;
+	int fd;
+
+	gntbuf_grantee_init(GNTBUF_SOURCE_FOREIGN_PV, &ge);
+	igt_assert_eq(gntbuf_buffer_alloc(mod, GNTBUF_SELF, PAGES, 0, &alloc),
+		      0);
+	igt_assert_eq(gntbuf_buffer_map(alloc, GNTBUF_ACCESS_RW, (void **)&p),
+		      0);
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access(alloc,
+						     GNTBUF_ACCESS_WRITE), 0);
+	gntbuf_pattern_fill(p, BYTES, SEED_A);
+	igt_assert_eq(gntbuf_buffer_end_cpu_access(alloc, GNTBUF_ACCESS_WRITE),
+		      0);
+
+	igt_assert_eq(gntbuf_buffer_dup_fd(alloc, &fd), 0);
+	igt_assert_eq(gntbuf_buffer_import(dev, fd, ge.domid, 0, &imp), 0);
+	close(fd);
+	igt_assert_eq_u32(gntbuf_buffer_get_page_count(imp), PAGES);
+
+	gntbuf_grantee_map(&ge, gntbuf_buffer_get_refs(imp, NULL), PAGES, true);
+	gntbuf_grantee_check(&ge, SEED_A);
+	gntbuf_grantee_fill(&ge, SEED_B);
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access(alloc, GNTBUF_ACCESS_READ),
+		      0);
+	gntbuf_pattern_check(p, BYTES, SEED_B);
+	igt_assert_eq(gntbuf_buffer_end_cpu_access(alloc, GNTBUF_ACCESS_READ),
+		      0);
+	gntbuf_grantee_unmap(&ge);
+
+	/* gntdev's release lets the module's buffer go. */
+	igt_assert_eq(gntbuf_buffer_wait_released(imp, 0), 0);
+	gntbuf_buffer_destroy(imp);
+	igt_assert_eq(gntbuf_buffer_wait_released(alloc, 2000), 0);
+	gntbuf_buffer_destroy(alloc);
+	gntbuf_device_close(mod);
+}
+
+
+/*
+ * gntdev's export in vgem, as gntbuf_export's vgem subtest takes the
+ * module's: vgem's PRIME import attaches and maps it, and alone holds it
+ * once our fd is closed. Where the module's bytes are then compared
+ * through the dma-buf's mmap, gntdev's dma-bufs have none (-EINVAL), and
+ * Linux 6.1's vgem maps no imported object (MAP_DUMB: EINVAL): nothing in
+ * this domain can read their bytes with the CPU.
+ */
+static void test_cross_gntdev_to_vgem(void)
+{
+	struct drm_mode_map_dumb map = { 0 };
+	struct gntbuf_grants g;
+	struct gntbuf_buffer *buf;
+	uint32_t handle;
+	void *p;
+	int vgem, fd;
+
+	require_exports();
+	buf = export_local(&g);
+	vgem = gntbuf_test_open_vgem();
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
+	map.handle = handle;
+	igt_assert_eq(igt_ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &map), -1);
+	igt_assert_eq(errno, EINVAL);
+	p = mmap(NULL, BYTES, PROT_READ, MAP_SHARED, fd, 0);
+	igt_assert(p == MAP_FAILED);
+	igt_assert_eq(errno, EINVAL);
+	close(fd);
+
+	/* vgem's handle alone holds gntdev's export. */
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 200), -ETIMEDOUT);
+	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 2000), 0);
+	gntbuf_buffer_destroy(buf);
+	close(vgem);
+	/* gntdev unmapped the grants: the granter can end them. */
+	gntbuf_grants_end(&g, 5000);
+}
+
+/*
+ * The module's IMPORT of gntdev's export: another domain's frames, which
+ * Xen grants cannot pass on: -EXDEV (GNTBUF_IOCTL_IMPORT's kernel-doc).
+ */
+static void test_cross_gntdev_to_module(void)
+{
+	struct gntbuf_device *mod = lib_open(GNTBUF_BACKEND_MODULE);
+	struct gntbuf_buffer *buf, *imp = SENTINEL;
+	struct gntbuf_grants g;
+	int fd, ret;
+
+	require_exports();
+	buf = export_local(&g);
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	ret = gntbuf_buffer_import(mod, fd, 0, 0, &imp);
+	igt_info("the module's IMPORT of gntdev's dma-buf: %s\n",
+		 strerror(-ret));
+	igt_assert_eq(ret, -EXDEV);
+	igt_assert(imp == SENTINEL);
+	close(fd);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 2000), 0);
+	gntbuf_buffer_destroy(buf);
+	gntbuf_grants_end(&g, 5000);
+	gntbuf_device_close(mod);
+}
+#endif /* GNTBUF_LIB_GNTDEV */
+
+/* ------------------------------------------------------------------ */
 
 igt_main
 {
 	igt_fixture {
 		raw = gntbuf_open();
-		dev = lib_open(GNTBUF_BACKEND_MODULE);
+		dev = lib_open(BACKEND);
 	}
 
 	igt_describe("The capabilities, ABI version and limits the library "
 		     "reports are the module's QUERY, bit for bit.");
-	igt_subtest("device-caps")
-		test_caps();
+	igt_subtest("device-caps") {
+		if (on_gntdev())
+			test_caps_gntdev();
+		else
+			test_caps();
+	}
 
 	igt_describe("The library's counters are the module's STATS, and "
 		     "follow a buffer's life.");
-	igt_subtest("device-counters")
-		test_counters();
+	igt_subtest("device-counters") {
+		if (on_gntdev())
+			test_counters_gntdev();
+		else
+			test_counters();
+	}
 
 	igt_describe("Opens that must fail say why: -ENODEV for a missing "
 		     "device or one that is not the module, -EINVAL for bad "
@@ -1091,11 +1568,13 @@ igt_main
 	igt_subtest("gntdev-fallback")
 		test_gntdev_fallback();
 
+#ifndef GNTBUF_LIB_GNTDEV
 	igt_describe("On a kernel without CONFIG_XEN_GNTDEV_DMABUF (gntdev "
 		     "answers ENOTTY) the gntdev backend, and auto without the "
 		     "module, fail with -EOPNOTSUPP and nothing else.");
 	igt_subtest("gntdev-fallback-eopnotsupp")
 		test_gntdev_eopnotsupp();
+#endif
 
 	for (int s = 0; s < GNTBUF_SOURCE_COUNT; s++) {
 		igt_describe("A buffer exported from grefs: its getters, a "
@@ -1103,20 +1582,32 @@ igt_main
 			     "both ways through its counted mapping, a wait "
 			     "that times out while a dup holds it and succeeds "
 			     "after, and grants the granter can end.");
-		igt_subtest_f("export-%s", gntbuf_source_name(s))
-			test_export(s);
+		igt_subtest_f("export-%s", gntbuf_source_name(s)) {
+			if (on_gntdev())
+				test_export_gntdev(s);
+			else
+				test_export(s);
+		}
 
 		igt_describe("A read-only export: O_RDONLY, no writable "
 			     "mapping (-EACCES), the granter's bytes readable.");
-		igt_subtest_f("export-read-only-%s", gntbuf_source_name(s))
-			test_export_read_only(s);
+		igt_subtest_f("export-read-only-%s", gntbuf_source_name(s)) {
+			if (on_gntdev())
+				test_export_read_only_gntdev(s);
+			else
+				test_export_read_only(s);
+		}
 
 		igt_describe("Allocated and granted: zeroed pages, the "
 			     "grantee's view both ways, range and damage CPU "
 			     "access counted to the byte by the module, and a "
 			     "release that waits for the grantee to unmap.");
-		igt_subtest_f("alloc-%s", gntbuf_source_name(s))
-			test_alloc(s);
+		igt_subtest_f("alloc-%s", gntbuf_source_name(s)) {
+			if (on_gntdev())
+				test_alloc_gntdev(s);
+			else
+				test_alloc(s);
+		}
 
 		igt_describe("A vgem dma-buf imported and granted: the grantee "
 			     "and vgem see each other's bytes, ranges fall back "
@@ -1136,13 +1627,21 @@ igt_main
 		     "left mapped: count 0, NULL refs, NULL out, unknown "
 		     "flag, count over the limit and a million, an ungranted "
 		     "gref, DOMID_SELF, a missing domain.");
-	igt_subtest("export-bad-input")
-		test_export_bad_input();
+	igt_subtest("export-bad-input") {
+		if (on_gntdev())
+			test_export_bad_input_gntdev();
+		else
+			test_export_bad_input();
+	}
 
 	igt_describe("Bad allocations: count 0, unknown flag, NULL out, NULL "
 		     "device, count over the limit, UINT32_MAX.");
-	igt_subtest("alloc-bad-input")
-		test_alloc_bad_input();
+	igt_subtest("alloc-bad-input") {
+		if (on_gntdev())
+			test_alloc_bad_input_gntdev();
+		else
+			test_alloc_bad_input();
+	}
 
 	igt_describe("Bad imports: fd -1, a closed fd, a pipe, sizes of 0 and "
 		     "100 bytes, a one-page memfd (not a dma-buf), unknown "
@@ -1186,6 +1685,25 @@ igt_main
 		     "Mesa's reason where it cannot import.");
 	igt_subtest("gbm-import")
 		test_gbm();
+
+#ifdef GNTBUF_LIB_GNTDEV
+	igt_describe("The module's ALLOC buffer imported by gntdev "
+		     "(IMP_TO_REFS) and mapped by a PV peer: the bytes match "
+		     "both ways.");
+	igt_subtest("cross-alloc-to-gntdev")
+		test_cross_alloc_to_gntdev();
+
+	igt_describe("gntdev's export imported by vgem (PRIME), held by "
+		     "vgem alone until its handle is closed; no CPU view of it "
+		     "(no mmap of gntdev's dma-bufs, none of vgem's imports).");
+	igt_subtest("cross-gntdev-to-vgem")
+		test_cross_gntdev_to_vgem();
+
+	igt_describe("The module's IMPORT of gntdev's export: -EXDEV, "
+		     "another domain's frames.");
+	igt_subtest("cross-gntdev-to-module")
+		test_cross_gntdev_to_module();
+#endif
 
 	igt_fixture {
 		gntbuf_device_close(dev);

@@ -191,7 +191,11 @@ void gntbuf_import_exit(void)
 
 /*
  * The guest frame of each page of the mapping, checked: whole pages, and
- * our own frames (a foreign frame mapped here cannot be granted on).
+ * our own frames (a foreign frame mapped here cannot be granted on). In a
+ * PV domain a foreign frame's p2m entry does not lead back to the pfn; in
+ * an auto-translated one (PVH, HVM, ARM) it does, and only the page's
+ * PG_foreign, which gnttab_map_refs() sets on every guest type, tells
+ * (gntdev's dma-bufs: measured in a PVH domU, where this granted them on).
  */
 static int gntbuf_import_frames(struct gntbuf_buffer *buf,
 				unsigned long *gfns)
@@ -210,7 +214,7 @@ static int gntbuf_import_frames(struct gntbuf_buffer *buf,
 
 			if (k == buf->count)
 				return -EINVAL;
-			if (!pfn_valid(pfn) ||
+			if (!pfn_valid(pfn) || PageForeign(pfn_to_page(pfn)) ||
 			    bfn_to_pfn(pfn_to_bfn(pfn)) != pfn)
 				return -EXDEV;
 			gfns[k++] = pfn_to_gfn(pfn);
