@@ -290,7 +290,8 @@ static void test_gntdev_fallback(void)
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle, DRM_CLOEXEC |
 					 DRM_RDWR, &prime), 0);
 	gntbuf_grantee_init(gntbuf_local_source(), &ge);
-	igt_assert_eq(gntbuf_buffer_import(g, prime, ge.domid, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(g, prime, ge.domid, 0, &buf),
+		      0);
 	gntbuf_grantee_map(&ge, gntbuf_buffer_get_refs(buf, NULL),
 			   gntbuf_buffer_get_page_count(buf), false);
 	gntbuf_grantee_check(&ge, SEED_A);
@@ -392,8 +393,8 @@ static void test_export_gntdev(enum gntbuf_source s)
 	err = gntdev_raw_export(&g);
 	if (pv_domain()) {
 		igt_assert_eq(err, EINVAL);
-		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-							PAGES, 0, &buf),
+		igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+						      PAGES, 0, &buf),
 			      -EOPNOTSUPP);
 		igt_assert(buf == SENTINEL);
 		gntbuf_grants_end(&g, 5000);
@@ -401,8 +402,8 @@ static void test_export_gntdev(enum gntbuf_source s)
 	}
 	igt_assert_eq(err, 0);
 
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES, 0,
-						&buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES, 0,
+					      &buf), 0);
 	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
 	igt_assert_eq_u64(gntbuf_buffer_get_id(buf), 0);
 	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g.domid);
@@ -441,8 +442,8 @@ static void test_export_read_only_gntdev(enum gntbuf_source s)
 	struct gntbuf_grants g;
 
 	gntbuf_grants_create(s, PAGES, SEED_A, false, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES,
-						GNTBUF_BUFFER_READ_ONLY, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES,
+					      GNTBUF_BUFFER_READ_ONLY, &buf),
 		      -EOPNOTSUPP);
 	igt_assert(buf == SENTINEL);
 	gntbuf_grants_end(&g, 5000);
@@ -493,43 +494,43 @@ static void test_export_bad_input_gntdev(void)
 	int ret;
 
 	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, NULL, 4, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, NULL, 4, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 0, NULL),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0, NULL),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 1u << 7,
-						&buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 1u << 7,
+					      &buf), -EINVAL);
 	if (pv_domain()) {
-		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-							0, 0, &buf),
+		igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+						      0, 0, &buf),
 			      -EOPNOTSUPP);
-		igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-							4, 0, &buf),
+		igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+						      4, 0, &buf),
 			      -EOPNOTSUPP);
 		igt_assert(buf == SENTINEL);
 		gntbuf_grants_end(&g, 3000);
 		return;
 	}
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 0, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-						1048577, 0, &buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+					      1048577, 0, &buf), -E2BIG);
 	many = calloc(65537, sizeof(*many));
 	igt_assert(many);
 	memcpy(many, g.refs, 4 * sizeof(*many));
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, many, 65537, 0,
-						&buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, many, 65537, 0,
+					      &buf), -EINVAL);
 	free(many);
 	memcpy(refs, g.refs, sizeof(refs));
 	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_export_refs(dev, g.domid, refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
 	igt_info("bad gref: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
-	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
-					4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
+				      4, 0, &buf);
 	igt_info("DOMID_SELF: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
-	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
 	igt_info("missing domain: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	igt_assert(buf == SENTINEL);
@@ -565,8 +566,8 @@ static void cpu_buffer_create(struct gntbuf_device *d, uint32_t pages,
 	igt_assert_eq_u64(cb->dumb.size, (uint64_t)pages * 4096);
 	igt_assert_eq(drmPrimeHandleToFD(cb->vgem, cb->dumb.handle,
 					 DRM_CLOEXEC | DRM_RDWR, &prime), 0);
-	igt_assert_eq(gntbuf_buffer_import(d, prime, GNTBUF_SELF, 0,
-					   &cb->buf), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(d, prime, GNTBUF_SELF, 0,
+						 &cb->buf), 0);
 	close(prime);
 }
 
@@ -592,8 +593,8 @@ static void test_export(enum gntbuf_source s)
 	int fd;
 
 	gntbuf_grants_create(s, PAGES, SEED_A, true, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES, 0,
-						&buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES, 0,
+					      &buf), 0);
 	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
 	igt_assert_neq_u64(gntbuf_buffer_get_id(buf), 0);
 	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g.domid);
@@ -659,8 +660,8 @@ static void test_export_read_only(enum gntbuf_source s)
 	int fd;
 
 	gntbuf_grants_create(s, PAGES, SEED_A, false, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES,
-						GNTBUF_BUFFER_READ_ONLY, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES,
+					      GNTBUF_BUFFER_READ_ONLY, &buf), 0);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
 	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	close(fd);
@@ -688,33 +689,33 @@ static void test_export_bad_input(void)
 	gntbuf_stats(raw, &before);
 
 	/* count 0; NULL refs; NULL out; an unknown flag. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 0, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, NULL, 4, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, NULL, 4, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 0, NULL),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0, NULL),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 1u << 7,
-						&buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 1u << 7,
+					      &buf), -EINVAL);
 	/* A count past the module's limit, and a million pages. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-						caps.max_pages_per_buffer + 1,
-						0, &buf), -E2BIG);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 1000000, 0,
-						&buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+					      caps.max_pages_per_buffer + 1,
+					      0, &buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 1000000, 0,
+					      &buf), -E2BIG);
 	/* A gref nobody granted, after good ones: the whole call fails. */
 	memcpy(refs, g.refs, sizeof(refs));
 	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_export_refs(dev, g.domid, refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
 	igt_info("bad gref: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* DOMID_SELF (Xen refuses it as a grant's mapping target). */
-	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
-					4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
+				      4, 0, &buf);
 	igt_info("DOMID_SELF: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* A domain that does not exist. */
-	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
 	igt_info("missing domain: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	igt_assert(buf == SENTINEL);
@@ -848,7 +849,7 @@ static void test_import(enum gntbuf_source s)
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle, DRM_CLOEXEC |
 					 DRM_RDWR, &prime), 0);
 
-	igt_assert_eq(gntbuf_buffer_import(dev, prime, ge.domid, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, prime, ge.domid, 0, &buf), 0);
 	/* The fd was borrowed: the buffer keeps its own. */
 	close(prime);
 	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_IMPORTED);
@@ -916,31 +917,31 @@ static void test_import_bad_input(void)
 	int pipe_fds[2], fd, ret;
 
 	/* -1; a closed fd. */
-	igt_assert_eq(gntbuf_buffer_import(dev, -1, 0, 0, &buf), -EBADF);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, -1, 0, 0, &buf), -EBADF);
 	fd = memfd_of(4096);
 	close(fd);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EBADF);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EBADF);
 	/* A pipe: no size. */
 	igt_assert_eq(pipe(pipe_fds), 0);
-	igt_assert_eq(gntbuf_buffer_import(dev, pipe_fds[0], 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, pipe_fds[0], 0, 0, &buf),
 		      -EINVAL);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 	/* Sizes of 0 and of 100 bytes: not whole pages. */
 	fd = memfd_of(0);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EINVAL);
 	close(fd);
 	fd = memfd_of(100);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EINVAL);
 	close(fd);
 	/* Whole pages, but not a dma-buf: the module refuses it. */
 	fd = memfd_of(4096);
-	ret = gntbuf_buffer_import(dev, fd, 0, 0, &buf);
+	ret = gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf);
 	igt_info("memfd of one page: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* Unknown flags, NULL out. */
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 1u << 4, &buf), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, NULL), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 1u << 4, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, NULL), -EINVAL);
 	close(fd);
 	igt_assert(buf == SENTINEL);
 }
@@ -1169,8 +1170,8 @@ static struct gntbuf_buffer *export_local(struct gntbuf_grants *g)
 	struct gntbuf_buffer *buf;
 
 	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED_A, true, g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g->domid, g->refs, PAGES,
-						0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g->domid, g->refs, PAGES,
+					      0, &buf), 0);
 	return buf;
 }
 
@@ -1439,7 +1440,7 @@ static void test_cross_alloc_to_gntdev(void)
 		      0);
 
 	igt_assert_eq(gntbuf_buffer_dup_fd(alloc, &fd), 0);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, ge.domid, 0, &imp), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, ge.domid, 0, &imp), 0);
 	close(fd);
 	igt_assert_eq_u32(gntbuf_buffer_get_page_count(imp), PAGES);
 
@@ -1516,7 +1517,7 @@ static void test_cross_gntdev_to_module(void)
 	require_exports();
 	buf = export_local(&g);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
-	ret = gntbuf_buffer_import(mod, fd, 0, 0, &imp);
+	ret = gntbuf_buffer_grant_dmabuf(mod, fd, 0, 0, &imp);
 	igt_info("the module's IMPORT of gntdev's dma-buf: %s\n",
 		 strerror(-ret));
 	igt_assert_eq(ret, -EXDEV);

@@ -297,15 +297,30 @@ static const struct {
  * that range (to CPU), and gives the other side what the CPU wrote (to
  * device), as a full sync does; the range counter grows by the length.
  */
-static void test_range(enum kind kind, bool by_fd)
+static void test_range(enum kind kind, bool by_fd, unsigned int imports)
 {
 	uint32_t *expect = malloc(BYTES);
 	uint32_t seed = 0x7a9e0000u;
+	uint64_t import_ids[2];
 	struct buffer b;
 
 	igt_assert(expect);
+	igt_assert(imports <= 2);
 	buffer_create(kind, PAGES, seed, &b);
 	gntbuf_pattern_fill(expect, BYTES, seed);
+	/*
+	 * IMPORTs of the buffer map its pages for the module's import
+	 * device, once each: SYNC_RANGE then meets that device's mappings,
+	 * the same pages twice when imported twice.
+	 */
+	for (unsigned int i = 0; i < imports; i++) {
+		uint32_t *refs = calloc(PAGES, sizeof(*refs));
+
+		igt_assert(refs);
+		import_ids[i] = gntbuf_import(dev, b.fd, GNTBUF_SELF, PAGES, 0,
+					      refs);
+		free(refs);
+	}
 
 	for (unsigned int i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		uint64_t off = ranges[i].offset, len = ranges[i].length;
@@ -345,6 +360,10 @@ static void test_range(enum kind kind, bool by_fd)
 		gntbuf_sync_range(dev, b.id, b.fd, GNTBUF_SYNC_BOTH |
 				  (by_fd ? GNTBUF_SYNC_BY_FD : 0), off, len);
 		igt_assert_eq_u64(range_flushed() - before, len);
+	}
+	for (unsigned int i = 0; i < imports; i++) {
+		gntbuf_import_release(dev, import_ids[i]);
+		gntbuf_wait_released(dev, import_ids[i], 5000);
 	}
 	buffer_destroy(&b);
 	free(expect);
@@ -639,13 +658,22 @@ igt_main
 			     "data as a full sync, both directions; the range "
 			     "counter grows by exactly the length.");
 		igt_subtest_f("range-%s", kind_names[k])
-			test_range(k, false);
+			test_range(k, false, 0);
 	}
+
+	igt_describe("SYNC_RANGE of an ALLOC buffer that two IMPORTs map for "
+		     "the module's import device, the same pages twice: the "
+		     "same data, and no sync of that device's mappings (it "
+		     "needs none; on the debug kernel DMA-API debugging "
+		     "reported a sub-page sync of a page mapped twice as "
+		     "memory never mapped).");
+	igt_subtest("range-alloc-imported-twice")
+		test_range(KIND_ALLOC_SELF, false, 2);
 
 	igt_describe("SYNC_RANGE naming the buffer by its dma-buf fd works as "
 		     "by id.");
 	igt_subtest("range-by-fd-export-self")
-		test_range(KIND_EXPORT_SELF, true);
+		test_range(KIND_EXPORT_SELF, true, 0);
 
 	igt_describe("DMA_BUF_IOCTL_SYNC maintains the whole buffer exactly "
 		     "when a direction needs it: begin READ/RW and end "

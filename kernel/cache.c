@@ -20,6 +20,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -33,6 +34,45 @@
 #endif
 
 #include "xen-gntbuf.h"
+
+/*
+ * The device the maintenance maps each page through with the DMA API
+ * (not x86).  A device of its own, set up before /dev/xen/gntbuf exists,
+ * so that no open can reach a buffer before it does.
+ */
+static struct device *gntbuf_dma_dev;
+
+/**
+ * gntbuf_cache_dev_init() - create the device the maintenance maps through
+ *
+ * Return: 0 or a negative errno.
+ */
+int gntbuf_cache_dev_init(void)
+{
+	struct device *dev;
+	int ret;
+
+	dev = root_device_register("xen-gntbuf-cache");
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		root_device_unregister(dev);
+		return ret;
+	}
+	gntbuf_dma_dev = dev;
+	return 0;
+}
+
+/**
+ * gntbuf_cache_dev_exit() - remove it, once no buffer is left
+ */
+void gntbuf_cache_dev_exit(void)
+{
+	root_device_unregister(gntbuf_dma_dev);
+	gntbuf_dma_dev = NULL;
+}
 
 #ifdef CONFIG_X86
 /**
@@ -176,7 +216,11 @@ u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
  *
  * For each mapped attachment: what its device needs beyond the CPU cache
  * maintenance (nothing on a coherent x86 device mapped in place; cache
- * maintenance for a non-coherent ARM device).
+ * maintenance for a non-coherent ARM device).  The module's own import
+ * device is skipped: its DMA ops have nothing to sync (import.c), and two
+ * IMPORTs of one buffer map each page twice for it, which DMA-API
+ * debugging cannot tell apart on a sub-page sync (it reports memory that
+ * was never mapped).
  */
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device)
@@ -194,7 +238,7 @@ void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 	list_for_each_entry(ga, &buf->attachments, node) {
 		struct device *dev = ga->attach->dev;
 
-		if (!ga->mapped)
+		if (!ga->mapped || gntbuf_is_import_dev(dev))
 			continue;
 		if (!offset && length == size) {
 			if (for_device)

@@ -64,7 +64,6 @@ MODULE_PARM_DESC(max_mmaps_per_buffer,
 		 "Userspace mappings of one foreign buffer in a PV domain, each mapping every grant again (default 16)");
 
 struct gntbuf_counters gntbuf_counters;
-struct device *gntbuf_dma_dev;
 DECLARE_WAIT_QUEUE_HEAD(gntbuf_release_wq);
 
 /*
@@ -753,26 +752,26 @@ static int __init gntbuf_init(void)
 	if (ret)
 		goto fail_pv_exit;
 
-	ret = misc_register(&gntbuf_misc);
+	ret = gntbuf_cache_dev_init();
 	if (ret)
 		goto fail_import_exit;
-
-	/* The device the cache maintenance maps through with the DMA API. */
-	gntbuf_dma_dev = gntbuf_misc.this_device;
-	gntbuf_dma_dev->dma_mask = &gntbuf_dma_dev->coherent_dma_mask;
-	ret = dma_set_mask_and_coherent(gntbuf_dma_dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto fail_deregister;
 
 	gntbuf_debugfs = debugfs_create_dir("xen-gntbuf", NULL);
 	debugfs_create_file("stats", 0400, gntbuf_debugfs, NULL, &stats_fops);
 	debugfs_create_file("buffers", 0400, gntbuf_debugfs, NULL,
 			    &buffers_fops);
 	gntbuf_peer_init();
+
+	/* Last: from here an open can create buffers. */
+	ret = misc_register(&gntbuf_misc);
+	if (ret)
+		goto fail_peer_exit;
 	return 0;
 
-fail_deregister:
-	misc_deregister(&gntbuf_misc);
+fail_peer_exit:
+	gntbuf_peer_exit();
+	debugfs_remove_recursive(gntbuf_debugfs);
+	gntbuf_cache_dev_exit();
 fail_import_exit:
 	gntbuf_import_exit();
 fail_pv_exit:
@@ -826,6 +825,7 @@ static void __exit gntbuf_exit(void)
 	}
 	/* Waits for a work item that finished a buffer and still runs. */
 	destroy_workqueue(gntbuf_wq);
+	gntbuf_cache_dev_exit();
 	gntbuf_import_exit();
 	gntbuf_pv_exit();
 	kvfree(gntbuf_domain_pages);

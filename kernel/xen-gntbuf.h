@@ -172,7 +172,6 @@ struct gntbuf_buffer {
 
 /* main.c */
 extern struct gntbuf_counters gntbuf_counters;
-extern struct device *gntbuf_dma_dev;
 extern wait_queue_head_t gntbuf_release_wq;
 extern struct workqueue_struct *gntbuf_wq;
 extern struct mutex gntbuf_list_lock;
@@ -264,6 +263,8 @@ static inline void gntbuf_pv_exit(void)
 #endif
 
 /* cache.c */
+int gntbuf_cache_dev_init(void);
+void gntbuf_cache_dev_exit(void);
 int gntbuf_cache_init(struct gntbuf_buffer *buf);
 void gntbuf_cache_fini(struct gntbuf_buffer *buf);
 u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,

@@ -137,9 +137,9 @@ static int check_new(struct gntbuf_device *dev, uint32_t count,
 }
 
 GNTBUF_EXPORT int
-gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
-			  const uint32_t *refs, uint32_t count, uint32_t flags,
-			  struct gntbuf_buffer **out)
+gntbuf_buffer_from_refs(struct gntbuf_device *dev, uint32_t domid,
+			const uint32_t *refs, uint32_t count, uint32_t flags,
+			struct gntbuf_buffer **out)
 {
 	struct gntbuf_buffer *buf;
 	int ret;
@@ -224,9 +224,9 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
 }
 
 GNTBUF_EXPORT int
-gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
-		     uint32_t domid, uint32_t flags,
-		     struct gntbuf_buffer **out)
+gntbuf_buffer_grant_dmabuf(struct gntbuf_device *dev, int dmabuf_fd,
+			   uint32_t domid, uint32_t flags,
+			   struct gntbuf_buffer **out)
 {
 	struct gntbuf_buffer *buf;
 	int64_t size;

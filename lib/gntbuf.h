@@ -164,11 +164,11 @@ enum gntbuf_backend {
 	GNTBUF_BACKEND_GNTDEV = 2,
 };
 
-/** Capability: gntbuf_buffer_export_refs() and waits for its release. */
+/** Capability: gntbuf_buffer_from_refs() and waits for its release. */
 #define GNTBUF_CAP_EXPORT_REFS		(1ull << 0)
 /** Capability: gntbuf_buffer_alloc(). */
 #define GNTBUF_CAP_ALLOC		(1ull << 1)
-/** Capability: gntbuf_buffer_import(). */
+/** Capability: gntbuf_buffer_grant_dmabuf(). */
 #define GNTBUF_CAP_IMPORT		(1ull << 2)
 /** Capability: CPU access to byte ranges and rectangles. */
 #define GNTBUF_CAP_SYNC_RANGE		(1ull << 3)
@@ -338,16 +338,17 @@ enum gntbuf_buffer_kind {
 struct gntbuf_buffer;
 
 /**
- * Makes a dma-buf of another domain's granted pages: the backend side of a
- * display buffer (GNTBUF_IOCTL_EXPORT_REFS; gntdev:
- * xengnttab_dmabuf_exp_from_refs()). The pages are mapped once, here.
+ * Grant references in, dma-buf out: makes a dma-buf of another domain's
+ * granted pages, the backend side of a display buffer
+ * (GNTBUF_IOCTL_EXPORT_REFS; gntdev: xengnttab_dmabuf_exp_from_refs()).
+ * The pages are mapped once, here.
  *
  * @code
  * // A displif backend on XENDISPL_OP_DBUF_CREATE, then DBUF_DESTROY:
  * uint32_t n = (req->buffer_sz + 4095) / 4096;
  * gntbuf_device_read_pgdir(dev, domid, req->gref_directory,
  *                          req->buffer_sz, refs, n);
- * gntbuf_buffer_export_refs(dev, domid, refs, n, 0, &buf);
+ * gntbuf_buffer_from_refs(dev, domid, refs, n, 0, &buf);
  * gntbuf_buffer_dup_fd(buf, &fd);    // hand it to DRM, GBM, a compositor
  * ...
  * // DBUF_DESTROY: let every user go, then wait before answering, so the
@@ -370,11 +371,12 @@ struct gntbuf_buffer;
  *   gntdev), -ENOMEM, or the backend's errno: a bad gref or domid fails
  *   the whole call with the errno of its GNTST_* status and nothing stays
  *   mapped.
+ * @since 0.3.0 (version node GNTBUF_0.3); before, gntbuf_buffer_export_refs()
  */
 int
-gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
-			  const uint32_t *refs, uint32_t count, uint32_t flags,
-			  struct gntbuf_buffer **out);
+gntbuf_buffer_from_refs(struct gntbuf_device *dev, uint32_t domid,
+			const uint32_t *refs, uint32_t count, uint32_t flags,
+			struct gntbuf_buffer **out);
 
 /**
  * Allocates zeroed local pages, grants them to a domain and makes a dma-buf
@@ -411,9 +413,10 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
 		    struct gntbuf_buffer **out);
 
 /**
- * Grants the pages of another exporter's dma-buf (a GPU's, a DRM dumb
- * buffer's) to a domain (GNTBUF_IOCTL_IMPORT; gntdev:
- * xengnttab_dmabuf_imp_to_refs()). The dma-buf must be whole pages; its
+ * dma-buf in, grant references out: grants the pages of another exporter's
+ * dma-buf (a GPU's, a DRM dumb buffer's) to a domain (GNTBUF_IOCTL_IMPORT;
+ * gntdev: xengnttab_dmabuf_imp_to_refs()); the grefs are read with
+ * gntbuf_buffer_get_refs(). The dma-buf must be whole pages; its
  * size, from lseek(SEEK_END), gives the page count. The buffer keeps its
  * own duplicate of @p dmabuf_fd; the grants end at gntbuf_buffer_destroy()
  * or gntbuf_buffer_wait_released().
@@ -430,11 +433,12 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
  *   for export), -EOPNOTSUPP (the backend cannot import), -ENOMEM, or the
  *   backend's errno (a file that is not a dma-buf, pages that cannot be
  *   granted).
+ * @since 0.3.0 (version node GNTBUF_0.3); before, gntbuf_buffer_import()
  */
 int
-gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
-		     uint32_t domid, uint32_t flags,
-		     struct gntbuf_buffer **out);
+gntbuf_buffer_grant_dmabuf(struct gntbuf_device *dev, int dmabuf_fd,
+			   uint32_t domid, uint32_t flags,
+			   struct gntbuf_buffer **out);
 
 /**
  * Destroys a buffer without waiting: unmaps its mapping, closes its dma-buf
@@ -1121,6 +1125,41 @@ int
 gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
 		  const struct gntbuf_layout *layout, uint32_t usage,
 		  struct gbm_bo **bo);
+
+/** @} */
+
+/* ---------------------------------------------------------------- */
+/** @name Deprecated names */
+/** @{ */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GNTBUF_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define GNTBUF_DEPRECATED(msg)
+#endif
+
+/**
+ * The name of gntbuf_buffer_from_refs() in 0.1 and 0.2: "export" said
+ * what the dma-buf side does, and read as the opposite of what the grant
+ * side does. Still exported (version node GNTBUF_0.1), same behaviour.
+ * @deprecated use gntbuf_buffer_from_refs().
+ */
+GNTBUF_DEPRECATED("use gntbuf_buffer_from_refs()")
+int
+gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
+			  const uint32_t *refs, uint32_t count, uint32_t flags,
+			  struct gntbuf_buffer **out);
+
+/**
+ * The name of gntbuf_buffer_grant_dmabuf() in 0.1 and 0.2. Still exported
+ * (version node GNTBUF_0.1), same behaviour.
+ * @deprecated use gntbuf_buffer_grant_dmabuf().
+ */
+GNTBUF_DEPRECATED("use gntbuf_buffer_grant_dmabuf()")
+int
+gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
+		     uint32_t domid, uint32_t flags,
+		     struct gntbuf_buffer **out);
 
 /** @} */
 

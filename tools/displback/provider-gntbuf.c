@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The buffer provider on libgntbuf and the xen-gntbuf module: a frontend's
- * grefs become a dma-buf once (gntbuf_buffer_export_refs(), one grant map
+ * grefs become a dma-buf once (gntbuf_buffer_from_refs(), one grant map
  * per page, at DBUF_CREATE); be-alloc buffers are allocated and granted by
  * gntbuf_buffer_alloc().  CPU access (the capture sink) is the dma-buf's
  * mmap between begin and end CPU access; in an x86 PV domain that mmap is
@@ -83,8 +83,8 @@ static int gb_export_refs(struct backend *b, struct vdispl *dev,
 		return -ENODEV;
 	/* Read-only: a display backend has no business writing the guest's
 	 * pixels. */
-	ret = gntbuf_buffer_export_refs(dev->prov_dev, dev->domid, refs, count,
-					GNTBUF_BUFFER_READ_ONLY, &buf);
+	ret = gntbuf_buffer_from_refs(dev->prov_dev, dev->domid, refs, count,
+				      GNTBUF_BUFFER_READ_ONLY, &buf);
 	if (ret)
 		return ret;
 	ret = gb_wrap(b, buf, mem);
