@@ -242,7 +242,10 @@ struct gntbuf_device;
  * GNTBUF_BACKEND_GNTDEV opens /dev/xen/gntdev through libxengnttab and
  * probes its dma-buf ioctls at once: a kernel built without
  * CONFIG_XEN_GNTDEV_DMABUF (Debian's, for one) answers ENOTTY, and the
- * open fails with -EOPNOTSUPP.
+ * open fails with -EOPNOTSUPP. gntdev's dma-bufs have no mmap and no CPU
+ * cache maintenance (GNTBUF_CAP_CPU_ACCESS is not set), it allocates
+ * nothing (no GNTBUF_CAP_ALLOC) and, in an x86 PV domain, exports nothing
+ * from grant refs (no GNTBUF_CAP_EXPORT_REFS).
  *
  * GNTBUF_BACKEND_AUTO tries the module, then gntdev.
  *
@@ -367,10 +370,15 @@ struct gntbuf_buffer;
  *   flags), -E2BIG (count over the device's max_pages_per_buffer, as
  *   queried at open; 1048576 pages for gntdev), -ENOSPC (the device's or
  *   the system's page limit reached), -EOPNOTSUPP (the backend cannot
- *   export: gntdev in an x86 PV domain; GNTBUF_BUFFER_READ_ONLY with
- *   gntdev), -ENOMEM, or the backend's errno: a bad gref or domid fails
- *   the whole call with the errno of its GNTST_* status and nothing stays
- *   mapped.
+ *   export: gntdev in an x86 PV domain, where gntdev itself answers
+ *   EINVAL; GNTBUF_BUFFER_READ_ONLY with gntdev), -ENOMEM, or the
+ *   backend's errno: a bad gref or domid fails the whole call with the
+ *   errno of its GNTST_* status and nothing stays mapped; over gntdev's
+ *   own page limit (its module parameter limit, 65536), gntdev's -EINVAL.
+ *   Linux's gntdev (6.1 and since, as read) asks Xen for device maps on
+ *   x86, which Xen refuses for auto-translated guests: there its exports
+ *   fail with -EINVAL too, and work only on ARM or with a gntdev that
+ *   asks for them in PV domains only.
  * @since 0.3.0 (version node GNTBUF_0.3); before, gntbuf_buffer_export_refs()
  */
 int
