@@ -279,7 +279,9 @@ static void test_gntdev_fallback(void)
 	igt_assert_eq(gntbuf_device_get_caps(g, &caps), 0);
 	igt_assert_eq_u32(caps.backend, GNTBUF_BACKEND_GNTDEV);
 	igt_assert(caps.caps & GNTBUF_CAP_IMPORT);
-	igt_assert(!(caps.caps & (GNTBUF_CAP_ALLOC | GNTBUF_CAP_SYNC_RANGE)));
+	igt_assert(!(caps.caps & GNTBUF_CAP_ALLOC));
+	/* Ranges: through the module, which is loaded here. */
+	igt_assert(caps.caps & GNTBUF_CAP_SYNC_RANGE);
 	igt_assert_eq(gntbuf_device_get_counters(g, &counters), -EOPNOTSUPP);
 	igt_assert_eq(gntbuf_buffer_alloc(g, GNTBUF_SELF, 1, 0, &buf), -EOPNOTSUPP);
 
@@ -336,6 +338,7 @@ static void test_caps_gntdev(void)
 {
 	struct gntbuf_grants g;
 	struct gntbuf_caps caps;
+	struct gntbuf_query q;
 	uint64_t expected = GNTBUF_CAP_IMPORT;
 	bool pv = pv_domain();
 	int err;
@@ -354,6 +357,10 @@ static void test_caps_gntdev(void)
 	igt_assert_eq_u32(caps.max_pages_total, 0);
 	expected |= pv ? GNTBUF_CAP_PV_MAPPINGS :
 		GNTBUF_CAP_AUTO_TRANSLATED | GNTBUF_CAP_EXPORT_REFS;
+	/* The module beside it maintains gntdev's dma-bufs: ranges too. */
+	gntbuf_query(raw, &q);
+	igt_assert(q.features & GNTBUF_FEATURE_SYNC_ANY_DMABUF);
+	expected |= GNTBUF_CAP_SYNC_RANGE;
 	igt_assert_eq_u64(caps.caps, expected);
 
 	/* The claim about exports is gntdev's own answer to one. */
@@ -385,6 +392,7 @@ static void test_export_gntdev(enum gntbuf_source s)
 	struct gntbuf_buffer *buf = SENTINEL;
 	struct gntbuf_grants g;
 	const uint32_t *refs;
+	uint64_t before;
 	uint32_t count;
 	void *p = SENTINEL;
 	int fd, err;
@@ -418,9 +426,30 @@ static void test_export_gntdev(enum gntbuf_source s)
 	/* gntdev's dma-bufs have no mmap: dma-buf's own -EINVAL. */
 	igt_assert_eq(gntbuf_buffer_map(buf, GNTBUF_ACCESS_READ, &p), -EINVAL);
 	igt_assert(p == SENTINEL);
-	/* DMA_BUF_IOCTL_SYNC answers (gntdev does no cache maintenance). */
+	/*
+	 * gntdev does no cache maintenance: the module does it, counted to
+	 * the byte. The whole buffer when the CPU is to read (begin) or has
+	 * written (end), nothing otherwise; a range across a page boundary,
+	 * 300 bytes each way.
+	 */
+	before = stats_range_bytes();
 	igt_assert_eq(gntbuf_buffer_begin_cpu_access(buf, GNTBUF_ACCESS_READ), 0);
 	igt_assert_eq(gntbuf_buffer_end_cpu_access(buf, GNTBUF_ACCESS_READ), 0);
+	igt_assert_eq_u64(stats_range_bytes() - before, BYTES);
+	before = stats_range_bytes();
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access(buf, GNTBUF_ACCESS_WRITE),
+		      0);
+	igt_assert_eq(gntbuf_buffer_end_cpu_access(buf, GNTBUF_ACCESS_WRITE),
+		      0);
+	igt_assert_eq_u64(stats_range_bytes() - before, BYTES);
+	before = stats_range_bytes();
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access_range(buf,
+			GNTBUF_ACCESS_RW, 4096 - 100, 300), 0);
+	igt_assert_eq(gntbuf_buffer_end_cpu_access_range(buf,
+			GNTBUF_ACCESS_RW, 4096 - 100, 300), 0);
+	igt_assert_eq_u64(stats_range_bytes() - before, 600);
+	igt_assert_eq(gntbuf_buffer_begin_cpu_access_range(buf,
+			GNTBUF_ACCESS_READ, BYTES - 1, 2), -EINVAL);
 
 	/* The dup holds the dma-buf: gntdev's wait times out. */
 	igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), -ETIMEDOUT);

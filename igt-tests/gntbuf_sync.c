@@ -22,8 +22,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <linux/dma-buf.h>
+#include <xf86drm.h>
 
 #include "gntbuf_test.h"
 
@@ -534,6 +537,79 @@ static void test_ranges_bad_input(void)
 		      -EBADF);
 }
 
+/*
+ * SYNC_RANGE with GNTBUF_SYNC_ANY_DMABUF on a dma-buf another exporter
+ * made (vgem's): the module attaches its own device and syncs the ranges
+ * through the DMA API, counted to the byte; the data stays what vgem's
+ * mapping holds. Without the flag such an fd is still EINVAL; the flag
+ * wants BY_FD; a range past the end is EINVAL and maintains nothing.
+ */
+static void test_range_any_dmabuf(void)
+{
+	const uint32_t any = GNTBUF_SYNC_BY_FD | GNTBUF_SYNC_ANY_DMABUF;
+	struct gntbuf_test_dumb dumb;
+	struct gntbuf_sync_span spans[2] = { { 100, 5000 }, { 0, BYTES } };
+	struct gntbuf_sync_ranges arg;
+	uint64_t before;
+	int vgem, fd, memfd;
+
+	gntbuf_require_features(dev, GNTBUF_FEATURE_SYNC_ANY_DMABUF);
+	vgem = gntbuf_test_open_vgem();
+	/* 1024-byte rows: 64 rows a 64 KiB buffer, 16 pages. */
+	gntbuf_test_dumb_create(vgem, 256, 64, 32, &dumb);
+	igt_assert_eq_u64(dumb.size, BYTES);
+	gntbuf_pattern_fill(dumb.map, BYTES, 0x3779b9u);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+
+	igt_assert_eq(__gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_CPU |
+					  GNTBUF_SYNC_BY_FD, 0, 1), -EINVAL);
+	igt_assert_eq(__gntbuf_sync_range(dev, 1, 0, GNTBUF_SYNC_TO_CPU |
+					  GNTBUF_SYNC_ANY_DMABUF, 0, 1),
+		      -EINVAL);
+
+	before = range_flushed();
+	gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_CPU | any, 100, 5000);
+	gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_DEVICE | any,
+			  BYTES - 1, 1);
+	gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_BOTH | any, 0, BYTES);
+	gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_BOTH | any, BYTES, 0);
+	igt_assert_eq_u64(range_flushed() - before, 5000 + 1 + BYTES);
+
+	/* Past the end, overflowing: EINVAL, nothing maintained. */
+	before = range_flushed();
+	igt_assert_eq(__gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_CPU | any,
+					  BYTES - 1, 2), -EINVAL);
+	igt_assert_eq(__gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_CPU | any,
+					  UINT64_MAX, 2), -EINVAL);
+	igt_assert_eq_u64(range_flushed(), before);
+
+	/* SYNC_RANGES: two ranges in one call, counted as given. */
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.flags = GNTBUF_SYNC_TO_DEVICE | any;
+	arg.ranges_ptr = (uintptr_t)spans;
+	arg.count = 2;
+	igt_assert_eq(__gntbuf_ioctl(dev, GNTBUF_IOCTL_SYNC_RANGES, &arg), 0);
+	igt_assert_eq_u64(range_flushed() - before, 5000 + BYTES);
+
+	/* Not a dma-buf; a closed fd. */
+	memfd = syscall(SYS_memfd_create, "gntbuf-sync", 1u /* CLOEXEC */);
+	igt_assert(memfd >= 0);
+	igt_assert_eq(__gntbuf_sync_range(dev, 0, memfd,
+					  GNTBUF_SYNC_TO_CPU | any, 0, 1),
+		      -EINVAL);
+	close(memfd);
+
+	/* What vgem's mapping holds came through every sync unchanged. */
+	gntbuf_pattern_check(dumb.map, BYTES, 0x3779b9u);
+	close(fd);
+	igt_assert_eq(__gntbuf_sync_range(dev, 0, fd, GNTBUF_SYNC_TO_CPU | any,
+					  0, 1), -EBADF);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	close(vgem);
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -704,6 +780,13 @@ igt_main
 		     "(ENOENT), a closed fd (EBADF).");
 	igt_subtest("ranges-bad-input")
 		test_ranges_bad_input();
+
+	igt_describe("SYNC_RANGE(S) with GNTBUF_SYNC_ANY_DMABUF on vgem's "
+		     "dma-buf: the module's own device attached, ranges "
+		     "counted to the byte, vgem's data unchanged; no flag, "
+		     "no BY_FD, past the end, not a dma-buf, closed: errors.");
+	igt_subtest("range-any-dmabuf-vgem")
+		test_range_any_dmabuf();
 
 	igt_describe("Children sync through DMA_BUF_IOCTL_SYNC and SYNC_RANGE "
 		     "and check their data while being interrupted by signals "

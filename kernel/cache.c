@@ -37,8 +37,10 @@
 
 /*
  * The device the maintenance maps each page through with the DMA API
- * (not x86).  A device of its own, set up before /dev/xen/gntbuf exists,
- * so that no open can reach a buffer before it does.
+ * (not x86), and that SYNC_RANGE with %GNTBUF_SYNC_ANY_DMABUF attaches to
+ * other exporters' dma-bufs (every architecture).  A device of its own,
+ * set up before /dev/xen/gntbuf exists, so that no open can reach a
+ * buffer before it does.
  */
 static struct device *gntbuf_dma_dev;
 
@@ -308,6 +310,91 @@ static long gntbuf_sync_buffer(struct gntbuf_buffer *buf, u32 flags,
 	return 0;
 }
 
+/*
+ * Hand the part of each DMA segment of @sgt that [@offset, @offset +
+ * @length) covers to the device or to the CPU.
+ */
+static void gntbuf_sync_sgt_range(struct device *dev, struct sg_table *sgt,
+				  u64 offset, u64 length, bool for_device)
+{
+	u64 end = offset + length, pos = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 seg_end = pos + sg_dma_len(sg);
+
+		if (seg_end > offset && pos < end) {
+			u64 from = max(offset, pos) - pos;
+			u64 to = min(end, seg_end) - pos;
+
+			if (for_device)
+				dma_sync_single_range_for_device(dev,
+						sg_dma_address(sg), from,
+						to - from, DMA_BIDIRECTIONAL);
+			else
+				dma_sync_single_range_for_cpu(dev,
+						sg_dma_address(sg), from,
+						to - from, DMA_BIDIRECTIONAL);
+		}
+		if (seg_end >= end)
+			break;
+		pos = seg_end;
+	}
+}
+
+/*
+ * Maintain @n ranges of a dma-buf another exporter made (gntdev's, which
+ * has no begin/end_cpu_access, or any other): attach the module's own
+ * device to it, map it for that device, sync the parts of the DMA segments
+ * the ranges touch, then unmap and detach. Mapping may itself sync the
+ * whole buffer (unless the exporter maps with DMA_ATTR_SKIP_CPU_SYNC, as
+ * gntdev does); the ranges are synced after it, in the directions asked.
+ */
+static long gntbuf_sync_dmabuf(struct dma_buf *dmabuf, u32 flags,
+			       const struct gntbuf_sync_span *spans,
+			       unsigned int n)
+{
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	unsigned int i;
+	u64 bytes = 0;
+
+	for (i = 0; i < n; i++)
+		if (spans[i].offset > dmabuf->size ||
+		    spans[i].length > dmabuf->size - spans[i].offset)
+			return -EINVAL;
+
+	attach = dma_buf_attach(dmabuf, gntbuf_dma_dev);
+	if (IS_ERR(attach))
+		return PTR_ERR(attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		dma_buf_detach(dmabuf, attach);
+		return PTR_ERR(sgt);
+	}
+
+	for (i = 0; i < n; i++) {
+		if (!spans[i].length)
+			continue;
+		/* To the CPU before it reads; to the device after it wrote. */
+		if (flags & GNTBUF_SYNC_TO_CPU)
+			gntbuf_sync_sgt_range(gntbuf_dma_dev, sgt,
+					      spans[i].offset, spans[i].length,
+					      false);
+		if (flags & GNTBUF_SYNC_TO_DEVICE)
+			gntbuf_sync_sgt_range(gntbuf_dma_dev, sgt,
+					      spans[i].offset, spans[i].length,
+					      true);
+		bytes += spans[i].length;
+	}
+
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, attach);
+	atomic64_add(bytes, &gntbuf_counters.flushed_bytes_range);
+	return 0;
+}
+
 /* Every range within @buf?  (A range of 0 bytes anywhere up to the end.) */
 static bool gntbuf_spans_fit(struct gntbuf_buffer *buf,
 			     const struct gntbuf_sync_span *spans,
@@ -338,6 +425,8 @@ static long gntbuf_sync_spans(struct gntbuf_file *file, u32 flags,
 
 	if (flags & ~GNTBUF_SYNC_FLAGS || !(flags & GNTBUF_SYNC_BOTH))
 		return -EINVAL;
+	if ((flags & GNTBUF_SYNC_ANY_DMABUF) && !(flags & GNTBUF_SYNC_BY_FD))
+		return -EINVAL;
 
 	if (flags & GNTBUF_SYNC_BY_FD) {
 		if (buffer_id)
@@ -346,9 +435,13 @@ static long gntbuf_sync_spans(struct gntbuf_file *file, u32 flags,
 		if (IS_ERR(dmabuf))
 			return PTR_ERR(dmabuf);
 		ret = -EINVAL;
-		if (dmabuf->ops == &gntbuf_dmabuf_ops &&
-		    gntbuf_spans_fit(dmabuf->priv, spans, n))
-			ret = gntbuf_sync_buffer(dmabuf->priv, flags, spans, n);
+		if (dmabuf->ops == &gntbuf_dmabuf_ops) {
+			if (gntbuf_spans_fit(dmabuf->priv, spans, n))
+				ret = gntbuf_sync_buffer(dmabuf->priv, flags,
+							 spans, n);
+		} else if (flags & GNTBUF_SYNC_ANY_DMABUF) {
+			ret = gntbuf_sync_dmabuf(dmabuf, flags, spans, n);
+		}
 		dma_buf_put(dmabuf);
 		return ret;
 	}

@@ -490,7 +490,8 @@ static long gntbuf_ioctl_query(void __user *uarg)
 	q.abi_version = GNTBUF_ABI_VERSION;
 	q.features = GNTBUF_FEATURE_EXPORT_REFS | GNTBUF_FEATURE_ALLOC |
 		     GNTBUF_FEATURE_IMPORT | GNTBUF_FEATURE_SYNC_RANGE |
-		     GNTBUF_FEATURE_SYNC_RANGES | GNTBUF_FEATURE_NO_BOUNCE;
+		     GNTBUF_FEATURE_SYNC_RANGES | GNTBUF_FEATURE_NO_BOUNCE |
+		     GNTBUF_FEATURE_SYNC_ANY_DMABUF;
 	if (xen_feature(XENFEAT_auto_translated_physmap))
 		q.features |= GNTBUF_FEATURE_AUTO_TRANSLATED;
 	else

@@ -557,10 +557,37 @@ gntbuf_buffer_unmap(struct gntbuf_buffer *buf)
 	return 0;
 }
 
+/*
+ * A gntdev export that the module maintains (device.c's open_sync_shim()):
+ * SYNC_RANGE names it by its fd, with GNTBUF_SYNC_ANY_DMABUF.
+ */
+static bool shim_syncs(const struct gntbuf_buffer *buf)
+{
+	return buf->dev->backend == GNTBUF_BACKEND_GNTDEV &&
+	       buf->kind == GNTBUF_BUFFER_FROM_REFS && buf->dev->fd >= 0;
+}
+
+/* The buffer as SYNC_RANGE(S) names it: its id, or its fd for the shim. */
+static uint32_t sync_target(const struct gntbuf_buffer *buf,
+			    __u64 *buffer_id, __s32 *fd)
+{
+	if (shim_syncs(buf)) {
+		*buffer_id = 0;
+		*fd = buf->fd;
+		return GNTBUF_SYNC_BY_FD | GNTBUF_SYNC_ANY_DMABUF;
+	}
+	*buffer_id = buf->id;
+	*fd = 0;
+	return 0;
+}
+
+static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
+		      uint64_t offset, uint64_t length);
+
 static int sync_whole(struct gntbuf_buffer *buf, uint32_t access, bool end)
 {
 	struct dma_buf_sync sync;
-	int fd;
+	int fd, ret;
 
 	if (!buf || !valid_access(access))
 		return -EINVAL;
@@ -570,7 +597,21 @@ static int sync_whole(struct gntbuf_buffer *buf, uint32_t access, bool end)
 	memset(&sync, 0, sizeof(sync));
 	sync.flags = dma_buf_sync_flags(access) |
 		(end ? DMA_BUF_SYNC_END : DMA_BUF_SYNC_START);
-	return ioctl_restart(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	ret = ioctl_restart(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	if (ret || !shim_syncs(buf))
+		return ret;
+	/*
+	 * gntdev's begin/end_cpu_access do nothing: the module maintains
+	 * the whole buffer instead, in the directions the module's own
+	 * dma-bufs would (begin to read, end after writing).
+	 */
+	if (!end && (access & GNTBUF_ACCESS_READ))
+		return sync_range(buf, GNTBUF_SYNC_TO_CPU, 0,
+				  gntbuf_buffer_get_size(buf));
+	if (end && (access & GNTBUF_ACCESS_WRITE))
+		return sync_range(buf, GNTBUF_SYNC_TO_DEVICE, 0,
+				  gntbuf_buffer_get_size(buf));
+	return 0;
 }
 
 GNTBUF_EXPORT int
@@ -615,8 +656,7 @@ static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
 	struct gntbuf_sync_range arg;
 
 	memset(&arg, 0, sizeof(arg));
-	arg.buffer_id = buf->id;
-	arg.flags = flags;
+	arg.flags = flags | sync_target(buf, &arg.buffer_id, &arg.fd);
 	arg.offset = offset;
 	arg.length = length;
 	return ioctl_restart(buf->dev->fd, GNTBUF_IOCTL_SYNC_RANGE, &arg);
@@ -643,8 +683,7 @@ static int sync_ranges(struct gntbuf_buffer *buf, uint32_t flags,
 	}
 	for (uint32_t done = 0; ret == 0 && done < n; done += arg.count) {
 		memset(&arg, 0, sizeof(arg));
-		arg.buffer_id = buf->id;
-		arg.flags = flags;
+		arg.flags = flags | sync_target(buf, &arg.buffer_id, &arg.fd);
 		arg.ranges_ptr = (uintptr_t)(ranges + done);
 		arg.count = n - done < GNTBUF_SYNC_MAX_RANGES ?
 			    n - done : GNTBUF_SYNC_MAX_RANGES;

@@ -148,6 +148,30 @@ static uint64_t guest_type_caps(void)
 	return 0;
 }
 
+/*
+ * gntdev's dma-bufs have no cache maintenance: where the module is loaded
+ * and maintains other exporters' dma-bufs, the gntdev backend keeps it
+ * open for that (SYNC_RANGE with GNTBUF_SYNC_ANY_DMABUF, buffer.c), and
+ * says GNTBUF_CAP_SYNC_RANGE. Its absence is no error.
+ */
+static void open_sync_shim(struct gntbuf_device *dev)
+{
+	struct gntbuf_query query;
+	int fd = open(module_device_path(), O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	memset(&query, 0, sizeof(query));
+	if (ioctl(fd, GNTBUF_IOCTL_QUERY, &query) < 0 ||
+	    !(query.features & GNTBUF_FEATURE_SYNC_ANY_DMABUF)) {
+		close(fd);
+		return;
+	}
+	dev->fd = fd;
+	dev->features = query.features;
+	dev->caps.caps |= GNTBUF_CAP_SYNC_RANGE;
+}
+
 static int open_gntdev(struct gntbuf_device **out)
 {
 	struct gntbuf_device *dev;
@@ -170,6 +194,7 @@ static int open_gntdev(struct gntbuf_device **out)
 	/* gntdev-dmabuf.c: exports fail with EINVAL when use_ptemod. */
 	if (!(dev->caps.caps & GNTBUF_CAP_PV_MAPPINGS))
 		dev->caps.caps |= GNTBUF_CAP_EXPORT_REFS;
+	open_sync_shim(dev);
 
 	*out = dev;
 	return 0;

@@ -28,7 +28,11 @@
 struct gntbuf_device {
 	atomic_int refcount;
 	enum gntbuf_backend backend;
-	/* Module backend: /dev/xen/gntbuf, O_CLOEXEC; else -1. */
+	/*
+	 * /dev/xen/gntbuf, O_CLOEXEC. Module backend: always. gntdev backend:
+	 * when the module is loaded with GNTBUF_FEATURE_SYNC_ANY_DMABUF, for
+	 * the cache maintenance gntdev's dma-bufs lack (buffer.c); else -1.
+	 */
 	int fd;
 	/*
 	 * A libxengnttab handle (xengnttab_handle *): the gntdev backend's,
@@ -38,7 +42,7 @@ struct gntbuf_device {
 	void *xgt;
 	pthread_mutex_t lock;
 	struct gntbuf_caps caps;
-	/* Module: GNTBUF_FEATURE_* bits from QUERY; gntdev: 0. */
+	/* GNTBUF_FEATURE_* bits from QUERY when @fd is open; else 0. */
 	uint64_t features;
 };
 

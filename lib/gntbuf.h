@@ -245,7 +245,11 @@ struct gntbuf_device;
  * open fails with -EOPNOTSUPP. gntdev's dma-bufs have no mmap and no CPU
  * cache maintenance (GNTBUF_CAP_CPU_ACCESS is not set), it allocates
  * nothing (no GNTBUF_CAP_ALLOC) and, in an x86 PV domain, exports nothing
- * from grant refs (no GNTBUF_CAP_EXPORT_REFS).
+ * from grant refs (no GNTBUF_CAP_EXPORT_REFS). Where the module is loaded
+ * too and maintains other exporters' dma-bufs (its
+ * GNTBUF_FEATURE_SYNC_ANY_DMABUF), the device keeps it open and the begin,
+ * end and range calls on gntdev's exports maintain them through it, as on
+ * the module's own buffers: GNTBUF_CAP_SYNC_RANGE is then set.
  *
  * GNTBUF_BACKEND_AUTO tries the module, then gntdev.
  *

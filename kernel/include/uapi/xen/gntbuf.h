@@ -96,6 +96,8 @@
 #define GNTBUF_FEATURE_AUTO_TRANSLATED	(1ULL << 6)
 /* SYNC_RANGES: many byte ranges (damage) in one call. */
 #define GNTBUF_FEATURE_SYNC_RANGES	(1ULL << 7)
+/* %GNTBUF_SYNC_ANY_DMABUF: SYNC_RANGE(S) of other exporters' dma-bufs. */
+#define GNTBUF_FEATURE_SYNC_ANY_DMABUF	(1ULL << 8)
 
 /**
  * struct gntbuf_query - ABI version, features and limits
@@ -258,7 +260,20 @@ struct gntbuf_import_release {
 #define GNTBUF_SYNC_BOTH		(GNTBUF_SYNC_TO_DEVICE | GNTBUF_SYNC_TO_CPU)
 /* Name the buffer by @fd (a gntbuf dma-buf) instead of @buffer_id. */
 #define GNTBUF_SYNC_BY_FD		(1U << 2)
-#define GNTBUF_SYNC_FLAGS		(GNTBUF_SYNC_BOTH | GNTBUF_SYNC_BY_FD)
+/*
+ * With %GNTBUF_SYNC_BY_FD: @fd may be any exporter's dma-buf (gntdev's,
+ * which has no CPU cache maintenance of its own, or another's).  The
+ * module attaches its own device to it, maps it for that device, syncs
+ * the parts of the DMA segments the ranges touch through the DMA API
+ * (dma_sync_single_range_for_cpu() / _for_device(), as the directions
+ * ask), then unmaps and detaches; mapping may itself sync the whole
+ * buffer, unless the exporter maps with DMA_ATTR_SKIP_CPU_SYNC (gntdev
+ * does).  Counted in @flushed_bytes_range as the module's own buffers.  A
+ * gntbuf dma-buf is maintained as without this flag.
+ */
+#define GNTBUF_SYNC_ANY_DMABUF		(1U << 3)
+#define GNTBUF_SYNC_FLAGS		(GNTBUF_SYNC_BOTH | GNTBUF_SYNC_BY_FD | \
+					 GNTBUF_SYNC_ANY_DMABUF)
 
 /**
  * struct gntbuf_sync_range - CPU cache maintenance of a byte range
@@ -268,8 +283,11 @@ struct gntbuf_import_release {
  * grows with @length, not with the buffer.  At least one direction bit is
  * required.  A zero @length does nothing and succeeds; a range past the end
  * is -EINVAL.  Errors: -EINVAL also for unknown flags, no direction, an
- * IMPORT id, an fd that is not a gntbuf dma-buf, a non-zero @buffer_id with
- * %GNTBUF_SYNC_BY_FD or a non-zero @fd without it; -ENOENT for an id this
+ * IMPORT id, an fd that is not a gntbuf dma-buf (without
+ * %GNTBUF_SYNC_ANY_DMABUF) or no dma-buf at all, %GNTBUF_SYNC_ANY_DMABUF
+ * without %GNTBUF_SYNC_BY_FD, a non-zero @buffer_id with
+ * %GNTBUF_SYNC_BY_FD or a non-zero @fd without it; the exporter's errno
+ * when it cannot be attached or mapped; -ENOENT for an id this
  * open file does not know or whose dma-buf is released; -EBADF for an fd
  * that is not open.
  */
