@@ -11,8 +11,12 @@
  * (3840x2160x4 = 8100 pages), each figure the median of ITERATIONS (10):
  *   EXPORT_REFS of the frame's grant references, and its release (close of
  *   the dma-buf, then WAIT_RELEASED until every grant is unmapped);
- *   beside it, gntdev's path: map the same grants (libxengnttab), memcpy the
- *   frame out, unmap;
+ *   beside it, gntdev's paths: map the same grants (libxengnttab), memcpy
+ *   the frame out, unmap; and gntdev's own dma-buf of them
+ *   (IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS), and its release (close, then
+ *   EXP_WAIT_RELEASED), where gntdev has its dma-buf ioctls (the rig's
+ *   `run --gntdev-dmabuf`) and makes them (auto-translated domains; an x86
+ *   PV domain's gntdev refuses with EINVAL, printed instead);
  *   ALLOC of as many pages and its release; IMPORT of a vgem buffer of that
  *   size and its release;
  * and on a 4K ALLOC buffer, a 64x64 XRGB8888 rectangle maintained as the
@@ -22,7 +26,10 @@
  *
  * The grants are dom0's own (gntalloc) by default, or, with --peer, those of
  * a PV or PVH domU booted through `gntbuf-vm domu-start` (the PV dom0's
- * foreign path).  Times are wall-clock under QEMU TCG: compare them only as
+ * foreign path), or, with --peer dom0 in a PVH domU (`gntbuf-vm run
+ * --pvh-domu`), dom0's, from the gntbuf-grant-peer that --dom0-helper
+ * runs there with its xenstore folder at $GNTBUF_PEER_HOME (in this
+ * domain's home) and at least 8100 pages.  Times are wall-clock under QEMU TCG: compare them only as
  * ratios within one run.  Nothing here passes or fails on time.
  */
 #include <errno.h>
@@ -145,21 +152,71 @@ static void grants_self_free(struct grants *g)
 	free(g->refs);
 }
 
-static char *xs_get(struct xs_handle *xs, uint32_t domid, const char *key)
+/* @key in a grant peer's xenstore folder @home (-H of gntbuf-grant-peer). */
+static char *xs_get(struct xs_handle *xs, const char *home, const char *key)
 {
-	char path[128];
+	char path[256];
 	unsigned int len;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/data/gntbuf/%s", domid,
-		 key);
+	snprintf(path, sizeof(path), "%s/%s", home, key);
 	return xs_read(xs, XBT_NULL, path, &len);
+}
+
+/* Waits for the peer at @home and reads the @count refs of its set 0. */
+static void peer_refs(struct xs_handle *xs, const char *home, uint32_t count,
+		      struct grants *g)
+{
+	char *v;
+
+	for (int t = 0; !(v = xs_get(xs, home, "ready")); t++) {
+		if (t > 3000)
+			die("the peer never got ready", ETIMEDOUT);
+		usleep(100 * 1000);
+	}
+	free(v);
+	g->count = count;
+	g->refs = calloc(count, sizeof(*g->refs));
+	if (!g->refs)
+		die("calloc", ENOMEM);
+	for (uint32_t j = 0, k = 0; k < count; j++) {
+		char key[64], *p;
+
+		snprintf(key, sizeof(key), "set/0/refs/%u", j);
+		v = xs_get(xs, home, key);
+		if (!v)
+			die("peer refs (does the peer grant enough pages?)",
+			    ENOENT);
+		for (p = v; *p && k < count; p++) {
+			g->refs[k++] = strtoul(p, &p, 10);
+			if (!*p)
+				break;
+		}
+		free(v);
+	}
+}
+
+/* In a PVH domU: dom0's grants, from the --dom0-helper's peer. */
+static void grants_dom0(uint32_t count, struct grants *g)
+{
+	const char *home = getenv("GNTBUF_PEER_HOME");
+	struct xs_handle *xs = xs_open(0);
+
+	if (!home || !*home)
+		die("--peer dom0 wants $GNTBUF_PEER_HOME (gntbuf-vm run "
+		    "--pvh-domu --dom0-helper ...)", EINVAL);
+	if (!xs)
+		die("xs_open", errno);
+	g->domid = 0;
+	peer_refs(xs, home, count, g);
+	xs_close(xs);
+	fprintf(stderr, "gntbuf-bench: dom0's peer, %u pages\n", count);
 }
 
 /* Boots a peer domU granting @count pages to dom0 and reads its refs. */
 static void grants_peer(const char *type, uint32_t count, struct grants *g)
 {
 	const char *vm = getenv("GNTBUF_VM") ? getenv("GNTBUF_VM") : "gntbuf-vm";
-	char self[PATH_MAX], cmd[2 * PATH_MAX + 256], *v;
+	char self[PATH_MAX], cmd[2 * PATH_MAX + 256], home[64], *v;
 	struct xs_handle *xs = xs_open(0);
 	unsigned int num = 0, len;
 	char **doms;
@@ -191,28 +248,8 @@ static void grants_peer(const char *type, uint32_t count, struct grants *g)
 	free(doms);
 	if (!g->domid)
 		die("no domid for the peer", ENOENT);
-	for (int t = 0; !(v = xs_get(xs, g->domid, "ready")); t++) {
-		if (t > 3000)
-			die("the peer never got ready", ETIMEDOUT);
-		usleep(100 * 1000);
-	}
-	free(v);
-	g->count = count;
-	g->refs = calloc(count, sizeof(*g->refs));
-	for (uint32_t j = 0, k = 0; k < count; j++) {
-		char key[64], *p;
-
-		snprintf(key, sizeof(key), "set/0/refs/%u", j);
-		v = xs_get(xs, g->domid, key);
-		if (!v)
-			die("peer refs", ENOENT);
-		for (p = v; *p && k < count; p++) {
-			g->refs[k++] = strtoul(p, &p, 10);
-			if (!*p)
-				break;
-		}
-		free(v);
-	}
+	snprintf(home, sizeof(home), "/local/domain/%u/data/gntbuf", g->domid);
+	peer_refs(xs, home, count, g);
 	xs_close(xs);
 	fprintf(stderr, "gntbuf-bench: %s peer is domid %u, %u pages\n", type,
 		g->domid, count);
@@ -222,6 +259,8 @@ static void grants_peer(const char *type, uint32_t count, struct grants *g)
 
 struct figures {
 	double export_ms, release_ms;
+	double gntdev_export_ms, gntdev_release_ms;
+	int gntdev_export_err;	/* gntdev made no dma-buf: its errno */
 	double map_ms, copy_ms, unmap_ms;
 	double alloc_ms, alloc_release_ms;
 	double import_ms, import_release_ms;
@@ -251,6 +290,37 @@ static void bench_export(const struct grants *g, uint32_t pages,
 	}
 	f->export_ms = median(exp, iterations);
 	f->release_ms = median(rel, iterations);
+}
+
+/*
+ * gntdev's own dma-buf of the same grants, and its release: close, then
+ * EXP_WAIT_RELEASED by the fd's number (libxengnttab turns gntdev's ENOENT,
+ * released already, into success).
+ */
+static void bench_gntdev_export(const struct grants *g, uint32_t pages,
+				struct figures *f)
+{
+	double exp[MAX_ITER], rel[MAX_ITER];
+
+	for (int i = 0; i < iterations; i++) {
+		double t0 = now_ms(), t1;
+		uint32_t fd;
+
+		errno = 0;
+		if (xengnttab_dmabuf_exp_from_refs(tab, g->domid, 0, pages,
+						   g->refs, &fd)) {
+			f->gntdev_export_err = errno ? errno : EIO;
+			return;
+		}
+		t1 = now_ms();
+		close((int)fd);
+		if (xengnttab_dmabuf_exp_wait_released(tab, fd, 30000))
+			die("gntdev EXP_WAIT_RELEASED", errno);
+		exp[i] = t1 - t0;
+		rel[i] = now_ms() - t1;
+	}
+	f->gntdev_export_ms = median(exp, iterations);
+	f->gntdev_release_ms = median(rel, iterations);
 }
 
 static void bench_gntdev(const struct grants *g, uint32_t pages,
@@ -537,7 +607,8 @@ static void bench_sync(void)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-n ITERATIONS] [--peer pv|pvh]\n", argv0);
+	fprintf(stderr, "usage: %s [-n ITERATIONS] [--peer pv|pvh|dom0]\n",
+		argv0);
 	exit(2);
 }
 
@@ -564,7 +635,8 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			peer = optarg;
-			if (strcmp(peer, "pv") && strcmp(peer, "pvh"))
+			if (strcmp(peer, "pv") && strcmp(peer, "pvh") &&
+			    strcmp(peer, "dom0"))
 				usage(argv[0]);
 			break;
 		default:
@@ -582,22 +654,25 @@ int main(int argc, char **argv)
 		die("xengnttab_open", errno);
 	xengnttab_set_max_grants(tab, 65536);
 
-	if (peer)
+	if (peer && !strcmp(peer, "dom0"))
+		grants_dom0(frames[1].pages, &g);
+	else if (peer)
 		grants_peer(peer, frames[1].pages, &g);
 	else
 		grants_self(frames[1].pages, &g);
 
 	for (int i = 0; i < 2; i++) {
 		bench_export(&g, frames[i].pages, &fig[i]);
+		bench_gntdev_export(&g, frames[i].pages, &fig[i]);
 		bench_gntdev(&g, frames[i].pages, &fig[i]);
 		bench_alloc(frames[i].pages, &fig[i]);
 		bench_import(&frames[i], &fig[i]);
 	}
 
-	printf("gntbuf-bench: grants of %s (domid %u), %s dom0, median of %d "
-	       "iterations, ms\n", peer ? peer : "dom0 itself", g.domid,
-	       q.features & GNTBUF_FEATURE_PV_MAPPINGS ? "PV" :
-	       "auto-translated", iterations);
+	printf("gntbuf-bench: grants of %s (domid %u), in a%s domain, median "
+	       "of %d iterations, ms\n", peer ? peer : "this domain itself",
+	       g.domid, q.features & GNTBUF_FEATURE_PV_MAPPINGS ? " PV" :
+	       "n auto-translated", iterations);
 	printf("%-32s %12s %12s\n", "", frames[0].name, frames[1].name);
 #define ROW(label, field) \
 	printf("%-32s %12.3f %12.3f\n", label, fig[0].field, fig[1].field)
@@ -606,6 +681,21 @@ int main(int argc, char **argv)
 	printf("%-32s %12.3f %12.3f\n", "  export + release",
 	       fig[0].export_ms + fig[0].release_ms,
 	       fig[1].export_ms + fig[1].release_ms);
+	if (!fig[0].gntdev_export_err && !fig[1].gntdev_export_err) {
+		ROW("gntdev EXP_FROM_REFS", gntdev_export_ms);
+		ROW("  release (close + WAIT)", gntdev_release_ms);
+		printf("%-32s %11.2fx %11.2fx\n",
+		       "ratio gntdev / EXPORT_REFS",
+		       (fig[0].gntdev_export_ms + fig[0].gntdev_release_ms) /
+		       (fig[0].export_ms + fig[0].release_ms),
+		       (fig[1].gntdev_export_ms + fig[1].gntdev_release_ms) /
+		       (fig[1].export_ms + fig[1].release_ms));
+	} else {
+		printf("gntdev EXP_FROM_REFS: refused, %s\n",
+		       strerror(fig[0].gntdev_export_err ?
+				fig[0].gntdev_export_err :
+				fig[1].gntdev_export_err));
+	}
 	ROW("gntdev map", map_ms);
 	ROW("  memcpy out", copy_ms);
 	ROW("  unmap", unmap_ms);
