@@ -478,26 +478,39 @@ gntbuf_buffer_destroy(struct gntbuf_buffer *buf);
 int
 gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms);
 
-/** @return where the buffer's pages come from. */
+/**
+ * @param buf a buffer.
+ * @return where the buffer's pages come from.
+ */
 enum gntbuf_buffer_kind
 gntbuf_buffer_get_kind(const struct gntbuf_buffer *buf);
 
 /**
+ * @param buf a buffer.
  * @return the module's id of the buffer (GNTBUF_IOCTL_* buffer_id, unique
  *   for the module's lifetime), or 0 with the gntdev backend.
  */
 uint64_t
 gntbuf_buffer_get_id(const struct gntbuf_buffer *buf);
 
-/** @return the peer domain: the granter (export) or the grantee. */
+/**
+ * @param buf a buffer.
+ * @return the peer domain: the granter (from refs) or the grantee.
+ */
 uint32_t
 gntbuf_buffer_get_domid(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in pages. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in pages.
+ */
 uint32_t
 gntbuf_buffer_get_page_count(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in bytes: pages times 4096. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in bytes: pages times 4096.
+ */
 uint64_t
 gntbuf_buffer_get_size(const struct gntbuf_buffer *buf);
 
@@ -607,6 +620,10 @@ gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
  * returns. Imported buffers: the whole buffer, as
  * gntbuf_buffer_end_cpu_access().
  *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param offset first byte.
+ * @param length number of bytes; 0 does nothing and succeeds.
  * @return as gntbuf_buffer_begin_cpu_access_range().
  */
 int
@@ -645,6 +662,13 @@ gntbuf_buffer_begin_cpu_access_rects(struct gntbuf_buffer *buf,
 /**
  * Ends CPU access to damage rectangles: the write-back (flush) of a
  * frontend's damage. See gntbuf_buffer_begin_cpu_access_rects().
+ *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param layout the image's layout, as at the begin.
+ * @param rects @p rect_count rectangles in pixels, within the image.
+ * @param rect_count number of rectangles; 0 does nothing.
+ * @return as gntbuf_buffer_begin_cpu_access_rects().
  */
 int
 gntbuf_buffer_end_cpu_access_rects(struct gntbuf_buffer *buf,
@@ -982,6 +1006,10 @@ gntbuf_pgdir_strerror(int err);
  *
  * @param dev an open device.
  * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param[out] refs the buffer's @p ref_count grefs, in page order.
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_pgdir_decode(); -ENODEV without /dev/xen/gntdev,
  *   -EOPNOTSUPP when the library was built without libxengnttab, or the
  *   map's errno for a bad gref.
@@ -995,6 +1023,12 @@ gntbuf_device_read_pgdir(struct gntbuf_device *dev, uint32_t domid,
  * gntbuf_pgdir_fill() on a frontend's granted directory pages, each mapped
  * writable through gntdev.
  *
+ * @param dev an open device.
+ * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param refs the grefs of the backend's pages (gntbuf_buffer_get_refs()).
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_device_read_pgdir().
  */
 int
@@ -1068,6 +1102,8 @@ gntbuf_drm_import_handle(struct gntbuf_drm *drm, int dmabuf_fd,
  * Drops one reference taken by gntbuf_drm_import_handle(); the last one
  * closes the GEM handle (drmCloseBufferHandle()).
  *
+ * @param drm the wrapper.
+ * @param handle a GEM handle from gntbuf_drm_import_handle().
  * @return 0, -ENOENT for a handle the wrapper holds no reference to,
  *   -EINVAL for NULL, or the close's errno.
  */
@@ -1101,6 +1137,8 @@ gntbuf_drm_add_fb(struct gntbuf_drm *drm, int dmabuf_fd,
  * Removes a framebuffer made by gntbuf_drm_add_fb() (drmModeRmFB()) and
  * drops its handle reference.
  *
+ * @param drm the wrapper.
+ * @param fb_id a framebuffer id from gntbuf_drm_add_fb().
  * @return 0, -ENOENT for an id the wrapper did not make, -EINVAL (NULL),
  *   or drmModeRmFB()'s errno (the reference is dropped all the same).
  */
@@ -1132,6 +1170,7 @@ gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
 /** @name Deprecated names */
 /** @{ */
 
+/** Marks a declaration deprecated, with @p msg naming its replacement. */
 #if defined(__GNUC__) || defined(__clang__)
 #define GNTBUF_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
@@ -1143,6 +1182,13 @@ gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
  * what the dma-buf side does, and read as the opposite of what the grant
  * side does. Still exported (version node GNTBUF_0.1), same behaviour.
  * @deprecated use gntbuf_buffer_from_refs().
+ * @param dev as gntbuf_buffer_from_refs().
+ * @param domid as gntbuf_buffer_from_refs().
+ * @param refs as gntbuf_buffer_from_refs().
+ * @param count as gntbuf_buffer_from_refs().
+ * @param flags as gntbuf_buffer_from_refs().
+ * @param[out] out as gntbuf_buffer_from_refs().
+ * @return as gntbuf_buffer_from_refs().
  */
 GNTBUF_DEPRECATED("use gntbuf_buffer_from_refs()")
 int
@@ -1154,6 +1200,12 @@ gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
  * The name of gntbuf_buffer_grant_dmabuf() in 0.1 and 0.2. Still exported
  * (version node GNTBUF_0.1), same behaviour.
  * @deprecated use gntbuf_buffer_grant_dmabuf().
+ * @param dev as gntbuf_buffer_grant_dmabuf().
+ * @param dmabuf_fd as gntbuf_buffer_grant_dmabuf().
+ * @param domid as gntbuf_buffer_grant_dmabuf().
+ * @param flags as gntbuf_buffer_grant_dmabuf().
+ * @param[out] out as gntbuf_buffer_grant_dmabuf().
+ * @return as gntbuf_buffer_grant_dmabuf().
  */
 GNTBUF_DEPRECATED("use gntbuf_buffer_grant_dmabuf()")
 int
