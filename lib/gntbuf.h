@@ -70,6 +70,7 @@
 #ifndef GNTBUF_H
 #define GNTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -308,6 +309,68 @@ gntbuf_device_get_caps(const struct gntbuf_device *dev,
 int
 gntbuf_device_get_counters(struct gntbuf_device *dev,
 			   struct gntbuf_counters *counters);
+
+/** How much a log message matters; the values are libinput's. */
+enum gntbuf_log_priority {
+	/** What the library did, step by step. */
+	GNTBUF_LOG_PRIORITY_DEBUG = 10,
+	/** What a backend's operator may want to know (a wait for a release
+	 *  that ran out; a poll, with timeout 0, is not logged). */
+	GNTBUF_LOG_PRIORITY_INFO = 20,
+	/** Why a call failed, with what the errno cannot say (the domain, the
+	 *  grant reference, the page-directory fault). */
+	GNTBUF_LOG_PRIORITY_ERROR = 30,
+};
+
+/**
+ * A log handler: receives each message of @p priority or above for the
+ * device it was set on, as a printf format and its arguments, without a
+ * trailing newline. Called in the thread that made the call, with no
+ * lock of the library held: it may call the library, but not for the same
+ * buffer from inside a call on it.
+ *
+ * @param dev the device the message is about.
+ * @param priority the message's priority.
+ * @param user_data as given to gntbuf_device_set_log_handler().
+ * @param format a printf format.
+ * @param args its arguments.
+ */
+typedef void (*gntbuf_log_handler)(struct gntbuf_device *dev,
+				   enum gntbuf_log_priority priority,
+				   void *user_data, const char *format,
+				   va_list args);
+
+/**
+ * Sets the device's log handler, as libinput_log_set_handler() does for a
+ * libinput context. Without one (the default) the library logs nothing:
+ * its calls return negative errnos, and the handler adds the detail, so
+ * that a backend can log more than "invalid argument".
+ *
+ * Set it right after gntbuf_device_open(), before other threads use the
+ * device, or while no other thread does.
+ *
+ * @param dev an open device.
+ * @param handler the handler, or NULL for none.
+ * @param user_data passed to @p handler.
+ * @return 0, or -EINVAL for a NULL @p dev.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_handler(struct gntbuf_device *dev,
+			      gntbuf_log_handler handler, void *user_data);
+
+/**
+ * Sets the lowest priority the handler receives; the default is
+ * GNTBUF_LOG_PRIORITY_ERROR.
+ *
+ * @param dev an open device.
+ * @param priority a gntbuf_log_priority value.
+ * @return 0, or -EINVAL for a NULL @p dev or an unknown priority.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_priority(struct gntbuf_device *dev,
+			       enum gntbuf_log_priority priority);
 
 /** @} */
 
