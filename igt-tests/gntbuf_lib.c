@@ -85,6 +85,17 @@ static bool pv_domain(void)
 	return strcmp(type, "PV\n") == 0;
 }
 
+/*
+ * Subtests that need an export from grants skip on gntdev in a PV domain,
+ * which makes none (export-* and device-caps assert that it refuses).
+ */
+static void require_exports(void)
+{
+	if (on_gntdev())
+		igt_require_f(!pv_domain(), "gntdev makes no dma-bufs from "
+			      "grants in a PV domain (EINVAL, use_ptemod)\n");
+}
+
 /* Opens a device: 0 or the library's negative errno. */
 static int __lib_open(enum gntbuf_backend backend, struct gntbuf_device **out)
 {
@@ -755,6 +766,95 @@ static void test_export_bad_input(void)
 	gntbuf_grants_destroy(&g);
 }
 
+/* What a log handler received. */
+struct log_capture {
+	unsigned int count;
+	enum gntbuf_log_priority priority;
+	char last[512];
+};
+
+static void capture_log(struct gntbuf_device *d,
+			enum gntbuf_log_priority priority, void *user_data,
+			const char *format, va_list args)
+{
+	struct log_capture *cap = user_data;
+
+	igt_assert(d == dev);
+	vsnprintf(cap->last, sizeof(cap->last), format, args);
+	cap->priority = priority;
+	cap->count++;
+	igt_info("log (priority %d): %s\n", priority, cap->last);
+}
+
+/*
+ * The device's log handler gets the detail the errno lacks, at the
+ * priorities asked for, and nothing once removed.  Tried: NULL device, an
+ * unknown priority, a bad gref, a wait that runs out at the default
+ * (ERROR) and at INFO priority, a failure after the handler is removed.
+ */
+static void test_log_handler(void)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct log_capture cap = { 0 };
+	struct gntbuf_grants g;
+	uint32_t refs[4];
+	char want[32];
+	int ret, fd;
+
+	require_exports();
+	igt_assert_eq(gntbuf_device_set_log_handler(NULL, capture_log, &cap),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_priority(NULL,
+					GNTBUF_LOG_PRIORITY_INFO), -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					(enum gntbuf_log_priority)25), -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_handler(dev, capture_log, &cap),
+		      0);
+	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
+
+	/* A gref nobody granted: one ERROR line with the domain and errno. */
+	memcpy(refs, g.refs, sizeof(refs));
+	refs[3] = 0xfffffu;
+	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
+	igt_assert_lt(ret, 0);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(cap.priority, GNTBUF_LOG_PRIORITY_ERROR);
+	snprintf(want, sizeof(want), "dom%u", g.domid);
+	igt_assert_f(strstr(cap.last, want) && strstr(cap.last, strerror(-ret)),
+		     "the message names neither %s nor \"%s\": %s\n", want,
+		     strerror(-ret), cap.last);
+
+	/* Success logs at DEBUG only: nothing at the default priority. */
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0,
+					      &buf), 0);
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	/* A wait that runs out is INFO: filtered, then let through; a poll
+	 * (timeout 0) is never logged. */
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 50), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					GNTBUF_LOG_PRIORITY_INFO), 0);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 50), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 2);
+	igt_assert_eq(cap.priority, GNTBUF_LOG_PRIORITY_INFO);
+	igt_assert(strstr(cap.last, "still held"));
+	close(fd);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 3000), 0);
+	gntbuf_buffer_destroy(buf);
+
+	/* Removed: silent again. */
+	igt_assert_eq(gntbuf_device_set_log_handler(dev, NULL, NULL), 0);
+	igt_assert_lt(gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf),
+		      0);
+	igt_assert_eq(cap.count, 2);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					GNTBUF_LOG_PRIORITY_ERROR), 0);
+	gntbuf_grants_end(&g, 3000);
+	gntbuf_grants_destroy(&g);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void test_alloc(enum gntbuf_source s)
@@ -1181,17 +1281,6 @@ static void test_pgdir(enum gntbuf_source s)
 }
 
 /* ------------------------------------------------------------------ */
-
-/*
- * Subtests that need an export from grants skip on gntdev in a PV domain,
- * which makes none (export-* and device-caps assert that it refuses).
- */
-static void require_exports(void)
-{
-	if (on_gntdev())
-		igt_require_f(!pv_domain(), "gntdev makes no dma-bufs from "
-			      "grants in a PV domain (EINVAL, use_ptemod)\n");
-}
 
 /* An exported buffer of local grants, for the DRM and GBM subtests. */
 static struct gntbuf_buffer *export_local(struct gntbuf_grants *g)
@@ -1715,6 +1804,13 @@ igt_main
 		     "Mesa's reason where it cannot import.");
 	igt_subtest("gbm-import")
 		test_gbm();
+
+	igt_describe("The device's log handler: a failed call's domain and "
+		     "errno text at ERROR, a wait that runs out at INFO only "
+		     "once asked for, nothing once removed; bad arguments "
+		     "refused.");
+	igt_subtest("log-handler")
+		test_log_handler();
 
 #ifdef GNTBUF_LIB_GNTDEV
 	igt_describe("The module's ALLOC buffer imported by gntdev "

@@ -70,6 +70,7 @@
 #ifndef GNTBUF_H
 #define GNTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -316,6 +317,68 @@ int
 gntbuf_device_get_counters(struct gntbuf_device *dev,
 			   struct gntbuf_counters *counters);
 
+/** How much a log message matters; the values are libinput's. */
+enum gntbuf_log_priority {
+	/** What the library did, step by step. */
+	GNTBUF_LOG_PRIORITY_DEBUG = 10,
+	/** What a backend's operator may want to know (a wait for a release
+	 *  that ran out; a poll, with timeout 0, is not logged). */
+	GNTBUF_LOG_PRIORITY_INFO = 20,
+	/** Why a call failed, with what the errno cannot say (the domain, the
+	 *  grant reference, the page-directory fault). */
+	GNTBUF_LOG_PRIORITY_ERROR = 30,
+};
+
+/**
+ * A log handler: receives each message of @p priority or above for the
+ * device it was set on, as a printf format and its arguments, without a
+ * trailing newline. Called in the thread that made the call, with no
+ * lock of the library held: it may call the library, but not for the same
+ * buffer from inside a call on it.
+ *
+ * @param dev the device the message is about.
+ * @param priority the message's priority.
+ * @param user_data as given to gntbuf_device_set_log_handler().
+ * @param format a printf format.
+ * @param args its arguments.
+ */
+typedef void (*gntbuf_log_handler)(struct gntbuf_device *dev,
+				   enum gntbuf_log_priority priority,
+				   void *user_data, const char *format,
+				   va_list args);
+
+/**
+ * Sets the device's log handler, as libinput_log_set_handler() does for a
+ * libinput context. Without one (the default) the library logs nothing:
+ * its calls return negative errnos, and the handler adds the detail, so
+ * that a backend can log more than "invalid argument".
+ *
+ * Set it right after gntbuf_device_open(), before other threads use the
+ * device, or while no other thread does.
+ *
+ * @param dev an open device.
+ * @param handler the handler, or NULL for none.
+ * @param user_data passed to @p handler.
+ * @return 0, or -EINVAL for a NULL @p dev.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_handler(struct gntbuf_device *dev,
+			      gntbuf_log_handler handler, void *user_data);
+
+/**
+ * Sets the lowest priority the handler receives; the default is
+ * GNTBUF_LOG_PRIORITY_ERROR.
+ *
+ * @param dev an open device.
+ * @param priority a gntbuf_log_priority value.
+ * @return 0, or -EINVAL for a NULL @p dev or an unknown priority.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_priority(struct gntbuf_device *dev,
+			       enum gntbuf_log_priority priority);
+
 /** @} */
 
 /* ---------------------------------------------------------------- */
@@ -490,26 +553,39 @@ gntbuf_buffer_destroy(struct gntbuf_buffer *buf);
 int
 gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms);
 
-/** @return where the buffer's pages come from. */
+/**
+ * @param buf a buffer.
+ * @return where the buffer's pages come from.
+ */
 enum gntbuf_buffer_kind
 gntbuf_buffer_get_kind(const struct gntbuf_buffer *buf);
 
 /**
+ * @param buf a buffer.
  * @return the module's id of the buffer (GNTBUF_IOCTL_* buffer_id, unique
  *   for the module's lifetime), or 0 with the gntdev backend.
  */
 uint64_t
 gntbuf_buffer_get_id(const struct gntbuf_buffer *buf);
 
-/** @return the peer domain: the granter (export) or the grantee. */
+/**
+ * @param buf a buffer.
+ * @return the peer domain: the granter (from refs) or the grantee.
+ */
 uint32_t
 gntbuf_buffer_get_domid(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in pages. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in pages.
+ */
 uint32_t
 gntbuf_buffer_get_page_count(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in bytes: pages times 4096. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in bytes: pages times 4096.
+ */
 uint64_t
 gntbuf_buffer_get_size(const struct gntbuf_buffer *buf);
 
@@ -619,6 +695,10 @@ gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
  * returns. Imported buffers: the whole buffer, as
  * gntbuf_buffer_end_cpu_access().
  *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param offset first byte.
+ * @param length number of bytes; 0 does nothing and succeeds.
  * @return as gntbuf_buffer_begin_cpu_access_range().
  */
 int
@@ -657,6 +737,13 @@ gntbuf_buffer_begin_cpu_access_rects(struct gntbuf_buffer *buf,
 /**
  * Ends CPU access to damage rectangles: the write-back (flush) of a
  * frontend's damage. See gntbuf_buffer_begin_cpu_access_rects().
+ *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param layout the image's layout, as at the begin.
+ * @param rects @p rect_count rectangles in pixels, within the image.
+ * @param rect_count number of rectangles; 0 does nothing.
+ * @return as gntbuf_buffer_begin_cpu_access_rects().
  */
 int
 gntbuf_buffer_end_cpu_access_rects(struct gntbuf_buffer *buf,
@@ -994,6 +1081,10 @@ gntbuf_pgdir_strerror(int err);
  *
  * @param dev an open device.
  * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param[out] refs the buffer's @p ref_count grefs, in page order.
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_pgdir_decode(); -ENODEV without /dev/xen/gntdev,
  *   -EOPNOTSUPP when the library was built without libxengnttab, or the
  *   map's errno for a bad gref.
@@ -1007,6 +1098,12 @@ gntbuf_device_read_pgdir(struct gntbuf_device *dev, uint32_t domid,
  * gntbuf_pgdir_fill() on a frontend's granted directory pages, each mapped
  * writable through gntdev.
  *
+ * @param dev an open device.
+ * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param refs the grefs of the backend's pages (gntbuf_buffer_get_refs()).
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_device_read_pgdir().
  */
 int
@@ -1080,6 +1177,8 @@ gntbuf_drm_import_handle(struct gntbuf_drm *drm, int dmabuf_fd,
  * Drops one reference taken by gntbuf_drm_import_handle(); the last one
  * closes the GEM handle (drmCloseBufferHandle()).
  *
+ * @param drm the wrapper.
+ * @param handle a GEM handle from gntbuf_drm_import_handle().
  * @return 0, -ENOENT for a handle the wrapper holds no reference to,
  *   -EINVAL for NULL, or the close's errno.
  */
@@ -1113,6 +1212,8 @@ gntbuf_drm_add_fb(struct gntbuf_drm *drm, int dmabuf_fd,
  * Removes a framebuffer made by gntbuf_drm_add_fb() (drmModeRmFB()) and
  * drops its handle reference.
  *
+ * @param drm the wrapper.
+ * @param fb_id a framebuffer id from gntbuf_drm_add_fb().
  * @return 0, -ENOENT for an id the wrapper did not make, -EINVAL (NULL),
  *   or drmModeRmFB()'s errno (the reference is dropped all the same).
  */
@@ -1144,6 +1245,7 @@ gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
 /** @name Deprecated names */
 /** @{ */
 
+/** Marks a declaration deprecated, with @p msg naming its replacement. */
 #if defined(__GNUC__) || defined(__clang__)
 #define GNTBUF_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
@@ -1155,6 +1257,13 @@ gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
  * what the dma-buf side does, and read as the opposite of what the grant
  * side does. Still exported (version node GNTBUF_0.1), same behaviour.
  * @deprecated use gntbuf_buffer_from_refs().
+ * @param dev as gntbuf_buffer_from_refs().
+ * @param domid as gntbuf_buffer_from_refs().
+ * @param refs as gntbuf_buffer_from_refs().
+ * @param count as gntbuf_buffer_from_refs().
+ * @param flags as gntbuf_buffer_from_refs().
+ * @param[out] out as gntbuf_buffer_from_refs().
+ * @return as gntbuf_buffer_from_refs().
  */
 GNTBUF_DEPRECATED("use gntbuf_buffer_from_refs()")
 int
@@ -1166,6 +1275,12 @@ gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
  * The name of gntbuf_buffer_grant_dmabuf() in 0.1 and 0.2. Still exported
  * (version node GNTBUF_0.1), same behaviour.
  * @deprecated use gntbuf_buffer_grant_dmabuf().
+ * @param dev as gntbuf_buffer_grant_dmabuf().
+ * @param dmabuf_fd as gntbuf_buffer_grant_dmabuf().
+ * @param domid as gntbuf_buffer_grant_dmabuf().
+ * @param flags as gntbuf_buffer_grant_dmabuf().
+ * @param[out] out as gntbuf_buffer_grant_dmabuf().
+ * @return as gntbuf_buffer_grant_dmabuf().
  */
 GNTBUF_DEPRECATED("use gntbuf_buffer_grant_dmabuf()")
 int

@@ -122,6 +122,10 @@ static void test_null(void)
 	gntbuf_drm_destroy(NULL);
 
 	TEST_CASE("device calls on NULL: -EINVAL");
+	CHECK_EQ(gntbuf_device_set_log_handler(NULL, NULL, NULL), -EINVAL);
+	CHECK_EQ(gntbuf_device_set_log_priority(NULL,
+						GNTBUF_LOG_PRIORITY_DEBUG),
+		 -EINVAL);
 	CHECK_EQ(gntbuf_device_get_caps(NULL, &caps), -EINVAL);
 	CHECK_EQ(gntbuf_device_get_counters(NULL, &counters), -EINVAL);
 	CHECK_EQ(gntbuf_device_read_pgdir(NULL, 1, 8, 4096, refs, 1), -EINVAL);

@@ -45,6 +45,20 @@ static int gb_wrap(struct backend *b, struct gntbuf_buffer *buf,
 	return 0;
 }
 
+/* libgntbuf's log of a device's buffers, as this device's log lines. */
+static void gb_log(struct gntbuf_device *gd, enum gntbuf_log_priority priority,
+		   void *user_data, const char *format, va_list args)
+{
+	const char *level = priority >= GNTBUF_LOG_PRIORITY_ERROR ? "error" :
+			    priority >= GNTBUF_LOG_PRIORITY_INFO ? "info" :
+			    "debug";
+	char msg[256];
+
+	(void)gd;
+	vsnprintf(msg, sizeof(msg), format, args);
+	log_line(level, user_data, -1, "libgntbuf: %s", msg);
+}
+
 static int gb_dev_open(struct backend *b, struct vdispl *dev)
 {
 	struct gb_priv *gp = b->prov_priv;
@@ -54,6 +68,12 @@ static int gb_dev_open(struct backend *b, struct vdispl *dev)
 	ret = gntbuf_device_open(GNTBUF_BACKEND_MODULE, &gd);
 	if (ret)
 		return ret;
+	/* The library's detail (domain, gref, page-directory fault) in this
+	 * device's log, under its rate limit. */
+	gntbuf_device_set_log_handler(gd, gb_log, dev);
+	gntbuf_device_set_log_priority(gd, displback_verbose ?
+				       GNTBUF_LOG_PRIORITY_DEBUG :
+				       GNTBUF_LOG_PRIORITY_INFO);
 	if (gp->caps.max_pages_per_device &&
 	    gp->caps.max_pages_per_device < b->opt.max_pages)
 		LOGW(dev, -1, "the module's max_pages_per_file (%u) is below "
