@@ -800,8 +800,11 @@ static void sync_no_direction(int fd, uint64_t id)
 
 static void sync_unknown_flags(int fd, uint64_t id)
 {
-	expect_sync(id, 0, GNTBUF_SYNC_BOTH | 1u << 3, 0, 4096, EINVAL);
+	expect_sync(id, 0, GNTBUF_SYNC_BOTH | 1u << 4, 0, 4096, EINVAL);
 	expect_sync(id, 0, GNTBUF_SYNC_BOTH | 1u << 31, 0, 4096, EINVAL);
+	/* ANY_DMABUF names a dma-buf by its fd: not with an id. */
+	expect_sync(id, 0, GNTBUF_SYNC_BOTH | GNTBUF_SYNC_ANY_DMABUF, 0, 4096,
+		    EINVAL);
 }
 
 static void sync_past_end(int fd, uint64_t id)

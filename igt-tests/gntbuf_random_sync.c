@@ -396,7 +396,8 @@ void op_sync_bad(void)
 		i = pick_buf(is_known_live_syncable);
 		if (i < 0)
 			return;
-		flags |= 1u << (3 + below(29));
+		/* Bits 0-3 are known (3: ANY_DMABUF, EINVAL without BY_FD). */
+		flags |= 1u << (4 + below(28));
 		describe("SYNC_RANGE on dev %d of %s %llu, flags %#x",
 			 m.bufs[i].dev, kind_name[m.bufs[i].kind],
 			 (unsigned long long)m.bufs[i].id, flags);
