@@ -36,7 +36,7 @@ for g in $guests; do
 		awk -v p="$1" -v s="$2" -v a="$3" -v b="$4" -v c="$5" -v f="$f50" \
 			-v hc="$6" -v by="$7" -v sc="$8" 'BEGIN {
 			printf "%-7s %-10s %9.3f %9.3f %9.3f %7.2fx %11s %12s %10s\n",
-				p, s, a, b, c, f > 0 ? a / f : 0, hc, by, sc }'
+				p, s, a, b, c, (f > 0 ? a / f : 0), hc, by, sc }'
 	}
 	set -- $(counts "$g" floor -)
 	row floor - "$floor" "$2" 0 "$1"

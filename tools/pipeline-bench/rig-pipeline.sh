@@ -36,7 +36,7 @@
 set -u
 build=$1
 N=${2:-40}
-GUESTS=${GUESTS:-pv}
+GUESTS=${GUESTS:-pv pvh}
 PAUSE_MS=${PAUSE_MS:-3000}
 SIZES="640x480 1920x1080 4080x2032"
 here=$(dirname "$(readlink -f "$0")")
@@ -57,8 +57,8 @@ fails=0
 tracing=1
 if ! { echo 'p:gntbench/gmap gnttab_map_refs' >>$T/kprobe_events &&
        echo 'p:gntbench/gunmap gnttab_unmap_refs' >>$T/kprobe_events &&
-       echo 'hist:keys=common_pid' >$T/events/gntbench/gmap/trigger &&
-       echo 'hist:keys=common_pid' >$T/events/gntbench/gunmap/trigger &&
+       echo 'hist:keys=common_pid.execname' >$T/events/gntbench/gmap/trigger &&
+       echo 'hist:keys=common_pid.execname' >$T/events/gntbench/gunmap/trigger &&
        echo 'hist:keys=common_pid:size=4096' >$T/events/raw_syscalls/sys_enter/trigger; }; then
 	echo "NOTE: no ftrace histograms: grant hypercalls and syscalls are not counted"
 	tracing=0
@@ -67,8 +67,13 @@ fi
 hits() {
 	[ $tracing = 1 ] || { echo 0; return; }
 	tr '{}:[]' '     ' <"$T/events/$1/hist" |
-		awk -v p="$2" '$1 == "common_pid" && (p == "all" || $2 == p) {
-			for (i = 3; i < NF; i++) if ($i == "hitcount") s += $(i + 1) }
+		awk -v p="$2" '$1 == "common_pid" {
+			for (i = 2; i < NF; i++) {
+				if ($i ~ /^[0-9]+$/ && !pid) pid = $i
+				if ($i == "hitcount") h = $(i + 1)
+			}
+			if (p == "all" || pid == p) s += h
+			pid = 0 }
 			END { print s + 0 }'
 }
 # One snapshot: backend syscalls, map calls, unmap calls.
@@ -129,13 +134,16 @@ run_guest() {	# GUEST(pv|pvh)
 		b=$(snap $pid)
 		echo "$g ${p%%:*} ${p#*:} $a $b" | awk '{ print $1, $2, $3, $7 - $4, $8 - $5, $9 - $6 }' |
 			tee -a "$out/counts.txt"
+		# who made the grant calls (dom0's other processes count too)
+		{ echo "== $g $p"; cat $T/events/gntbench/gmap/hist $T/events/gntbench/gunmap/hist; } \
+			>>"$out/grant-calls-by-pid.txt" 2>/dev/null
 		phase "$name: phase $p done"
 	done
 	poll_until 300 eval "con $name | grep -q '$name: pingpong exit'" ||
 		fail "$name: pingpong did not finish"
 	con $name >"$out/console-$g.log"
 	grep -E "^($name|displfront|pingpong)" "$out/console-$g.log" | grep -v '^displfront: window'
-	gntbuf-vm domu-stop $name
+	gntbuf-vm domu-stop $name 2>/dev/null
 	wait $bpid
 	kill -TERM $dpid
 	wait $dpid
@@ -145,6 +153,12 @@ run_guest() {	# GUEST(pv|pvh)
 for g in $GUESTS; do
 	run_guest "$g"
 done
+
+# --- flush time by damage size: gntbuf-bench --damage --------------------------
+phase "gntbuf-bench --damage"
+"$build/tools/gntbuf-bench" --damage -n 10 | tee "$out/damage.txt" ||
+	fail "gntbuf-bench --damage"
+awk '$1 == "damage" { print $2, $6, $8, $10 }' "$out/damage.txt" >"$out/sync.txt"
 
 # --- the table -----------------------------------------------------------------
 sh "$here/pipeline-report.sh" "$out" $N "$SIZES" "$GUESTS" | tee "$out/results.txt"
