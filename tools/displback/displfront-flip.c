@@ -8,7 +8,7 @@
  * XENDISPL_EVT_PG_FLIP arrives).  Two dumb buffers, drawn alternately.
  *
  *   displfront-flip [-n FRAMES] [-d /dev/dri/card0] [-t TIMEOUT_MS]
- *                   [-p PERIOD] [-m WxH] [-w PAUSE_MS]
+ *                   [-p PERIOD] [-m WxH] [-w HOOK]
  *
  * Prints "displfront: frames N flips N events N" and exits 0 when every
  * flip's event arrived in time; 1 otherwise.  With -p, every PERIOD
@@ -21,11 +21,11 @@
  * -m uses the first connected connector whose first mode is WxH (and the
  * CRTC its encoder drives) instead of the first connected one.  -w is the
  * benchmark's form (rig-pipeline.sh): frames 1 and 2 are untimed, then
- * "displfront: measure begin", a pause of PAUSE_MS, frames 3..N-1 timed,
- * "displfront: measure end", the same pause, and
+ * the shell command `HOOK begin` runs, frames 3..N-1 are timed, `HOOK end`
+ * runs, and it prints
  *   "displfront: measured WxH flips F latency p50 X p99 Y max Z ms"
- * (the pauses let dom0 read counters while the pipeline is quiet); from
- * frame 3 on only the frame's top 16 rows are drawn.
+ * (the hook, `gntbuf-pingpong mark`, lets dom0 read its counters while
+ * the pipeline is quiet); from frame 3 on only the top 16 rows are drawn.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,6 +122,22 @@ static drmModeConnector *pick_connector(int fd, drmModeRes *res,
 	return NULL;
 }
 
+/* -w: runs `HOOK WHAT`; 0 when it exits 0. */
+static int run_hook(const char *hook, const char *what)
+{
+	char cmd[512];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", hook, what);
+	fflush(stdout);
+	st = system(cmd);
+	if (st) {
+		fprintf(stderr, "displfront: %s: status %d\n", cmd, st);
+		return -EIO;
+	}
+	return 0;
+}
+
 static void on_flip(int fd, unsigned int seq, unsigned int sec,
 		    unsigned int usec, void *data)
 {
@@ -173,8 +189,7 @@ static void draw(struct fbuf *b, uint32_t k, uint32_t w, uint32_t h)
 
 int main(int argc, char **argv)
 {
-	const char *dev = "/dev/dri/card0", *mode = NULL;
-	unsigned int pause_ms = 0;
+	const char *dev = "/dev/dri/card0", *mode = NULL, *hook = NULL;
 	unsigned int frames = 30, timeout_ms = 3000, flips = 0, late = 0;
 	unsigned int period = 0, n_lat = 0, window = 0;
 	uint64_t *lat = NULL;
@@ -190,21 +205,21 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'n': frames = (unsigned int)atoi(optarg); break;
 		case 'm': mode = optarg; break;
-		case 'w': pause_ms = (unsigned int)atoi(optarg); break;
+		case 'w': hook = optarg; break;
 		case 'p': period = (unsigned int)atoi(optarg); break;
 		case 'd': dev = optarg; break;
 		case 't': timeout_ms = (unsigned int)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: displfront-flip [-n FRAMES] "
 				"[-d DEVICE] [-t TIMEOUT_MS] [-p PERIOD] "
-				"[-m WxH] [-w PAUSE_MS]\n");
+				"[-m WxH] [-w HOOK]\n");
 			return 2;
 		}
 	}
 	if (frames < 1 || frames > 65535 || period > 65535 ||
-	    (pause_ms && frames < 4))
+	    (hook && frames < 4))
 		return 2;
-	if (pause_ms)
+	if (hook)
 		period = frames;	/* one window: the timed frames */
 	if (period) {
 		lat = calloc(period, sizeof(*lat));
@@ -257,11 +272,9 @@ int main(int argc, char **argv)
 		/* Benchmark: after both buffers' first frames, only the top
 		 * rows change (drawing a whole 4K frame takes seconds under
 		 * TCG, and the timed part is the flip). */
-		draw(b, k, w, pause_ms && k > 2 && h > 16 ? 16 : h);
-		if (pause_ms && k == 3) {
-			printf("displfront: measure begin\n");
-			usleep(pause_ms * 1000);
-		}
+		draw(b, k, w, hook && k > 2 && h > 16 ? 16 : h);
+		if (hook && k == 3 && run_hook(hook, "begin"))
+			return 1;
 		t0 = now_us();
 		if (drmModePageFlip(fd, crtc_id, b->fb_id,
 				    DRM_MODE_PAGE_FLIP_EVENT, NULL)) {
@@ -281,7 +294,7 @@ int main(int argc, char **argv)
 			}
 			drmHandleEvent(fd, &ev);
 		}
-		if (pause_ms) {
+		if (hook) {
 			if (k >= 3)
 				lat[n_lat++] = now_us() - t0;
 		} else if (period) {
@@ -294,9 +307,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (pause_ms) {
-		printf("displfront: measure end\n");
-		usleep(pause_ms * 1000);
+	if (hook) {
+		if (run_hook(hook, "end"))
+			return 1;
 		qsort(lat, n_lat, sizeof(*lat), cmp_u64);
 		printf("displfront: measured %ux%u flips %u latency p50 %.3f "
 		       "p99 %.3f max %.3f ms\n", w, h, n_lat,

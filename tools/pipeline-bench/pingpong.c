@@ -3,7 +3,7 @@
  * gntbuf-pingpong: the floor and the copy path of the display pipeline
  * benchmark (rig-pipeline.sh), one program, two sides:
  *
- *   gntbuf-pingpong front [-n N] [-w PAUSE_MS] [-s WxH[,WxH...]]
+ *   gntbuf-pingpong front [-n N] [-k] [-s WxH[,WxH...]]
  *       in a domU: grants one ring page to dom0 (libxengntshr), allocates
  *       an unbound event channel for dom0 (libxenevtchn), publishes both
  *       in /local/domain/<domid>/data/pingpong/{ring-ref,port}, then
@@ -18,11 +18,16 @@
  *                       grants (gntdev), memcpys the frame out and unmaps:
  *                       what a backend does without gntbuf.
  *       Before each phase's N timed round trips come 2 untimed ones; with
- *       -w, "pingpong: phase NAME begin" and "... end" are printed around
- *       the timed ones, each followed by a pause of PAUSE_MS, so that dom0
- *       can read counters at quiet points.
+ *       -k, each phase's timed ones are framed by two marks (below), so
+ *       that dom0 reads its counters while the pipeline is quiet.
  *       Prints per phase:
  *       "pingpong: NAME WxH n N latency p50 X p99 Y max Z ms"
+ *
+ *   gntbuf-pingpong mark NAME
+ *       in a domU: hands over to dom0 and waits: writes the next number
+ *       to /local/domain/<domid>/data/pingpong/mark and waits until dom0
+ *       writes the same number to .../ack.  Prints "pingpong: mark K NAME".
+ *       displfront-flip -w runs it around its timed flips.
  *
  *   gntbuf-pingpong back DOMID
  *       in dom0: serves the front of DOMID until it says quit, then prints
@@ -118,7 +123,8 @@ struct front {
 	xengntshr_handle *shr;
 	struct pp_ring *ring;
 	evtchn_port_t port;
-	unsigned int n, pause_ms;
+	unsigned int n;
+	bool marks;		/* -k */
 	uint64_t *lat;
 };
 
@@ -151,13 +157,61 @@ static int round_trip(struct front *f, uint32_t op, uint32_t buf,
 	return READ_ONCE(r->status);
 }
 
-static void marker(struct front *f, const char *name, const char *what)
+/* The next mark (see the top): 0 once dom0 acknowledged it. */
+static int bench_mark(const char *name)
 {
-	if (!f->pause_ms)
-		return;
-	printf("pingpong: phase %s %s\n", name, what);
+	struct xs_handle *xs = xs_open(0);
+	char path[128], ack[128], val[16], *domid, *v;
+	unsigned int k = 0;
+	int ret = -ETIMEDOUT;
+
+	if (!xs)
+		return -errno;
+	domid = xs_read(xs, XBT_NULL, "domid", NULL);
+	if (!domid) {
+		xs_close(xs);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "/local/domain/%s/data/pingpong/mark",
+		 domid);
+	snprintf(ack, sizeof(ack), "/local/domain/%s/data/pingpong/ack",
+		 domid);
+	free(domid);
+	v = xs_read(xs, XBT_NULL, path, NULL);
+	if (v)
+		k = (unsigned int)strtoul(v, NULL, 10);
+	free(v);
+	snprintf(val, sizeof(val), "%u", ++k);
+	printf("pingpong: mark %u %s\n", k, name);
 	fflush(stdout);
-	usleep(f->pause_ms * 1000u);
+	if (!xs_write(xs, XBT_NULL, path, val, strlen(val))) {
+		ret = -errno;
+		goto out;
+	}
+	/* dom0 polls for it: up to 10 minutes under TCG */
+	for (int t = 0; t < 60000; t++) {
+		v = xs_read(xs, XBT_NULL, ack, NULL);
+		if (v && !strcmp(v, val)) {
+			free(v);
+			ret = 0;
+			break;
+		}
+		free(v);
+		usleep(10 * 1000);
+	}
+out:
+	xs_close(xs);
+	return ret;
+}
+
+static int marker(struct front *f, const char *name, const char *what)
+{
+	char mark[64];
+
+	if (!f->marks)
+		return 0;
+	snprintf(mark, sizeof(mark), "%s %s", name, what);
+	return bench_mark(mark);
 }
 
 static int phase(struct front *f, const char *name, uint32_t op,
@@ -171,7 +225,9 @@ static int phase(struct front *f, const char *name, uint32_t op,
 		if (ret)
 			return ret;
 	}
-	marker(f, name, "begin");
+	ret = marker(f, name, "begin");
+	if (ret)
+		return ret;
 	for (uint32_t k = 0; k < n; k++) {
 		if (b)	/* a new frame, as the frontend would draw one */
 			b->px[k & 1][0] = k;
@@ -184,7 +240,9 @@ static int phase(struct front *f, const char *name, uint32_t op,
 			return -EIO;
 		}
 	}
-	marker(f, name, "end");
+	ret = marker(f, name, "end");
+	if (ret)
+		return ret;
 	qsort(f->lat, n, sizeof(*f->lat), cmp_u64);
 	printf("pingpong: %s %ux%u n %u latency p50 %.3f p99 %.3f max %.3f "
 	       "ms\n", name, w, h, n, percentile(f->lat, n, 50) / 1e6,
@@ -278,9 +336,9 @@ static int parse_size(const char *s, uint32_t *w, uint32_t *h)
 	return 0;
 }
 
-static int front_main(unsigned int n, unsigned int pause_ms, char *sizes)
+static int front_main(unsigned int n, bool marks, char *sizes)
 {
-	struct front f = { .n = n, .pause_ms = pause_ms };
+	struct front f = { .n = n, .marks = marks };
 	uint32_t ring_ref;
 	int ret, p;
 
@@ -522,14 +580,16 @@ static int back_main(uint32_t domid)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gntbuf-pingpong front [-n N] [-w PAUSE_MS] "
-		"[-s WxH[,WxH...]]\n       gntbuf-pingpong back DOMID\n");
+	fprintf(stderr, "usage: gntbuf-pingpong front [-n N] [-k] "
+		"[-s WxH[,WxH...]]\n       gntbuf-pingpong mark NAME\n"
+		"       gntbuf-pingpong back DOMID\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned int n = 100, pause_ms = 0;
+	unsigned int n = 100;
+	bool marks = false;
 	char *sizes = NULL;
 	int opt, ret;
 
@@ -544,20 +604,28 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pingpong-back: %s\n", strerror(-ret));
 		return ret ? 1 : 0;
 	}
+	if (!strcmp(argv[1], "mark")) {
+		if (argc != 3)
+			usage();
+		ret = bench_mark(argv[2]);
+		if (ret)
+			fprintf(stderr, "pingpong: mark: %s\n", strerror(-ret));
+		return ret ? 1 : 0;
+	}
 	if (strcmp(argv[1], "front"))
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:w:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:ks:")) != -1) {
 		switch (opt) {
 		case 'n': n = (unsigned int)atoi(optarg); break;
-		case 'w': pause_ms = (unsigned int)atoi(optarg); break;
+		case 'k': marks = true; break;
 		case 's': sizes = optarg; break;
 		default: usage();
 		}
 	}
 	if (n < 1 || n > MAX_N)
 		usage();
-	ret = front_main(n, pause_ms, sizes);
+	ret = front_main(n, marks, sizes);
 	if (ret)
 		fprintf(stderr, "pingpong: %s\n", strerror(-ret));
 	printf("pingpong: exit %d\n", ret ? 1 : 0);

@@ -20,8 +20,10 @@
 # gnttab_map_refs and gnttab_unmap_refs, kprobes; one GNTTABOP batch each);
 # syscalls of the backend process (raw_syscalls:sys_enter, an ftrace
 # histogram by pid, no ptrace); bytes copied (the backends' own counts).
-# The frontends pause (PAUSE_MS) at each phase's start and end, when the
-# counters are read, so the counts are those of the timed round trips.
+# At each phase's start and end the domU hands over to dom0 and waits
+# (`gntbuf-pingpong mark`: a number in its xenstore folder, acknowledged by
+# dom0): dom0 reads the counters while the pipeline is quiet, so the counts
+# are those of the timed round trips.
 #
 # Sizes: 640x480, 1920x1080 and a 4K-sized 4080x2032 (8097 pages;
 # 3840x2160 is 8100): Linux's xen_drm_front refuses modes taller than 2047
@@ -37,7 +39,6 @@ set -u
 build=$1
 N=${2:-40}
 GUESTS=${GUESTS:-pv pvh}
-PAUSE_MS=${PAUSE_MS:-3000}
 SIZES="640x480 1920x1080 4080x2032"
 here=$(dirname "$(readlink -f "$0")")
 bin=$build/tools/displback
@@ -80,8 +81,9 @@ hits() {
 snap() { echo "$(hits raw_syscalls/sys_enter "$1") $(hits gntbench/gmap all) $(hits gntbench/gunmap all)"; }
 
 con() { tr -d '\r' <"$GNTBUF_OUT/xen-console/guest-$1.log" 2>/dev/null; }
-marks() { con "$1" | grep -cE "^(displfront: measure|pingpong: phase [a-z]*) $2"; }
-has_marks() { [ "$(marks "$1" "$2")" -ge "$3" ]; }
+# The domU's marks (gntbuf-pingpong mark): wait for number K, then ack it.
+mark_is() { [ "$(xenstore-read "/local/domain/$domid/data/pingpong/mark" 2>/dev/null)" = "$1" ]; }
+ack() { xenstore-write "/local/domain/$domid/data/pingpong/ack" "$1"; }
 
 # Runs the phases of one guest; appends "GUEST PHASE WxH SYSCALLS MAPCALLS
 # UNMAPCALLS" lines to counts.txt.
@@ -102,10 +104,10 @@ run_guest() {	# GUEST(pv|pvh)
 	done
 	cmd=
 	for s in $SIZES; do
-		cmd="$cmd/displfront-flip -n $((N + 3)) -m $s -w $PAUSE_MS; echo \"$name: flip $s exit \$?\"
+		cmd="$cmd/displfront-flip -n $((N + 3)) -m $s -w '/gntbuf-pingpong mark gntbuf-$s'; echo \"$name: flip $s exit \$?\"
 "
 	done
-	cmd="$cmd/gntbuf-pingpong front -n $N -w $PAUSE_MS -s $(echo $SIZES | tr ' ' ,); echo \"$name: pingpong exit \$?\""
+	cmd="$cmd/gntbuf-pingpong front -n $N -k -s $(echo $SIZES | tr ' ' ,); echo \"$name: pingpong exit \$?\""
 	phase "$name: xl create ($g domU, vdispl connectors $conns)"
 	# shellcheck disable=SC2086
 	gntbuf-vm domu-start $name $opts --memory 512 \
@@ -122,16 +124,18 @@ run_guest() {	# GUEST(pv|pvh)
 		k=$((k + 1))
 		pid=$dpid
 		case $p in floor:* | copy:*) pid=$bpid ;; esac
-		poll_until 900 has_marks $name begin $k || {
+		poll_until 900 mark_is $((2 * k - 1)) || {
 			fail "$name: phase $p did not start"
 			break
 		}
 		a=$(snap $pid)
-		poll_until 900 has_marks $name end $k || {
+		ack $((2 * k - 1))
+		poll_until 900 mark_is $((2 * k)) || {
 			fail "$name: phase $p did not end"
 			break
 		}
 		b=$(snap $pid)
+		ack $((2 * k))
 		echo "$g ${p%%:*} ${p#*:} $a $b" | awk '{ print $1, $2, $3, $7 - $4, $8 - $5, $9 - $6 }' |
 			tee -a "$out/counts.txt"
 		# who made the grant calls (dom0's other processes count too)
