@@ -23,9 +23,10 @@
  *       Prints per phase:
  *       "pingpong: NAME WxH n N latency p50 X p99 Y max Z ms"
  *
- *   gntbuf-pingpong mark NAME
- *       in a domU: hands over to dom0 and waits: writes the next number
- *       to /local/domain/<domid>/data/pingpong/mark and waits until dom0
+ *   gntbuf-pingpong mark NAME...
+ *       in a domU: hands over to dom0 and waits: writes NAME (its words
+ *       joined by spaces) to /local/domain/<domid>/data/pingpong/mark-name,
+ *       the next number to .../mark, and waits until dom0
  *       writes the same number to .../ack.  Prints "pingpong: mark K NAME".
  *       displfront-flip -w runs it around its timed flips.
  *
@@ -161,7 +162,7 @@ static int round_trip(struct front *f, uint32_t op, uint32_t buf,
 static int bench_mark(const char *name)
 {
 	struct xs_handle *xs = xs_open(0);
-	char path[128], ack[128], val[16], *domid, *v;
+	char path[128], ack[128], npath[128], val[16], *domid, *v;
 	unsigned int k = 0;
 	int ret = -ETIMEDOUT;
 
@@ -176,6 +177,8 @@ static int bench_mark(const char *name)
 		 domid);
 	snprintf(ack, sizeof(ack), "/local/domain/%s/data/pingpong/ack",
 		 domid);
+	snprintf(npath, sizeof(npath),
+		 "/local/domain/%s/data/pingpong/mark-name", domid);
 	free(domid);
 	v = xs_read(xs, XBT_NULL, path, NULL);
 	if (v)
@@ -184,7 +187,8 @@ static int bench_mark(const char *name)
 	snprintf(val, sizeof(val), "%u", ++k);
 	printf("pingpong: mark %u %s\n", k, name);
 	fflush(stdout);
-	if (!xs_write(xs, XBT_NULL, path, val, strlen(val))) {
+	if (!xs_write(xs, XBT_NULL, npath, name, strlen(name)) ||
+	    !xs_write(xs, XBT_NULL, path, val, strlen(val))) {
 		ret = -errno;
 		goto out;
 	}
@@ -204,13 +208,18 @@ out:
 	return ret;
 }
 
-static int marker(struct front *f, const char *name, const char *what)
+/* -k: the mark "floor begin", "copy-640x480 end", ... */
+static int marker(struct front *f, const char *name, uint32_t w, uint32_t h,
+		  const char *what)
 {
 	char mark[64];
 
 	if (!f->marks)
 		return 0;
-	snprintf(mark, sizeof(mark), "%s %s", name, what);
+	if (w)
+		snprintf(mark, sizeof(mark), "%s-%ux%u %s", name, w, h, what);
+	else
+		snprintf(mark, sizeof(mark), "%s %s", name, what);
 	return bench_mark(mark);
 }
 
@@ -225,7 +234,7 @@ static int phase(struct front *f, const char *name, uint32_t op,
 		if (ret)
 			return ret;
 	}
-	ret = marker(f, name, "begin");
+	ret = marker(f, name, w, h, "begin");
 	if (ret)
 		return ret;
 	for (uint32_t k = 0; k < n; k++) {
@@ -240,7 +249,7 @@ static int phase(struct front *f, const char *name, uint32_t op,
 			return -EIO;
 		}
 	}
-	ret = marker(f, name, "end");
+	ret = marker(f, name, w, h, "end");
 	if (ret)
 		return ret;
 	qsort(f->lat, n, sizeof(*f->lat), cmp_u64);
@@ -581,7 +590,7 @@ static int back_main(uint32_t domid)
 static void usage(void)
 {
 	fprintf(stderr, "usage: gntbuf-pingpong front [-n N] [-k] "
-		"[-s WxH[,WxH...]]\n       gntbuf-pingpong mark NAME\n"
+		"[-s WxH[,WxH...]]\n       gntbuf-pingpong mark NAME...\n"
 		"       gntbuf-pingpong back DOMID\n");
 	exit(2);
 }
@@ -605,9 +614,14 @@ int main(int argc, char **argv)
 		return ret ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "mark")) {
-		if (argc != 3)
+		char name[128] = "";
+
+		if (argc < 3)
 			usage();
-		ret = bench_mark(argv[2]);
+		for (int i = 2; i < argc; i++)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name),
+				 "%s%s", i > 2 ? " " : "", argv[i]);
+		ret = bench_mark(name);
 		if (ret)
 			fprintf(stderr, "pingpong: mark: %s\n", strerror(-ret));
 		return ret ? 1 : 0;

@@ -83,6 +83,9 @@ snap() { echo "$(hits raw_syscalls/sys_enter "$1") $(hits gntbench/gmap all) $(h
 con() { tr -d '\r' <"$GNTBUF_OUT/xen-console/guest-$1.log" 2>/dev/null; }
 # The domU's marks (gntbuf-pingpong mark): wait for number K, then ack it.
 mark_is() { [ "$(xenstore-read "/local/domain/$domid/data/pingpong/mark" 2>/dev/null)" = "$1" ]; }
+# ... or a program of the domU failed, or the domU is gone: no wait for it
+mark_or_dead() { mark_is "$1" || con "$name" | grep -qE "^$name: .* exit [1-9]|^@@DOMU-EXIT"; }
+mark_name() { xenstore-read "/local/domain/$domid/data/pingpong/mark-name" 2>/dev/null; }
 ack() { xenstore-write "/local/domain/$domid/data/pingpong/ack" "$1"; }
 
 # Runs the phases of one guest; appends "GUEST PHASE WxH SYSCALLS MAPCALLS
@@ -119,19 +122,24 @@ run_guest() {	# GUEST(pv|pvh)
 	"$pp" back "$domid" >"$out/pingpong-back-$g.txt" 2>&1 &
 	bpid=$!
 	k=0
+	broken=0
 	for p in $(for s in $SIZES; do echo "gntbuf:$s"; done) floor:- \
 		 $(for s in $SIZES; do echo "copy:$s"; done); do
 		k=$((k + 1))
 		pid=$dpid
 		case $p in floor:* | copy:*) pid=$bpid ;; esac
-		poll_until 900 mark_is $((2 * k - 1)) || {
-			fail "$name: phase $p did not start"
+		want="${p%%:*}-${p#*:}"
+		[ "$p" = floor:- ] && want=floor
+		poll_until 900 mark_or_dead $((2 * k - 1)) && mark_is $((2 * k - 1)) && [ "$(mark_name)" = "$want begin" ] || {
+			fail "$name: phase $p did not start (mark $((2 * k - 1)): $(mark_name))"
+			broken=1
 			break
 		}
 		a=$(snap $pid)
 		ack $((2 * k - 1))
-		poll_until 900 mark_is $((2 * k)) || {
-			fail "$name: phase $p did not end"
+		poll_until 900 mark_or_dead $((2 * k)) && mark_is $((2 * k)) && [ "$(mark_name)" = "$want end" ] || {
+			fail "$name: phase $p did not end (mark $((2 * k)): $(mark_name))"
+			broken=1
 			break
 		}
 		b=$(snap $pid)
@@ -143,11 +151,12 @@ run_guest() {	# GUEST(pv|pvh)
 			>>"$out/grant-calls-by-pid.txt" 2>/dev/null
 		phase "$name: phase $p done"
 	done
-	poll_until 300 eval "con $name | grep -q '$name: pingpong exit'" ||
+	[ $broken = 1 ] || poll_until 300 eval "con $name | grep -q '$name: pingpong exit'" ||
 		fail "$name: pingpong did not finish"
 	con $name >"$out/console-$g.log"
 	grep -E "^($name|displfront|pingpong)" "$out/console-$g.log" | grep -v '^displfront: window'
 	gntbuf-vm domu-stop $name 2>/dev/null
+	[ $broken = 1 ] && kill $bpid 2>/dev/null
 	wait $bpid
 	kill -TERM $dpid
 	wait $dpid
