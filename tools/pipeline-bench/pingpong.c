@@ -3,11 +3,11 @@
  * gntbuf-pingpong: the floor and the copy path of the display pipeline
  * benchmark (rig-pipeline.sh), one program, two sides:
  *
- *   gntbuf-pingpong front [-n N] [-k] [-s WxH[,WxH...]]
+ *   gntbuf-pingpong front [-n N] [-k] [-x CMD] -s WxH[,WxH...]
  *       in a domU: grants one ring page to dom0 (libxengntshr), allocates
  *       an unbound event channel for dom0 (libxenevtchn), publishes both
- *       in /local/domain/<domid>/data/pingpong/{ring-ref,port}, then
- *       times N round trips of each phase:
+ *       in /local/domain/<domid>/data/pingpong/{ring-ref,port}, then,
+ *       for each size, times N round trips of each phase:
  *         floor         a request on the ring and a notification, answered
  *                       by a response and a notification: the cheapest PV
  *                       flip there is (no buffer, no gntbuf);
@@ -17,11 +17,15 @@
  *                       them: for each request the back maps the buffer's
  *                       grants (gntdev), memcpys the frame out and unmaps:
  *                       what a backend does without gntbuf.
+ *       Between the two, -x runs the shell command `CMD WxH` (the
+ *       benchmark's displfront-flip at that size), so that the three paths
+ *       of a size run back to back, next to their own floor.
  *       Before each phase's N timed round trips come 2 untimed ones; with
  *       -k, each phase's timed ones are framed by two marks (below), so
  *       that dom0 reads its counters while the pipeline is quiet.
  *       Prints per phase:
  *       "pingpong: NAME WxH n N latency p50 X p99 Y max Z ms"
+ *       (a floor's WxH is that of the phases it comes before)
  *
  *   gntbuf-pingpong mark NAME...
  *       in a domU: hands over to dom0 and waits: writes NAME (its words
@@ -345,7 +349,24 @@ static int parse_size(const char *s, uint32_t *w, uint32_t *h)
 	return 0;
 }
 
-static int front_main(unsigned int n, bool marks, char *sizes)
+/* -x: runs `CMD WxH`; 0 when it exits 0. */
+static int run_between(const char *cmd, uint32_t w, uint32_t h)
+{
+	char line[512];
+	int st;
+
+	snprintf(line, sizeof(line), "%s %ux%u", cmd, w, h);
+	fflush(stdout);
+	st = system(line);
+	if (st) {
+		fprintf(stderr, "pingpong: %s: status %d\n", line, st);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int front_main(unsigned int n, bool marks, char *sizes,
+		      const char *between)
 {
 	struct front f = { .n = n, .marks = marks };
 	uint32_t ring_ref;
@@ -374,13 +395,19 @@ static int front_main(unsigned int n, bool marks, char *sizes)
 	if (ret)
 		return ret;
 
-	ret = phase(&f, "floor", OP_PING, NULL, 0, 0);
 	for (char *s = sizes; !ret && s && *s; s = strchr(s, ',') ?
 	     strchr(s, ',') + 1 : NULL) {
 		struct front_bufs b;
 		uint32_t w, h;
 
 		ret = parse_size(s, &w, &h);
+		if (ret)
+			break;
+		/* The floor just before this size's other phases: under TCG
+		 * the host's load drifts, so each size has its own. */
+		ret = phase(&f, "floor", OP_PING, NULL, w, h);
+		if (!ret && between)
+			ret = run_between(between, w, h);
 		if (ret)
 			break;
 		ret = bufs_make(&f, &b, w, h);
@@ -415,6 +442,7 @@ struct back {
 	uint32_t *dir[2], dir_pages, pages;
 	uint8_t *frame;
 	struct back_phase ph;
+	uint32_t ph_op;		/* the current phase's operation */
 };
 
 static void back_print(struct back *b)
@@ -447,6 +475,7 @@ static int back_new_bufs(struct back *b)
 	back_print(b);
 	back_unmap_dirs(b);
 	free(b->frame);
+	b->frame = NULL;
 	b->gen = r->gen;
 	b->pages = r->pages;
 	b->dir_pages = r->dir_pages;
@@ -513,6 +542,9 @@ static int back_serve(struct back *b)
 			xenevtchn_notify(b->xce, b->port);
 			return 0;
 		}
+		if (op != b->ph_op)
+			back_print(b);	/* a new phase */
+		b->ph_op = op;
 		if (op == OP_COPY && r->gen != b->gen)
 			ret = back_new_bufs(b);
 		if (!ret && op == OP_COPY)
@@ -589,8 +621,8 @@ static int back_main(uint32_t domid)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gntbuf-pingpong front [-n N] [-k] "
-		"[-s WxH[,WxH...]]\n       gntbuf-pingpong mark NAME...\n"
+	fprintf(stderr, "usage: gntbuf-pingpong front [-n N] [-k] [-x CMD] "
+		"-s WxH[,WxH...]\n       gntbuf-pingpong mark NAME...\n"
 		"       gntbuf-pingpong back DOMID\n");
 	exit(2);
 }
@@ -599,7 +631,7 @@ int main(int argc, char **argv)
 {
 	unsigned int n = 100;
 	bool marks = false;
-	char *sizes = NULL;
+	char *sizes = NULL, *between = NULL;
 	int opt, ret;
 
 	if (argc < 2)
@@ -629,8 +661,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "front"))
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:ks:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:ks:x:")) != -1) {
 		switch (opt) {
+		case 'x': between = optarg; break;
 		case 'n': n = (unsigned int)atoi(optarg); break;
 		case 'k': marks = true; break;
 		case 's': sizes = optarg; break;
@@ -639,7 +672,9 @@ int main(int argc, char **argv)
 	}
 	if (n < 1 || n > MAX_N)
 		usage();
-	ret = front_main(n, marks, sizes);
+	if (!sizes)
+		usage();
+	ret = front_main(n, marks, sizes, between);
 	if (ret)
 		fprintf(stderr, "pingpong: %s\n", strerror(-ret));
 	printf("pingpong: exit %d\n", ret ? 1 : 0);

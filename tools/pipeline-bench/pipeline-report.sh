@@ -25,9 +25,6 @@ counts() {	# GUEST PATH SIZE
 
 for g in $guests; do
 	con=$out/console-$g.log
-	floor=$(grep '^pingpong: floor ' "$con" | lat)
-	f50=${floor%% *}
-	[ -n "$f50" ] || f50=0
 	echo
 	echo "Display pipeline, $g domU -> PV dom0, $n flips per row, QEMU TCG (compare ratios only)"
 	printf '%-7s %-10s %9s %9s %9s %8s %11s %12s %10s\n' path size p50_ms p99_ms max_ms x_floor grant_hc/fl bytes_cp/fl syscalls/fl
@@ -38,10 +35,14 @@ for g in $guests; do
 			printf "%-7s %-10s %9.3f %9.3f %9.3f %7.2fx %11s %12s %10s\n",
 				p, s, a, b, c, (f > 0 ? a / f : 0), hc, by, sc }'
 	}
-	set -- $(counts "$g" floor -)
-	row floor - "$floor" "$2" 0 "$1"
 	: >"$out/data-$g.txt"
 	for s in $sizes; do
+		# the floor measured just before this size's phases
+		floor=$(grep "^pingpong: floor $s " "$con" | lat)
+		f50=${floor%% *}
+		[ -n "$f50" ] || f50=0
+		set -- $(counts "$g" floor "$s")
+		[ -n "$floor" ] && row floor "$s" "$floor" "$2" 0 "$1"
 		l=$(grep "^displfront: measured $s " "$con" | lat)
 		sm=$(grep "conn[0-9]* $s:" "$out/summary-$g.txt" | tail -1)
 		by=$(echo "$sm" | sed -n 's/.*bytes copied \([0-9]*\),.*/\1/p')
@@ -62,4 +63,5 @@ done
 echo
 echo "grant_hc/fl: calls of gnttab_map_refs + gnttab_unmap_refs in dom0 (one"
 echo "GNTTABOP batch each) per flip; syscalls/fl: the backend process's"
-echo "(gntbuf-displback, or gntbuf-pingpong back); x_floor: p50 / floor's p50."
+echo "(gntbuf-displback, or gntbuf-pingpong back); x_floor: p50 / the p50 of"
+echo "the floor measured just before (rows of a size run back to back)."

@@ -1,15 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The display pipeline benchmark, in the rig's dom0 (one boot of `gntbuf-vm
-# run --domu --kmod xen-gntbuf.ko`).  In each guest (a PV domU, then with
-# GUESTS="pv pvh" a PVH one), the same domains, one after the other:
-#
+# run --domu --kmod xen-gntbuf.ko`).  In a PV domU, then a PVH one
+# (GUESTS, default "pv pvh"), dom0 the backend of both, for each size, back
+# to back in the same two domains (the host's load drifts under TCG):
+#  floor    gntbuf-pingpong: one request on a ring page the domU granted,
+#           a notification each way, one response (no buffer, no gntbuf).
 #  gntbuf   Linux's own PV DRM frontend (xen_drm_front) serves
 #           displfront-flip, which flips between two buffers N times at
 #           each size; gntbuf-displback (null sink, gntbuf provider) turned
 #           each buffer into a dma-buf once, from its grants.
-#  floor    gntbuf-pingpong: one request on a ring page the domU granted,
-#           a notification each way, one response (no buffer, no gntbuf).
 #  copy     gntbuf-pingpong: the same round trip, the backend mapping the
 #           frame's grants (gntdev), memcpy'ing it out and unmapping, per
 #           frame: the path a backend takes without gntbuf.
@@ -105,17 +105,13 @@ run_guest() {	# GUEST(pv|pvh)
 		conns="$conns${conns:+;}$i:$s"
 		i=$((i + 1))
 	done
-	cmd=
-	for s in $SIZES; do
-		cmd="$cmd/displfront-flip -n $((N + 3)) -m $s -w '/gntbuf-pingpong mark gntbuf-$s'; echo \"$name: flip $s exit \$?\"
-"
-	done
-	cmd="$cmd/gntbuf-pingpong front -n $N -k -s $(echo $SIZES | tr ' ' ,); echo \"$name: pingpong exit \$?\""
+	cmd="/gntbuf-pingpong front -n $N -k -x 'sh /domu-flip.sh $name $N' -s $(echo $SIZES | tr ' ' ,); echo \"$name: pingpong exit \$?\""
 	phase "$name: xl create ($g domU, vdispl connectors $conns)"
 	# shellcheck disable=SC2086
 	gntbuf-vm domu-start $name $opts --memory 512 \
 		--extra-file "$bin/displfront-flip:/displfront-flip" \
 		--extra-file "$pp:/gntbuf-pingpong" \
+		--extra-file "$here/domu-flip.sh:/domu-flip.sh" \
 		--cfg "vdispl = [ \"backend=0,be-alloc=0,connectors=$conns\" ]" \
 		--cmd "$cmd" || { fail "xl create $name"; kill $dpid; return; }
 	domid=$($XL domid $name)
@@ -123,13 +119,11 @@ run_guest() {	# GUEST(pv|pvh)
 	bpid=$!
 	k=0
 	broken=0
-	for p in $(for s in $SIZES; do echo "gntbuf:$s"; done) floor:- \
-		 $(for s in $SIZES; do echo "copy:$s"; done); do
+	for p in $(for s in $SIZES; do echo "floor:$s gntbuf:$s copy:$s"; done); do
 		k=$((k + 1))
 		pid=$dpid
 		case $p in floor:* | copy:*) pid=$bpid ;; esac
 		want="${p%%:*}-${p#*:}"
-		[ "$p" = floor:- ] && want=floor
 		poll_until 900 mark_or_dead $((2 * k - 1)) && mark_is $((2 * k - 1)) && [ "$(mark_name)" = "$want begin" ] || {
 			fail "$name: phase $p did not start (mark $((2 * k - 1)): $(mark_name))"
 			broken=1
