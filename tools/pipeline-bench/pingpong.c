@@ -212,7 +212,7 @@ out:
 	return ret;
 }
 
-/* -k: the mark "floor begin", "copy-640x480 end", ... */
+/* -k: the mark "floor-640x480 begin", "copy-640x480 end", ... */
 static int marker(struct front *f, const char *name, uint32_t w, uint32_t h,
 		  const char *what)
 {
