@@ -27,13 +27,13 @@ for g in $guests; do
 	con=$out/console-$g.log
 	echo
 	echo "Display pipeline, $g domU -> PV dom0, $n flips per row, QEMU TCG (compare ratios only)"
-	printf '%-7s %-10s %9s %9s %9s %8s %11s %12s %10s\n' path size p50_ms p99_ms max_ms x_floor grant_hc/fl bytes_cp/fl syscalls/fl
-	row() {	# PATH SIZE "P50 P99 MAX" HC BYTES SYSCALLS
-		set -- "$1" "$2" $3 "$4" "$5" "$6"
+	printf '%-7s %-10s %9s %9s %9s %8s %11s %12s %12s %10s\n' path size p50_ms p99_ms max_ms x_floor grant_hc/fl grant_ops/fl bytes_cp/fl syscalls/fl
+	row() {	# PATH SIZE "P50 P99 MAX" HC OPS BYTES SYSCALLS
+		set -- "$1" "$2" $3 "$4" "$5" "$6" "$7"
 		awk -v p="$1" -v s="$2" -v a="$3" -v b="$4" -v c="$5" -v f="$f50" \
-			-v hc="$6" -v by="$7" -v sc="$8" 'BEGIN {
-			printf "%-7s %-10s %9.3f %9.3f %9.3f %7.2fx %11s %12s %10s\n",
-				p, s, a, b, c, (f > 0 ? a / f : 0), hc, by, sc }'
+			-v hc="$6" -v ops="$7" -v by="$8" -v sc="$9" 'BEGIN {
+			printf "%-7s %-10s %9.3f %9.3f %9.3f %7.2fx %11s %12s %12s %10s\n",
+				p, s, a, b, c, (f > 0 ? a / f : 0), hc, ops, by, sc }'
 	}
 	: >"$out/data-$g.txt"
 	for s in $sizes; do
@@ -42,18 +42,24 @@ for g in $guests; do
 		f50=${floor%% *}
 		[ -n "$f50" ] || f50=0
 		set -- $(counts "$g" floor "$s")
-		[ -n "$floor" ] && row floor "$s" "$floor" "$2" 0 "$1"
+		[ -n "$floor" ] && row floor "$s" "$floor" "$2" 0 0 "$1"
 		l=$(grep "^displfront: measured $s " "$con" | lat)
 		sm=$(grep "conn[0-9]* $s:" "$out/summary-$g.txt" | tail -1)
 		by=$(echo "$sm" | sed -n 's/.*bytes copied \([0-9]*\),.*/\1/p')
+		ops=$(echo "$sm" | sed -n 's/.*grant maps per frame: first [0-9]*, later \([0-9.]*\) .*/\1/p')
 		set -- $(counts "$g" gntbuf "$s")
-		[ -n "$l" ] && row gntbuf "$s" "$l" "$2" "${by:-?}" "$1"
+		[ -n "$l" ] && row gntbuf "$s" "$l" "$2" "${ops:-?}" "${by:-?}" "$1"
 		c=$(grep "^pingpong: copy $s " "$con" | lat)
 		bk=$(grep "^pingpong-back: copy $s " "$out/pingpong-back-$g.txt")
-		cb=$(echo "$bk" | awk '{ for (i = 1; i < NF; i++) if ($i == "requests") r = $(i + 1); else if ($i == "copied") b = $(i + 1);
-			if (r) printf "%d", b / r; else printf "?" }')
+		# bytes and grant operations (pages mapped + unmapped) per request
+		set -- $(echo "$bk" | awk '{ for (i = 1; i < NF; i++) {
+				if ($i == "requests") r = $(i + 1)
+				if ($i == "copied") b = $(i + 1)
+				if ($i == "ops") o += $(i + 1) }
+			if (r) printf "%d %d", b / r, o / r; else printf "? ?" }')
+		cb=$1 cops=$2
 		set -- $(counts "$g" copy "$s")
-		[ -n "$c" ] && row copy "$s" "$c" "$2" "$cb" "$1"
+		[ -n "$c" ] && row copy "$s" "$c" "$2" "$cops" "$cb" "$1"
 		echo "$s ${l:-- - -} ${c:-- - -} ${floor:-- - -}" >>"$out/data-$g.txt"
 	done
 	echo "gntbuf-displback's own figures (the whole connection: SET_CONFIG, 2 untimed and $n timed flips):"
@@ -62,6 +68,8 @@ for g in $guests; do
 done
 echo
 echo "grant_hc/fl: calls of gnttab_map_refs + gnttab_unmap_refs in dom0 (one"
-echo "GNTTABOP batch each) per flip; syscalls/fl: the backend process's"
+echo "GNTTABOP batch each) per flip; grant_ops/fl: pages mapped + unmapped per"
+echo "flip (displback's own count of grant maps after the first frame; the copy"
+echo "path's); syscalls/fl: the backend process's"
 echo "(gntbuf-displback, or gntbuf-pingpong back); x_floor: p50 / the p50 of"
 echo "the floor measured just before (rows of a size run back to back)."

@@ -37,9 +37,9 @@ want() {
 		fails=$((fails + 1))
 	fi
 }
-want '^floor +640x480 +2\.000 +3\.000 +3\.500 +1\.00x +0\.0 +0 +3\.0$' out.txt
-want '^gntbuf +640x480 +3\.000 +6\.000 +7\.000 +1\.50x +0\.0 +0 +5\.6$' out.txt
-want '^copy +640x480 +8\.000 +9\.000 +9\.500 +4\.00x +2\.0 +1228800 +6\.6$' out.txt
+want '^floor +640x480 +2\.000 +3\.000 +3\.500 +1\.00x +0\.0 +0 +0 +3\.0$' out.txt
+want '^gntbuf +640x480 +3\.000 +6\.000 +7\.000 +1\.50x +0\.0 +0\.00 +0 +5\.6$' out.txt
+want '^copy +640x480 +8\.000 +9\.000 +9\.500 +4\.00x +2\.0 +600 +1228800 +6\.6$' out.txt
 want 'conn0 640x480: bytes copied 0, grant maps first 608 later 0\.00/frame; PG_FLIP to event p50 0\.003 p99 0\.094 max 0\.094 avg 0\.006 ms; without the sink p50 0\.002' out.txt
 want '^640x480 3\.000 6\.000 7\.000 8\.000 9\.000 9\.500 2\.000 3\.000 3\.500$' data-pv.txt
 [ $fails -eq 0 ] || cat "$d/out.txt"
