@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 		return fail("read the page directory", ret);
 
 	/* The frontend's pages as a dma-buf, mapped once, read-only. */
-	ret = gntbuf_buffer_export_refs(dev, domid, refs, nrefs,
-					GNTBUF_BUFFER_READ_ONLY, &buf);
+	ret = gntbuf_buffer_from_refs(dev, domid, refs, nrefs,
+				      GNTBUF_BUFFER_READ_ONLY, &buf);
 	free(refs);
 	if (ret)
 		return fail("export the grefs as a dma-buf", ret);

@@ -255,7 +255,7 @@ static void test_gntdev_fallback(void)
 	gntbuf_pattern_fill(dumb.map, dumb.size, SEED_A);
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle, DRM_CLOEXEC |
 					 DRM_RDWR, &prime), 0);
-	igt_assert_eq(gntbuf_buffer_import(g, prime, 0, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(g, prime, 0, 0, &buf), 0);
 	gntbuf_grantee_init(GNTBUF_SOURCE_SELF, &ge);
 	gntbuf_grantee_map(&ge, gntbuf_buffer_get_refs(buf, NULL),
 			   gntbuf_buffer_get_page_count(buf), false);
@@ -281,8 +281,8 @@ static void test_export(enum gntbuf_source s)
 	int fd;
 
 	gntbuf_grants_create(s, PAGES, SEED_A, true, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES, 0,
-						&buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES, 0,
+					      &buf), 0);
 	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
 	igt_assert_neq_u64(gntbuf_buffer_get_id(buf), 0);
 	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g.domid);
@@ -348,8 +348,8 @@ static void test_export_read_only(enum gntbuf_source s)
 	int fd;
 
 	gntbuf_grants_create(s, PAGES, SEED_A, false, &g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, PAGES,
-						GNTBUF_BUFFER_READ_ONLY, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES,
+					      GNTBUF_BUFFER_READ_ONLY, &buf), 0);
 	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
 	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	close(fd);
@@ -377,39 +377,127 @@ static void test_export_bad_input(void)
 	gntbuf_stats(raw, &before);
 
 	/* count 0; NULL refs; NULL out; an unknown flag. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 0, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, NULL, 4, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, NULL, 4, 0, &buf),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 0, NULL),
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0, NULL),
 		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 4, 1u << 7,
-						&buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 1u << 7,
+					      &buf), -EINVAL);
 	/* A count past the module's limit, and a million pages. */
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs,
-						caps.max_pages_per_buffer + 1,
-						0, &buf), -E2BIG);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g.domid, g.refs, 1000000, 0,
-						&buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
+					      caps.max_pages_per_buffer + 1,
+					      0, &buf), -E2BIG);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 1000000, 0,
+					      &buf), -E2BIG);
 	/* A gref nobody granted, after good ones: the whole call fails. */
 	memcpy(refs, g.refs, sizeof(refs));
 	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_export_refs(dev, g.domid, refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
 	igt_info("bad gref: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* DOMID_SELF (Xen refuses it as a grant's mapping target). */
-	ret = gntbuf_buffer_export_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
-					4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
+				      4, 0, &buf);
 	igt_info("DOMID_SELF: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* A domain that does not exist. */
-	ret = gntbuf_buffer_export_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
+	ret = gntbuf_buffer_from_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
 	igt_info("missing domain: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	igt_assert(buf == SENTINEL);
 
 	/* Nothing stayed mapped or alive. */
 	gntbuf_assert_back_to(raw, &before, 2000);
+	gntbuf_grants_end(&g, 3000);
+	gntbuf_grants_destroy(&g);
+}
+
+/* What a log handler received. */
+struct log_capture {
+	unsigned int count;
+	enum gntbuf_log_priority priority;
+	char last[512];
+};
+
+static void capture_log(struct gntbuf_device *d,
+			enum gntbuf_log_priority priority, void *user_data,
+			const char *format, va_list args)
+{
+	struct log_capture *cap = user_data;
+
+	igt_assert(d == dev);
+	vsnprintf(cap->last, sizeof(cap->last), format, args);
+	cap->priority = priority;
+	cap->count++;
+	igt_info("log (priority %d): %s\n", priority, cap->last);
+}
+
+/*
+ * The device's log handler gets the detail the errno lacks, at the
+ * priorities asked for, and nothing once removed.  Tried: NULL device, an
+ * unknown priority, a bad gref, a wait that runs out at the default
+ * (ERROR) and at INFO priority, a failure after the handler is removed.
+ */
+static void test_log_handler(void)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	struct log_capture cap = { 0 };
+	struct gntbuf_grants g;
+	uint32_t refs[4];
+	char want[32];
+	int ret, fd;
+
+	igt_assert_eq(gntbuf_device_set_log_handler(NULL, capture_log, &cap),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_priority(NULL,
+					GNTBUF_LOG_PRIORITY_INFO), -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					(enum gntbuf_log_priority)25), -EINVAL);
+	igt_assert_eq(gntbuf_device_set_log_handler(dev, capture_log, &cap),
+		      0);
+	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
+
+	/* A gref nobody granted: one ERROR line with the domain and errno. */
+	memcpy(refs, g.refs, sizeof(refs));
+	refs[3] = 0xfffffu;
+	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
+	igt_assert_lt(ret, 0);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(cap.priority, GNTBUF_LOG_PRIORITY_ERROR);
+	snprintf(want, sizeof(want), "dom%u", g.domid);
+	igt_assert_f(strstr(cap.last, want) && strstr(cap.last, strerror(-ret)),
+		     "the message names neither %s nor \"%s\": %s\n", want,
+		     strerror(-ret), cap.last);
+
+	/* Success logs at DEBUG only: nothing at the default priority. */
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0,
+					      &buf), 0);
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	/* A wait that runs out is INFO: filtered, then let through; a poll
+	 * (timeout 0) is never logged. */
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 50), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					GNTBUF_LOG_PRIORITY_INFO), 0);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 0), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 1);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 50), -ETIMEDOUT);
+	igt_assert_eq(cap.count, 2);
+	igt_assert_eq(cap.priority, GNTBUF_LOG_PRIORITY_INFO);
+	igt_assert(strstr(cap.last, "still held"));
+	close(fd);
+	igt_assert_eq(gntbuf_buffer_wait_released(buf, 3000), 0);
+	gntbuf_buffer_destroy(buf);
+
+	/* Removed: silent again. */
+	igt_assert_eq(gntbuf_device_set_log_handler(dev, NULL, NULL), 0);
+	igt_assert_lt(gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf),
+		      0);
+	igt_assert_eq(cap.count, 2);
+	igt_assert_eq(gntbuf_device_set_log_priority(dev,
+					GNTBUF_LOG_PRIORITY_ERROR), 0);
 	gntbuf_grants_end(&g, 3000);
 	gntbuf_grants_destroy(&g);
 }
@@ -537,7 +625,7 @@ static void test_import(enum gntbuf_source s)
 	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle, DRM_CLOEXEC |
 					 DRM_RDWR, &prime), 0);
 
-	igt_assert_eq(gntbuf_buffer_import(dev, prime, ge.domid, 0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, prime, ge.domid, 0, &buf), 0);
 	/* The fd was borrowed: the buffer keeps its own. */
 	close(prime);
 	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_IMPORTED);
@@ -587,31 +675,31 @@ static void test_import_bad_input(void)
 	int pipe_fds[2], fd, ret;
 
 	/* -1; a closed fd. */
-	igt_assert_eq(gntbuf_buffer_import(dev, -1, 0, 0, &buf), -EBADF);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, -1, 0, 0, &buf), -EBADF);
 	fd = memfd_of(4096);
 	close(fd);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EBADF);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EBADF);
 	/* A pipe: no size. */
 	igt_assert_eq(pipe(pipe_fds), 0);
-	igt_assert_eq(gntbuf_buffer_import(dev, pipe_fds[0], 0, 0, &buf),
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, pipe_fds[0], 0, 0, &buf),
 		      -EINVAL);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 	/* Sizes of 0 and of 100 bytes: not whole pages. */
 	fd = memfd_of(0);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EINVAL);
 	close(fd);
 	fd = memfd_of(100);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf), -EINVAL);
 	close(fd);
 	/* Whole pages, but not a dma-buf: the module refuses it. */
 	fd = memfd_of(4096);
-	ret = gntbuf_buffer_import(dev, fd, 0, 0, &buf);
+	ret = gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, &buf);
 	igt_info("memfd of one page: %s\n", strerror(-ret));
 	igt_assert_lt(ret, 0);
 	/* Unknown flags, NULL out. */
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 1u << 4, &buf), -EINVAL);
-	igt_assert_eq(gntbuf_buffer_import(dev, fd, 0, 0, NULL), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 1u << 4, &buf), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_grant_dmabuf(dev, fd, 0, 0, NULL), -EINVAL);
 	close(fd);
 	igt_assert(buf == SENTINEL);
 }
@@ -823,8 +911,8 @@ static struct gntbuf_buffer *export_local(struct gntbuf_grants *g)
 	struct gntbuf_buffer *buf;
 
 	gntbuf_grants_create(gntbuf_local_source(), PAGES, SEED_A, true, g);
-	igt_assert_eq(gntbuf_buffer_export_refs(dev, g->domid, g->refs, PAGES,
-						0, &buf), 0);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g->domid, g->refs, PAGES,
+					      0, &buf), 0);
 	return buf;
 }
 
@@ -1186,6 +1274,13 @@ igt_main
 		     "Mesa's reason where it cannot import.");
 	igt_subtest("gbm-import")
 		test_gbm();
+
+	igt_describe("The device's log handler: a failed call's domain and "
+		     "errno text at ERROR, a wait that runs out at INFO only "
+		     "once asked for, nothing once removed; bad arguments "
+		     "refused.");
+	igt_subtest("log-handler")
+		test_log_handler();
 
 	igt_fixture {
 		gntbuf_device_close(dev);

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <linux/dma-buf.h>
+#include <xf86drm.h>
 
 #include "gntbuf_test.h"
 
@@ -297,15 +298,17 @@ static const struct {
  * that range (to CPU), and gives the other side what the CPU wrote (to
  * device), as a full sync does; the range counter grows by the length.
  */
-static void test_range(enum kind kind, bool by_fd, unsigned int imports)
+static void test_range(enum kind kind, bool by_fd, unsigned int imports,
+		       unsigned int vgem_imports)
 {
 	uint32_t *expect = malloc(BYTES);
 	uint32_t seed = 0x7a9e0000u;
 	uint64_t import_ids[2];
+	int vgem[2] = { -1, -1 };
 	struct buffer b;
 
 	igt_assert(expect);
-	igt_assert(imports <= 2);
+	igt_assert(imports <= 2 && vgem_imports <= 2);
 	buffer_create(kind, PAGES, seed, &b);
 	gntbuf_pattern_fill(expect, BYTES, seed);
 	/*
@@ -320,6 +323,15 @@ static void test_range(enum kind kind, bool by_fd, unsigned int imports)
 		import_ids[i] = gntbuf_import(dev, b.fd, GNTBUF_SELF, PAGES, 0,
 					      refs);
 		free(refs);
+	}
+	/* PRIME imports into vgem from two DRM files: two attachments of
+	 * one device, each mapping every page. */
+	for (unsigned int i = 0; i < vgem_imports; i++) {
+		uint32_t handle;
+
+		vgem[i] = gntbuf_test_open_vgem();
+		igt_assert_f(drmPrimeFDToHandle(vgem[i], b.fd, &handle) == 0,
+			     "vgem PRIME import: %s\n", strerror(errno));
 	}
 
 	for (unsigned int i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
@@ -365,6 +377,8 @@ static void test_range(enum kind kind, bool by_fd, unsigned int imports)
 		gntbuf_import_release(dev, import_ids[i]);
 		gntbuf_wait_released(dev, import_ids[i], 5000);
 	}
+	for (unsigned int i = 0; i < vgem_imports; i++)
+		close(vgem[i]);	/* and with it the GEM handle */
 	buffer_destroy(&b);
 	free(expect);
 }
@@ -658,7 +672,7 @@ igt_main
 			     "data as a full sync, both directions; the range "
 			     "counter grows by exactly the length.");
 		igt_subtest_f("range-%s", kind_names[k])
-			test_range(k, false, 0);
+			test_range(k, false, 0, 0);
 	}
 
 	igt_describe("SYNC_RANGE of an ALLOC buffer that two IMPORTs map for "
@@ -668,12 +682,20 @@ igt_main
 		     "reported a sub-page sync of a page mapped twice as "
 		     "memory never mapped).");
 	igt_subtest("range-alloc-imported-twice")
-		test_range(KIND_ALLOC_SELF, false, 2);
+		test_range(KIND_ALLOC_SELF, false, 2, 0);
+
+	igt_describe("SYNC_RANGE of a buffer that vgem imported from two DRM "
+		     "files, its device mapping every page twice: the same "
+		     "data; that device's mapping is synced whole (DMA-API "
+		     "debugging told a sub-page sync of it for memory never "
+		     "mapped).");
+	igt_subtest("range-in-vgem-twice")
+		test_range(local_export_kind(), false, 0, 2);
 
 	igt_describe("SYNC_RANGE naming the buffer by its dma-buf fd works as "
 		     "by id.");
 	igt_subtest("range-by-fd-export-self")
-		test_range(KIND_EXPORT_SELF, true, 0);
+		test_range(KIND_EXPORT_SELF, true, 0, 0);
 
 	igt_describe("DMA_BUF_IOCTL_SYNC maintains the whole buffer exactly "
 		     "when a direction needs it: begin READ/RW and end "

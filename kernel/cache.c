@@ -207,6 +207,19 @@ u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
 	return length;
 }
 
+/* Does another mapped attachment of @buf have @ga's device? */
+static bool gntbuf_dev_mapped_twice(struct gntbuf_buffer *buf,
+				    struct gntbuf_attachment *ga)
+{
+	struct gntbuf_attachment *other;
+
+	list_for_each_entry(other, &buf->attachments, node)
+		if (other != ga && other->mapped &&
+		    other->attach->dev == ga->attach->dev)
+			return true;
+	return false;
+}
+
 /**
  * gntbuf_sync_attachments() - DMA API ownership of a range, per attachment
  * @buf: the buffer, with @buf->lock held
@@ -217,10 +230,13 @@ u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
  * For each mapped attachment: what its device needs beyond the CPU cache
  * maintenance (nothing on a coherent x86 device mapped in place; cache
  * maintenance for a non-coherent ARM device).  The module's own import
- * device is skipped: its DMA ops have nothing to sync (import.c), and two
- * IMPORTs of one buffer map each page twice for it, which DMA-API
- * debugging cannot tell apart on a sub-page sync (it reports memory that
- * was never mapped).
+ * device is skipped: its DMA ops have nothing to sync (import.c).
+ *
+ * A device that maps the buffer twice (two attachments: vgem imports it
+ * for two DRM files, two IMPORTs) has each page mapped twice at the same
+ * address; the DMA API tells such mappings apart only by a sync that
+ * repeats the mapping exactly (DMA-API debugging reports any other as
+ * memory never mapped), so such a device gets its whole mapping synced.
  */
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device)
@@ -240,7 +256,8 @@ void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 
 		if (!ga->mapped || gntbuf_is_import_dev(dev))
 			continue;
-		if (!offset && length == size) {
+		if ((!offset && length == size) ||
+		    gntbuf_dev_mapped_twice(buf, ga)) {
 			if (for_device)
 				dma_sync_sgtable_for_device(dev, &ga->sgt,
 							    ga->dir);

@@ -137,9 +137,9 @@ static int check_new(struct gntbuf_device *dev, uint32_t count,
 }
 
 GNTBUF_EXPORT int
-gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
-			  const uint32_t *refs, uint32_t count, uint32_t flags,
-			  struct gntbuf_buffer **out)
+gntbuf_buffer_from_refs(struct gntbuf_device *dev, uint32_t domid,
+			const uint32_t *refs, uint32_t count, uint32_t flags,
+			struct gntbuf_buffer **out)
 {
 	struct gntbuf_buffer *buf;
 	int ret;
@@ -181,10 +181,16 @@ gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
 			goto err_free;
 	}
 
+	gntbuf_log_debug(dev, "buffer %llu: %u pages from dom%u's grefs",
+			 (unsigned long long)buf->id, count, domid);
 	*out = buf;
 	return 0;
 
 err_free:
+	gntbuf_log_error(dev, "%u grefs of dom%u (first %u)%s to a dma-buf: %s",
+			 count, domid, refs[0],
+			 flags & GNTBUF_BUFFER_READ_ONLY ? ", read-only" : "",
+			 strerror(-ret));
 	buffer_free(buf);
 	return ret;
 }
@@ -214,6 +220,8 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
 	arg.refs_ptr = (uintptr_t)buf->refs;
 	if (ioctl(dev->fd, GNTBUF_IOCTL_ALLOC, &arg) < 0) {
 		ret = gntbuf_neg_errno();
+		gntbuf_log_error(dev, "%u pages granted to dom%u: %s", count,
+				 domid, strerror(-ret));
 		buffer_free(buf);
 		return ret;
 	}
@@ -224,9 +232,9 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
 }
 
 GNTBUF_EXPORT int
-gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
-		     uint32_t domid, uint32_t flags,
-		     struct gntbuf_buffer **out)
+gntbuf_buffer_grant_dmabuf(struct gntbuf_device *dev, int dmabuf_fd,
+			   uint32_t domid, uint32_t flags,
+			   struct gntbuf_buffer **out)
 {
 	struct gntbuf_buffer *buf;
 	int64_t size;
@@ -294,6 +302,8 @@ gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
 err_close:
 	close(buf->fd);
 err_free:
+	gntbuf_log_error(dev, "dma-buf of %u pages granted to dom%u: %s", count,
+			 domid, strerror(-ret));
 	buffer_free(buf);
 	return ret;
 }
@@ -444,6 +454,10 @@ gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms)
 	}
 	if (ret == 0)
 		buf->released = true;
+	else if (ret == -ETIMEDOUT && timeout_ms)	/* a poll is no wait */
+		gntbuf_log_info(dev, "buffer %llu (dom%u): still held after "
+				"%u ms", (unsigned long long)buf->id,
+				buf->domid, timeout_ms);
 	return ret;
 }
 

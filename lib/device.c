@@ -54,6 +54,7 @@ static struct gntbuf_device *device_new(enum gntbuf_backend backend)
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->caps.backend = backend;
 	dev->caps.page_size = GNTBUF_XEN_PAGE_SIZE;
+	dev->log_priority = GNTBUF_LOG_PRIORITY_ERROR;
 	return dev;
 }
 

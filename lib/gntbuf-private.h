@@ -40,6 +40,10 @@ struct gntbuf_device {
 	struct gntbuf_caps caps;
 	/* Module: GNTBUF_FEATURE_* bits from QUERY; gntdev: 0. */
 	uint64_t features;
+	/* log.c: gntbuf_device_set_log_handler(), _priority(). */
+	gntbuf_log_handler log_handler;
+	void *log_user_data;
+	enum gntbuf_log_priority log_priority;
 };
 
 struct gntbuf_buffer {
@@ -71,6 +75,16 @@ struct gntbuf_buffer {
 	int map_prot;
 	unsigned int map_count;
 };
+
+/* log.c: a message for @dev's handler, if it takes @priority. */
+void gntbuf_log(struct gntbuf_device *dev, enum gntbuf_log_priority priority,
+		const char *format, ...) __attribute__((format(printf, 3, 4)));
+#define gntbuf_log_error(dev, ...) \
+	gntbuf_log(dev, GNTBUF_LOG_PRIORITY_ERROR, __VA_ARGS__)
+#define gntbuf_log_info(dev, ...) \
+	gntbuf_log(dev, GNTBUF_LOG_PRIORITY_INFO, __VA_ARGS__)
+#define gntbuf_log_debug(dev, ...) \
+	gntbuf_log(dev, GNTBUF_LOG_PRIORITY_DEBUG, __VA_ARGS__)
 
 /* device.c */
 void gntbuf_device_ref(struct gntbuf_device *dev);

@@ -70,6 +70,7 @@
 #ifndef GNTBUF_H
 #define GNTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -164,11 +165,11 @@ enum gntbuf_backend {
 	GNTBUF_BACKEND_GNTDEV = 2,
 };
 
-/** Capability: gntbuf_buffer_export_refs() and waits for its release. */
+/** Capability: gntbuf_buffer_from_refs() and waits for its release. */
 #define GNTBUF_CAP_EXPORT_REFS		(1ull << 0)
 /** Capability: gntbuf_buffer_alloc(). */
 #define GNTBUF_CAP_ALLOC		(1ull << 1)
-/** Capability: gntbuf_buffer_import(). */
+/** Capability: gntbuf_buffer_grant_dmabuf(). */
 #define GNTBUF_CAP_IMPORT		(1ull << 2)
 /** Capability: CPU access to byte ranges and rectangles. */
 #define GNTBUF_CAP_SYNC_RANGE		(1ull << 3)
@@ -309,6 +310,68 @@ int
 gntbuf_device_get_counters(struct gntbuf_device *dev,
 			   struct gntbuf_counters *counters);
 
+/** How much a log message matters; the values are libinput's. */
+enum gntbuf_log_priority {
+	/** What the library did, step by step. */
+	GNTBUF_LOG_PRIORITY_DEBUG = 10,
+	/** What a backend's operator may want to know (a wait for a release
+	 *  that ran out; a poll, with timeout 0, is not logged). */
+	GNTBUF_LOG_PRIORITY_INFO = 20,
+	/** Why a call failed, with what the errno cannot say (the domain, the
+	 *  grant reference, the page-directory fault). */
+	GNTBUF_LOG_PRIORITY_ERROR = 30,
+};
+
+/**
+ * A log handler: receives each message of @p priority or above for the
+ * device it was set on, as a printf format and its arguments, without a
+ * trailing newline. Called in the thread that made the call, with no
+ * lock of the library held: it may call the library, but not for the same
+ * buffer from inside a call on it.
+ *
+ * @param dev the device the message is about.
+ * @param priority the message's priority.
+ * @param user_data as given to gntbuf_device_set_log_handler().
+ * @param format a printf format.
+ * @param args its arguments.
+ */
+typedef void (*gntbuf_log_handler)(struct gntbuf_device *dev,
+				   enum gntbuf_log_priority priority,
+				   void *user_data, const char *format,
+				   va_list args);
+
+/**
+ * Sets the device's log handler, as libinput_log_set_handler() does for a
+ * libinput context. Without one (the default) the library logs nothing:
+ * its calls return negative errnos, and the handler adds the detail, so
+ * that a backend can log more than "invalid argument".
+ *
+ * Set it right after gntbuf_device_open(), before other threads use the
+ * device, or while no other thread does.
+ *
+ * @param dev an open device.
+ * @param handler the handler, or NULL for none.
+ * @param user_data passed to @p handler.
+ * @return 0, or -EINVAL for a NULL @p dev.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_handler(struct gntbuf_device *dev,
+			      gntbuf_log_handler handler, void *user_data);
+
+/**
+ * Sets the lowest priority the handler receives; the default is
+ * GNTBUF_LOG_PRIORITY_ERROR.
+ *
+ * @param dev an open device.
+ * @param priority a gntbuf_log_priority value.
+ * @return 0, or -EINVAL for a NULL @p dev or an unknown priority.
+ * @since 0.3.0 (version node GNTBUF_0.3)
+ */
+int
+gntbuf_device_set_log_priority(struct gntbuf_device *dev,
+			       enum gntbuf_log_priority priority);
+
 /** @} */
 
 /* ---------------------------------------------------------------- */
@@ -338,16 +401,17 @@ enum gntbuf_buffer_kind {
 struct gntbuf_buffer;
 
 /**
- * Makes a dma-buf of another domain's granted pages: the backend side of a
- * display buffer (GNTBUF_IOCTL_EXPORT_REFS; gntdev:
- * xengnttab_dmabuf_exp_from_refs()). The pages are mapped once, here.
+ * Grant references in, dma-buf out: makes a dma-buf of another domain's
+ * granted pages, the backend side of a display buffer
+ * (GNTBUF_IOCTL_EXPORT_REFS; gntdev: xengnttab_dmabuf_exp_from_refs()).
+ * The pages are mapped once, here.
  *
  * @code
  * // A displif backend on XENDISPL_OP_DBUF_CREATE, then DBUF_DESTROY:
  * uint32_t n = (req->buffer_sz + 4095) / 4096;
  * gntbuf_device_read_pgdir(dev, domid, req->gref_directory,
  *                          req->buffer_sz, refs, n);
- * gntbuf_buffer_export_refs(dev, domid, refs, n, 0, &buf);
+ * gntbuf_buffer_from_refs(dev, domid, refs, n, 0, &buf);
  * gntbuf_buffer_dup_fd(buf, &fd);    // hand it to DRM, GBM, a compositor
  * ...
  * // DBUF_DESTROY: let every user go, then wait before answering, so the
@@ -370,11 +434,12 @@ struct gntbuf_buffer;
  *   gntdev), -ENOMEM, or the backend's errno: a bad gref or domid fails
  *   the whole call with the errno of its GNTST_* status and nothing stays
  *   mapped.
+ * @since 0.3.0 (version node GNTBUF_0.3); before, gntbuf_buffer_export_refs()
  */
 int
-gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
-			  const uint32_t *refs, uint32_t count, uint32_t flags,
-			  struct gntbuf_buffer **out);
+gntbuf_buffer_from_refs(struct gntbuf_device *dev, uint32_t domid,
+			const uint32_t *refs, uint32_t count, uint32_t flags,
+			struct gntbuf_buffer **out);
 
 /**
  * Allocates zeroed local pages, grants them to a domain and makes a dma-buf
@@ -411,9 +476,10 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
 		    struct gntbuf_buffer **out);
 
 /**
- * Grants the pages of another exporter's dma-buf (a GPU's, a DRM dumb
- * buffer's) to a domain (GNTBUF_IOCTL_IMPORT; gntdev:
- * xengnttab_dmabuf_imp_to_refs()). The dma-buf must be whole pages; its
+ * dma-buf in, grant references out: grants the pages of another exporter's
+ * dma-buf (a GPU's, a DRM dumb buffer's) to a domain (GNTBUF_IOCTL_IMPORT;
+ * gntdev: xengnttab_dmabuf_imp_to_refs()); the grefs are read with
+ * gntbuf_buffer_get_refs(). The dma-buf must be whole pages; its
  * size, from lseek(SEEK_END), gives the page count. The buffer keeps its
  * own duplicate of @p dmabuf_fd; the grants end at gntbuf_buffer_destroy()
  * or gntbuf_buffer_wait_released().
@@ -430,11 +496,12 @@ gntbuf_buffer_alloc(struct gntbuf_device *dev, uint32_t domid,
  *   for export), -EOPNOTSUPP (the backend cannot import), -ENOMEM, or the
  *   backend's errno (a file that is not a dma-buf, pages that cannot be
  *   granted).
+ * @since 0.3.0 (version node GNTBUF_0.3); before, gntbuf_buffer_import()
  */
 int
-gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
-		     uint32_t domid, uint32_t flags,
-		     struct gntbuf_buffer **out);
+gntbuf_buffer_grant_dmabuf(struct gntbuf_device *dev, int dmabuf_fd,
+			   uint32_t domid, uint32_t flags,
+			   struct gntbuf_buffer **out);
 
 /**
  * Destroys a buffer without waiting: unmaps its mapping, closes its dma-buf
@@ -474,26 +541,39 @@ gntbuf_buffer_destroy(struct gntbuf_buffer *buf);
 int
 gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms);
 
-/** @return where the buffer's pages come from. */
+/**
+ * @param buf a buffer.
+ * @return where the buffer's pages come from.
+ */
 enum gntbuf_buffer_kind
 gntbuf_buffer_get_kind(const struct gntbuf_buffer *buf);
 
 /**
+ * @param buf a buffer.
  * @return the module's id of the buffer (GNTBUF_IOCTL_* buffer_id, unique
  *   for the module's lifetime), or 0 with the gntdev backend.
  */
 uint64_t
 gntbuf_buffer_get_id(const struct gntbuf_buffer *buf);
 
-/** @return the peer domain: the granter (export) or the grantee. */
+/**
+ * @param buf a buffer.
+ * @return the peer domain: the granter (from refs) or the grantee.
+ */
 uint32_t
 gntbuf_buffer_get_domid(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in pages. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in pages.
+ */
 uint32_t
 gntbuf_buffer_get_page_count(const struct gntbuf_buffer *buf);
 
-/** @return the buffer's size in bytes: pages times 4096. */
+/**
+ * @param buf a buffer.
+ * @return the buffer's size in bytes: pages times 4096.
+ */
 uint64_t
 gntbuf_buffer_get_size(const struct gntbuf_buffer *buf);
 
@@ -603,6 +683,10 @@ gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
  * returns. Imported buffers: the whole buffer, as
  * gntbuf_buffer_end_cpu_access().
  *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param offset first byte.
+ * @param length number of bytes; 0 does nothing and succeeds.
  * @return as gntbuf_buffer_begin_cpu_access_range().
  */
 int
@@ -641,6 +725,13 @@ gntbuf_buffer_begin_cpu_access_rects(struct gntbuf_buffer *buf,
 /**
  * Ends CPU access to damage rectangles: the write-back (flush) of a
  * frontend's damage. See gntbuf_buffer_begin_cpu_access_rects().
+ *
+ * @param buf the buffer.
+ * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.
+ * @param layout the image's layout, as at the begin.
+ * @param rects @p rect_count rectangles in pixels, within the image.
+ * @param rect_count number of rectangles; 0 does nothing.
+ * @return as gntbuf_buffer_begin_cpu_access_rects().
  */
 int
 gntbuf_buffer_end_cpu_access_rects(struct gntbuf_buffer *buf,
@@ -978,6 +1069,10 @@ gntbuf_pgdir_strerror(int err);
  *
  * @param dev an open device.
  * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param[out] refs the buffer's @p ref_count grefs, in page order.
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_pgdir_decode(); -ENODEV without /dev/xen/gntdev,
  *   -EOPNOTSUPP when the library was built without libxengnttab, or the
  *   map's errno for a bad gref.
@@ -991,6 +1086,12 @@ gntbuf_device_read_pgdir(struct gntbuf_device *dev, uint32_t domid,
  * gntbuf_pgdir_fill() on a frontend's granted directory pages, each mapped
  * writable through gntdev.
  *
+ * @param dev an open device.
+ * @param domid the frontend's domain.
+ * @param gref_directory the first directory page's gref, not 0.
+ * @param buffer_size the buffer's size in bytes.
+ * @param refs the grefs of the backend's pages (gntbuf_buffer_get_refs()).
+ * @param ref_count must be DIV_ROUND_UP(buffer_size, 4096).
  * @return as gntbuf_device_read_pgdir().
  */
 int
@@ -1064,6 +1165,8 @@ gntbuf_drm_import_handle(struct gntbuf_drm *drm, int dmabuf_fd,
  * Drops one reference taken by gntbuf_drm_import_handle(); the last one
  * closes the GEM handle (drmCloseBufferHandle()).
  *
+ * @param drm the wrapper.
+ * @param handle a GEM handle from gntbuf_drm_import_handle().
  * @return 0, -ENOENT for a handle the wrapper holds no reference to,
  *   -EINVAL for NULL, or the close's errno.
  */
@@ -1097,6 +1200,8 @@ gntbuf_drm_add_fb(struct gntbuf_drm *drm, int dmabuf_fd,
  * Removes a framebuffer made by gntbuf_drm_add_fb() (drmModeRmFB()) and
  * drops its handle reference.
  *
+ * @param drm the wrapper.
+ * @param fb_id a framebuffer id from gntbuf_drm_add_fb().
  * @return 0, -ENOENT for an id the wrapper did not make, -EINVAL (NULL),
  *   or drmModeRmFB()'s errno (the reference is dropped all the same).
  */
@@ -1121,6 +1226,55 @@ int
 gntbuf_gbm_import(struct gbm_device *gbm, int dmabuf_fd,
 		  const struct gntbuf_layout *layout, uint32_t usage,
 		  struct gbm_bo **bo);
+
+/** @} */
+
+/* ---------------------------------------------------------------- */
+/** @name Deprecated names */
+/** @{ */
+
+/** Marks a declaration deprecated, with @p msg naming its replacement. */
+#if defined(__GNUC__) || defined(__clang__)
+#define GNTBUF_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define GNTBUF_DEPRECATED(msg)
+#endif
+
+/**
+ * The name of gntbuf_buffer_from_refs() in 0.1 and 0.2: "export" said
+ * what the dma-buf side does, and read as the opposite of what the grant
+ * side does. Still exported (version node GNTBUF_0.1), same behaviour.
+ * @deprecated use gntbuf_buffer_from_refs().
+ * @param dev as gntbuf_buffer_from_refs().
+ * @param domid as gntbuf_buffer_from_refs().
+ * @param refs as gntbuf_buffer_from_refs().
+ * @param count as gntbuf_buffer_from_refs().
+ * @param flags as gntbuf_buffer_from_refs().
+ * @param[out] out as gntbuf_buffer_from_refs().
+ * @return as gntbuf_buffer_from_refs().
+ */
+GNTBUF_DEPRECATED("use gntbuf_buffer_from_refs()")
+int
+gntbuf_buffer_export_refs(struct gntbuf_device *dev, uint32_t domid,
+			  const uint32_t *refs, uint32_t count, uint32_t flags,
+			  struct gntbuf_buffer **out);
+
+/**
+ * The name of gntbuf_buffer_grant_dmabuf() in 0.1 and 0.2. Still exported
+ * (version node GNTBUF_0.1), same behaviour.
+ * @deprecated use gntbuf_buffer_grant_dmabuf().
+ * @param dev as gntbuf_buffer_grant_dmabuf().
+ * @param dmabuf_fd as gntbuf_buffer_grant_dmabuf().
+ * @param domid as gntbuf_buffer_grant_dmabuf().
+ * @param flags as gntbuf_buffer_grant_dmabuf().
+ * @param[out] out as gntbuf_buffer_grant_dmabuf().
+ * @return as gntbuf_buffer_grant_dmabuf().
+ */
+GNTBUF_DEPRECATED("use gntbuf_buffer_grant_dmabuf()")
+int
+gntbuf_buffer_import(struct gntbuf_device *dev, int dmabuf_fd,
+		     uint32_t domid, uint32_t flags,
+		     struct gntbuf_buffer **out);
 
 /** @} */
 

@@ -331,8 +331,14 @@ gntbuf_device_read_pgdir(struct gntbuf_device *dev, uint32_t domid,
 	if (ret)
 		return ret;
 	g.domid = domid;
-	return gntbuf_pgdir_decode(gref_directory, buffer_size,
-				   grant_read_page, &g, refs, ref_count);
+	ret = gntbuf_pgdir_decode(gref_directory, buffer_size,
+				  grant_read_page, &g, refs, ref_count);
+	if (ret)
+		gntbuf_log_error(dev, "page directory of dom%u at gref %u "
+				 "(buffer_sz %llu): %s", domid, gref_directory,
+				 (unsigned long long)buffer_size,
+				 gntbuf_pgdir_strerror(ret));
+	return ret;
 }
 
 GNTBUF_EXPORT int
@@ -349,8 +355,15 @@ gntbuf_device_fill_pgdir(struct gntbuf_device *dev, uint32_t domid,
 	if (ret)
 		return ret;
 	g.domid = domid;
-	return gntbuf_pgdir_fill(gref_directory, buffer_size, grant_read_page,
-				 grant_write_page, &g, refs, ref_count);
+	ret = gntbuf_pgdir_fill(gref_directory, buffer_size, grant_read_page,
+				grant_write_page, &g, refs, ref_count);
+	if (ret)
+		gntbuf_log_error(dev, "filling the page directory of dom%u at "
+				 "gref %u (buffer_sz %llu): %s", domid,
+				 gref_directory,
+				 (unsigned long long)buffer_size,
+				 gntbuf_pgdir_strerror(ret));
+	return ret;
 }
 
 GNTBUF_EXPORT const char *

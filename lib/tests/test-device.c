@@ -122,15 +122,27 @@ static void test_null(void)
 	gntbuf_drm_destroy(NULL);
 
 	TEST_CASE("device calls on NULL: -EINVAL");
+	CHECK_EQ(gntbuf_device_set_log_handler(NULL, NULL, NULL), -EINVAL);
+	CHECK_EQ(gntbuf_device_set_log_priority(NULL,
+						GNTBUF_LOG_PRIORITY_DEBUG),
+		 -EINVAL);
 	CHECK_EQ(gntbuf_device_get_caps(NULL, &caps), -EINVAL);
 	CHECK_EQ(gntbuf_device_get_counters(NULL, &counters), -EINVAL);
 	CHECK_EQ(gntbuf_device_read_pgdir(NULL, 1, 8, 4096, refs, 1), -EINVAL);
 	CHECK_EQ(gntbuf_device_fill_pgdir(NULL, 1, 8, 4096, refs, 1), -EINVAL);
 
 	TEST_CASE("buffer constructors on a NULL device: -EINVAL, no buffer");
-	CHECK_EQ(gntbuf_buffer_export_refs(NULL, 1, refs, 1, 0, &buf), -EINVAL);
+	CHECK_EQ(gntbuf_buffer_from_refs(NULL, 1, refs, 1, 0, &buf), -EINVAL);
 	CHECK_EQ(gntbuf_buffer_alloc(NULL, 1, 1, 0, &buf), -EINVAL);
+	CHECK_EQ(gntbuf_buffer_grant_dmabuf(NULL, 0, 1, 0, &buf), -EINVAL);
+	CHECK(buf == SENTINEL);
+
+	TEST_CASE("the deprecated 0.1 names call the new ones (compat.c)");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	CHECK_EQ(gntbuf_buffer_export_refs(NULL, 1, refs, 1, 0, &buf), -EINVAL);
 	CHECK_EQ(gntbuf_buffer_import(NULL, 0, 1, 0, &buf), -EINVAL);
+#pragma GCC diagnostic pop
 	CHECK(buf == SENTINEL);
 
 	TEST_CASE("buffer calls on NULL: -EINVAL");

@@ -368,6 +368,11 @@ struct vdispl {
 	int version;
 
 	int n_conn;
+	/* conn_serve(): the connector served first in the next iteration,
+	 * and (in the guest's first device) the guest's requests left in
+	 * this one. */
+	unsigned int rr_conn;
+	unsigned int req_budget_left;
 	struct conn conn[DISPLBACK_MAX_CONN];
 	struct dbuf *dbufs;
 	struct fb *fbs;
@@ -433,6 +438,8 @@ struct backend {
 	/* What the loop did, logged at exit (how a storm was absorbed). */
 	struct {
 		uint64_t iterations, requests, budget_spent, ports;
+		/* Most requests served to one guest in one iteration. */
+		unsigned int max_guest_requests;
 		uint64_t watch_events, dev_updates, rescans;
 	} loop;
 };
@@ -449,8 +456,9 @@ int conn_connect(struct conn *c);
 void conn_disconnect(struct conn *c);
 /* Note a notification on @port (the connector is served by conn_serve). */
 void conn_handle_port(struct backend *b, int port);
-/* Serve each notified connector, at most --req-budget requests each,
- * round-robin; sets b->more_work when requests are left. */
+/* Serve each notified connector, round-robin between devices and between
+ * a device's connectors, at most --req-budget requests per guest (domain)
+ * per call; sets b->more_work when requests are left. */
 void conn_serve(struct backend *b);
 /* Poll the releases of destroyed buffers; answer their DBUF_DESTROY.
  * Returns the poll timeout in ms the loop should use (-1: none pending). */
@@ -465,6 +473,31 @@ int conn_cpu_begin(struct conn *c, struct dbuf_mem *mem,
 void conn_print_summary(const struct conn *c);
 void conn_stats_flip(struct conn_stats *st, uint64_t total_ns,
 		     uint64_t sink_ns);
+/* A control page (ring, event page, page directory) of @dev's guest,
+ * mapped with libxengnttab and counted in dev->grant_maps; NULL and errno
+ * on failure.  Unmap with vdispl_unmap_ctl(), which takes NULL. */
+void *vdispl_map_ctl(struct vdispl *dev, uint32_t gref, bool write);
+void vdispl_unmap_ctl(struct vdispl *dev, void *p);
+/* What the sink is told of framebuffer @f of @dev. */
+void fb_sink_desc(const struct vdispl *dev, struct fb *f,
+		  struct sink_fb_desc *desc);
+/* The frontend's page-flip event for @fb_cookie on @c's event page. */
+void conn_send_flip_event(struct conn *c, uint64_t fb_cookie);
+void conn_count_frame(struct conn *c);
+/* Hand @f to the sink; conn_flip_done() completes it. */
+void conn_start_flip(struct conn *c, struct fb *f, uint64_t start_ns);
+
+/* ops.c: the requests of a connector's ring */
+/* Release polls: every 10 ms while a DBUF_DESTROY waits, then 250 ms. */
+#define RELEASE_POLL_WAITING_MS	10
+#define RELEASE_POLL_HELD_MS	250
+/* Serve @req into @resp: 0 or a negative errno for the response's status;
+ * -EINPROGRESS when the answer comes later (DBUF_DESTROY waiting for the
+ * release), the ring blocked meanwhile. */
+int conn_handle_req(struct conn *c, const struct xendispl_req *req,
+		    struct xendispl_resp *resp);
+/* Free @d, whose release completed (or failed), and its accounting. */
+void dbuf_forget(struct vdispl *dev, struct dbuf *d);
 void vdispl_release_buffers(struct vdispl *dev);
 
 /* The frame a capture sink writes: name prefix "dom<D>-conn<C>". */

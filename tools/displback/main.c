@@ -11,7 +11,7 @@
  *                    [--user NAME] [--keep-caps] [-v]
  *
  * One event loop serves every guest and never waits on one: requests are
- * served round-robin, at most --req-budget per connector per iteration;
+ * served round-robin, at most --req-budget per guest per iteration;
  * event-channel ports and xenstore watch events are read in bounded
  * batches; releases of destroyed buffers are polled from the loop.
  * Runs until SIGTERM or SIGINT, then releases every mapping and grant,
@@ -58,7 +58,7 @@ static void usage(FILE *f)
 		"  --max-pages N            per guest: pages of its buffers (default %u)\n"
 		"  --max-pending-flips N    per connector: flips in flight and queued\n"
 		"                           (default %u, at most %u)\n"
-		"  --req-budget N           requests per connector per loop iteration\n"
+		"  --req-budget N           requests per guest (all its connectors) per loop iteration\n"
 		"                           (default %u)\n"
 		"  --user NAME              after start-up, run as this user (and its\n"
 		"                           groups: xen-gntbuf for the module's device)\n"
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	}
 	LOGI(NULL, -1, "buffer provider %s, sink %s; per guest at most %u "
 	     "display buffers, %u framebuffers, %u pages, %u pending flips "
-	     "per connector; %u requests per connector per iteration",
+	     "per connector; %u requests per guest per iteration",
 	     b.prov->name, b.sink.ops->name, b.opt.max_dbufs, b.opt.max_fbs,
 	     b.opt.max_pages, b.opt.max_pending_flips, b.opt.req_budget);
 	ret = b.sink.ops->init(&b.sink);
@@ -322,11 +322,13 @@ int main(int argc, char **argv)
 	}
 
 	LOGI(NULL, -1, "loop: %llu iterations, %llu requests served, %llu "
-	     "times a connector's budget was spent, %llu event-channel "
+	     "times a guest's budget was spent, at most %u requests of one "
+	     "guest in one iteration (budget %u), %llu event-channel "
 	     "events, %llu watch events for %llu device updates and %llu "
 	     "rescans", (unsigned long long)b.loop.iterations,
 	     (unsigned long long)b.loop.requests,
 	     (unsigned long long)b.loop.budget_spent,
+	     b.loop.max_guest_requests, b.opt.req_budget,
 	     (unsigned long long)b.loop.ports,
 	     (unsigned long long)b.loop.watch_events,
 	     (unsigned long long)b.loop.dev_updates,

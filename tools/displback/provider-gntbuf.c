@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The buffer provider on libgntbuf and the xen-gntbuf module: a frontend's
- * grefs become a dma-buf once (gntbuf_buffer_export_refs(), one grant map
+ * grefs become a dma-buf once (gntbuf_buffer_from_refs(), one grant map
  * per page, at DBUF_CREATE); be-alloc buffers are allocated and granted by
  * gntbuf_buffer_alloc().  CPU access (the capture sink) is the dma-buf's
  * mmap between begin and end CPU access; in an x86 PV domain that mmap is
@@ -45,6 +45,20 @@ static int gb_wrap(struct backend *b, struct gntbuf_buffer *buf,
 	return 0;
 }
 
+/* libgntbuf's log of a device's buffers, as this device's log lines. */
+static void gb_log(struct gntbuf_device *gd, enum gntbuf_log_priority priority,
+		   void *user_data, const char *format, va_list args)
+{
+	const char *level = priority >= GNTBUF_LOG_PRIORITY_ERROR ? "error" :
+			    priority >= GNTBUF_LOG_PRIORITY_INFO ? "info" :
+			    "debug";
+	char msg[256];
+
+	(void)gd;
+	vsnprintf(msg, sizeof(msg), format, args);
+	log_line(level, user_data, -1, "libgntbuf: %s", msg);
+}
+
 static int gb_dev_open(struct backend *b, struct vdispl *dev)
 {
 	struct gb_priv *gp = b->prov_priv;
@@ -54,6 +68,12 @@ static int gb_dev_open(struct backend *b, struct vdispl *dev)
 	ret = gntbuf_device_open(GNTBUF_BACKEND_MODULE, &gd);
 	if (ret)
 		return ret;
+	/* The library's detail (domain, gref, page-directory fault) in this
+	 * device's log, under its rate limit. */
+	gntbuf_device_set_log_handler(gd, gb_log, dev);
+	gntbuf_device_set_log_priority(gd, displback_verbose ?
+				       GNTBUF_LOG_PRIORITY_DEBUG :
+				       GNTBUF_LOG_PRIORITY_INFO);
 	if (gp->caps.max_pages_per_device &&
 	    gp->caps.max_pages_per_device < b->opt.max_pages)
 		LOGW(dev, -1, "the module's max_pages_per_file (%u) is below "
@@ -83,8 +103,8 @@ static int gb_export_refs(struct backend *b, struct vdispl *dev,
 		return -ENODEV;
 	/* Read-only: a display backend has no business writing the guest's
 	 * pixels. */
-	ret = gntbuf_buffer_export_refs(dev->prov_dev, dev->domid, refs, count,
-					GNTBUF_BUFFER_READ_ONLY, &buf);
+	ret = gntbuf_buffer_from_refs(dev->prov_dev, dev->domid, refs, count,
+				      GNTBUF_BUFFER_READ_ONLY, &buf);
 	if (ret)
 		return ret;
 	ret = gb_wrap(b, buf, mem);

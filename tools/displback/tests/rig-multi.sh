@@ -39,6 +39,8 @@
 #            are back to what fe1 and fe2 hold (the hostile's held buffers
 #            reclaimed); after every domU and the backend are gone, zero
 #  alive     the backend runs on and exits 0 on SIGTERM
+#  budget    the most requests served to one guest in one loop iteration
+#            (all its devices and connectors) is --req-budget, no more
 #
 #   rig-multi.sh BUILD_DIR
 # Results and logs in $GNTBUF_OUT/multi/.  Exit 0 when every check passes.
@@ -274,6 +276,15 @@ else
 	fail "counters: $(counters) once every domU and the backend are gone"
 fi
 echo "rate-limited log: $(grep -c 'log line(s) of this device suppressed' "$log") notices, e.g.: $(grep -m1 'suppressed' "$log")"
-echo "backend $(grep -m1 ' loop: ' "$log" | sed 's/^[^:]*: //')"
+loop=$(grep -m1 ' loop: ' "$log")
+echo "backend ${loop#*: }"
+# budget: the storm fills the hostile's ring past --req-budget, and its two
+# devices share one budget: one guest gets exactly the budget per iteration.
+most=$(echo "$loop" | sed -n 's/.*at most \([0-9]*\) requests of one guest in one iteration (budget \([0-9]*\)).*/\1 \2/p')
+if [ -n "$most" ] && [ "${most% *}" -eq "${most#* }" ]; then
+	pass "budget: at most ${most% *} requests of one guest per iteration, the budget"
+else
+	fail "budget: most requests of one guest in one iteration, and the budget: '${most}'"
+fi
 echo "multi: $fails failure(s)"
 [ $fails -eq 0 ]

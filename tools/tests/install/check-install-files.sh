@@ -92,6 +92,12 @@ if [ -n "$unit" ] && command -v systemd-analyze >/dev/null; then
 		status=1
 	fi
 fi
+# The installed gntbuf-vm finds its installed modules (gntbuf_vm).
+if ! "$dest$bindir/gntbuf-vm" --help >"$tmp/vm-help.log" 2>&1; then
+	echo "$bindir/gntbuf-vm --help fails in the DESTDIR:"
+	cat "$tmp/vm-help.log"
+	status=1
+fi
 # The headers and the DKMS tree are copies of the source tree's files.
 src=$(value srcdir)
 cmp "$src/kernel/include/uapi/xen/gntbuf.h" "$dest$includedir/gntbuf/xen/gntbuf.h" || status=1
