@@ -470,6 +470,8 @@ void conn_flip_done(struct conn *c);
  */
 int conn_cpu_begin(struct conn *c, struct dbuf_mem *mem,
 		   const uint8_t **data);
+/* stats.c: the summary line of @c (at disconnect and exit), and one
+ * flip's latency, @total_ns of which @sink_ns in the sink, into @st. */
 void conn_print_summary(const struct conn *c);
 void conn_stats_flip(struct conn_stats *st, uint64_t total_ns,
 		     uint64_t sink_ns);
