@@ -107,7 +107,9 @@ uint64_t now_ns(void);
 struct pixfmt {
 	uint32_t fourcc;
 	const char *name;
-	unsigned int cpp;	/* bytes per pixel (YUYV: 2, per pixel pair 4) */
+	/* Bytes per pixel (YUYV: 2, per pixel pair 4), from libgntbuf's
+	 * gntbuf_format_get_info() at the first pixfmt_find(). */
+	unsigned int cpp;
 };
 
 const struct pixfmt *pixfmt_find(uint32_t fourcc);
