@@ -209,17 +209,31 @@ u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
 	return length;
 }
 
-/* Does another mapped attachment of @buf have @ga's device? */
-static bool gntbuf_dev_mapped_twice(struct gntbuf_buffer *buf,
-				    struct gntbuf_attachment *ga)
+/**
+ * gntbuf_sync_attachment() - DMA API ownership of whole pages of a mapping
+ * @ga: a mapped attachment, with its buffer's lock held
+ * @first: first page
+ * @last: last page
+ * @for_device: give the pages to the device, else to the CPU
+ *
+ * Each page was mapped on its own (dmabuf.c): each is synced whole, the
+ * way it was mapped, so that the DMA API tells this mapping apart from
+ * the same page mapped again for the same device.
+ */
+void gntbuf_sync_attachment(struct gntbuf_attachment *ga, unsigned long first,
+			    unsigned long last, bool for_device)
 {
-	struct gntbuf_attachment *other;
+	struct device *dev = ga->attach->dev;
+	unsigned long pg;
 
-	list_for_each_entry(other, &buf->attachments, node)
-		if (other != ga && other->mapped &&
-		    other->attach->dev == ga->attach->dev)
-			return true;
-	return false;
+	for (pg = first; pg <= last; pg++) {
+		if (for_device)
+			dma_sync_single_for_device(dev, ga->dma[pg], PAGE_SIZE,
+						   ga->dir);
+		else
+			dma_sync_single_for_cpu(dev, ga->dma[pg], PAGE_SIZE,
+						ga->dir);
+	}
 }
 
 /**
@@ -231,62 +245,23 @@ static bool gntbuf_dev_mapped_twice(struct gntbuf_buffer *buf,
  *
  * For each mapped attachment: what its device needs beyond the CPU cache
  * maintenance (nothing on a coherent x86 device mapped in place; cache
- * maintenance for a non-coherent ARM device).  The module's own import
- * device is skipped: its DMA ops have nothing to sync (import.c).
- *
- * A device that maps the buffer twice (two attachments: vgem imports it
- * for two DRM files, two IMPORTs) has each page mapped twice at the same
- * address; the DMA API tells such mappings apart only by a sync that
- * repeats the mapping exactly (DMA-API debugging reports any other as
- * memory never mapped), so such a device gets its whole mapping synced.
+ * maintenance for a non-coherent ARM device), for the whole pages the
+ * range touches.  The module's own import device is skipped: its DMA ops
+ * have nothing to sync (import.c).
  */
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device)
 {
-	u64 size = (u64)buf->count << PAGE_SHIFT;
 	struct gntbuf_attachment *ga;
-	unsigned long pg, first, last;
-	u64 end = offset + length;
 
 	if (!length)
 		return;
-	first = offset >> PAGE_SHIFT;
-	last = (end - 1) >> PAGE_SHIFT;
-
 	list_for_each_entry(ga, &buf->attachments, node) {
-		struct device *dev = ga->attach->dev;
-
-		if (!ga->mapped || gntbuf_is_import_dev(dev))
+		if (!ga->mapped || gntbuf_is_import_dev(ga->attach->dev))
 			continue;
-		if ((!offset && length == size) ||
-		    gntbuf_dev_mapped_twice(buf, ga)) {
-			if (for_device)
-				dma_sync_sgtable_for_device(dev, &ga->sgt,
-							    ga->dir);
-			else
-				dma_sync_sgtable_for_cpu(dev, &ga->sgt,
-							 ga->dir);
-			continue;
-		}
-		for (pg = first; pg <= last; pg++) {
-			unsigned int from = pg == first ?
-					    offset_in_page(offset) : 0;
-			unsigned int to = pg == last ?
-					  offset_in_page(end - 1) + 1 :
-					  PAGE_SIZE;
-
-			if (for_device)
-				dma_sync_single_range_for_device(dev,
-								 ga->dma[pg],
-								 from,
-								 to - from,
-								 ga->dir);
-			else
-				dma_sync_single_range_for_cpu(dev,
-							      ga->dma[pg],
-							      from, to - from,
-							      ga->dir);
-		}
+		gntbuf_sync_attachment(ga, offset >> PAGE_SHIFT,
+				       (offset + length - 1) >> PAGE_SHIFT,
+				       for_device);
 	}
 }
 

@@ -2,8 +2,8 @@
 /*
  * xen-gntbuf: the dma_buf_ops of EXPORT_REFS and ALLOC buffers.
  *
- * Device mappings have one sg entry per page, never merged, and never
- * bounce: a page that the importer's device could reach only through a
+ * Device mappings have one sg entry per page, each page mapped on its own
+ * (dma_map_page), never merged, and never bounce: a page that the importer's device could reach only through a
  * swiotlb bounce buffer fails the mapping with -EREMOTEIO and counts a
  * bounce refusal.  The CPU cache maintenance is done here, in
  * begin/end_cpu_access (and SYNC_RANGE, cache.c), not left to the DMA API:
@@ -75,7 +75,7 @@ static bool gntbuf_would_bounce(struct device *dev, struct gntbuf_buffer *buf)
 	if (is_swiotlb_force_bounce(dev))
 		return true;
 	if (!dev->dma_mask)
-		return false;	/* dma_map_sgtable() refuses it. */
+		return false;	/* dma_map_page() refuses it. */
 	for (i = 0; i < buf->count; i++)
 		if (!dma_capable(dev, gntbuf_page_dma(dev, buf->pages[i]),
 				 PAGE_SIZE, true))
@@ -85,32 +85,64 @@ static bool gntbuf_would_bounce(struct device *dev, struct gntbuf_buffer *buf)
 
 /*
  * After mapping: every page must be mapped in place (or by an IOMMU), a
- * whole page at a time.  Records the device address of each page.
+ * whole page at a time.
  */
 static bool gntbuf_mapped_in_place(struct device *dev,
 				   struct gntbuf_buffer *buf,
 				   struct gntbuf_attachment *ga)
 {
 	bool iommu = gntbuf_dev_translated(dev);
-	struct scatterlist *sg;
-	unsigned int i, k = 0;
+	unsigned int i;
 
-	for_each_sgtable_dma_sg(&ga->sgt, sg, i) {
-		dma_addr_t addr = sg_dma_address(sg);
-		unsigned int len = sg_dma_len(sg);
-
-		if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len))
+	for (i = 0; i < buf->count; i++) {
+		if (!PAGE_ALIGNED(ga->dma[i]))
 			return false;
-		for (; len; len -= PAGE_SIZE, addr += PAGE_SIZE, k++) {
-			if (k == buf->count)
-				return false;
-			if (!iommu &&
-			    addr != gntbuf_page_dma(dev, buf->pages[k]))
-				return false;
-			ga->dma[k] = addr;
-		}
+		if (!iommu && ga->dma[i] != gntbuf_page_dma(dev, buf->pages[i]))
+			return false;
 	}
-	return k == buf->count;
+	return true;
+}
+
+/* Unmap the first @n pages of @ga's mapping, without a CPU sync. */
+static void gntbuf_unmap_pages(struct device *dev,
+			       struct gntbuf_attachment *ga, unsigned int n,
+			       enum dma_data_direction dir)
+{
+	while (n--)
+		dma_unmap_page_attrs(dev, ga->dma[n], PAGE_SIZE, dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+/*
+ * Map each page on its own, into its own sg entry: a sync of part of the
+ * buffer then names whole mappings (cache.c), which the DMA API can tell
+ * apart from the same page mapped again for the same device (another
+ * attachment, or another buffer of the same grants); DMA-API debugging
+ * reports a partial sync of an sg mapping made twice as memory never
+ * mapped.
+ */
+static int gntbuf_map_pages(struct device *dev, struct gntbuf_buffer *buf,
+			    struct gntbuf_attachment *ga,
+			    enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&ga->sgt, sg, i) {
+		dma_addr_t addr;
+
+		addr = dma_map_page_attrs(dev, buf->pages[i], 0, PAGE_SIZE,
+					  dir, DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(dev, addr)) {
+			gntbuf_unmap_pages(dev, ga, i, dir);
+			return -ENOMEM;
+		}
+		ga->dma[i] = addr;
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = PAGE_SIZE;
+	}
+	ga->sgt.nents = ga->sgt.orig_nents;
+	return 0;
 }
 
 static int gntbuf_dmabuf_attach(struct dma_buf *dmabuf,
@@ -179,7 +211,7 @@ static struct sg_table *gntbuf_map_dma_buf(struct dma_buf_attachment *attach,
 		goto fail_refuse;
 	}
 
-	ret = dma_map_sgtable(dev, &ga->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	ret = gntbuf_map_pages(dev, buf, ga, dir);
 	if (ret == -ENOMEM && !gntbuf_dev_translated(dev) &&
 	    !gntbuf_is_import_dev(dev)) {
 		/* dma-direct fails only when a bounce buffer was wanted. */
@@ -191,15 +223,15 @@ static struct sg_table *gntbuf_map_dma_buf(struct dma_buf_attachment *attach,
 
 	if (!gntbuf_mapped_in_place(dev, buf, ga)) {
 		/* Skipping the CPU sync also skipped any bounce copy. */
-		dma_unmap_sgtable(dev, &ga->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		gntbuf_unmap_pages(dev, ga, buf->count, dir);
 		ret = -EREMOTEIO;
 		goto fail_refuse;
 	}
 
-	/* Hand the pages to the device as the DMA API defines it. */
-	dma_sync_sgtable_for_device(dev, &ga->sgt, dir);
 	ga->dir = dir;
 	ga->mapped = true;
+	/* Hand the pages to the device as the DMA API defines it. */
+	gntbuf_sync_attachment(ga, 0, buf->count - 1, true);
 	mutex_unlock(&buf->lock);
 	return &ga->sgt;
 
@@ -226,7 +258,7 @@ static void gntbuf_unmap_dma_buf(struct dma_buf_attachment *attach,
 
 	mutex_lock(&buf->lock);
 	/* The CPU side is begin_cpu_access's job: skip the sync here too. */
-	dma_unmap_sgtable(attach->dev, &ga->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	gntbuf_unmap_pages(attach->dev, ga, buf->count, ga->dir);
 	sg_free_table(&ga->sgt);
 	kvfree(ga->dma);
 	ga->dma = NULL;

@@ -269,6 +269,8 @@ int gntbuf_cache_init(struct gntbuf_buffer *buf);
 void gntbuf_cache_fini(struct gntbuf_buffer *buf);
 u64 gntbuf_cache_range(struct gntbuf_buffer *buf, u64 offset, u64 length,
 		       bool to_device, bool to_cpu);
+void gntbuf_sync_attachment(struct gntbuf_attachment *ga, unsigned long first,
+			    unsigned long last, bool for_device);
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device);
 long gntbuf_ioctl_sync_range(struct gntbuf_file *file, void __user *uarg);

@@ -22,7 +22,8 @@
  * and on a 4K ALLOC buffer, a 64x64 XRGB8888 rectangle maintained as the
  * byte ranges of its 64 rows, by 64 SYNC_RANGE calls and by one SYNC_RANGES
  * call, beside one full-buffer sync (end_cpu_access, DMA_BUF_IOCTL_SYNC)
- * and one whole-buffer SYNC_RANGE.
+ * and one whole-buffer SYNC_RANGE.  With --damage, only the flush time of
+ * one SYNC_RANGES call by damage size (bench_damage()).
  *
  * The grants are dom0's own (gntalloc) by default, or, with --peer, those of
  * a PV or PVH domU booted through `gntbuf-vm domu-start` (the PV dom0's
@@ -605,10 +606,74 @@ static void bench_sync(void)
 	free(refs);
 }
 
+/*
+ * --damage: flush time by damage size on a 4K ALLOC buffer: a square of
+ * each side in one SYNC_RANGES call (a range per row), beside the full
+ * sync (end_cpu_access).  One line per size, for the pipeline benchmark's
+ * plot:
+ *   "damage SxS rows R bytes B sync_ranges_ms T full_sync_ms F"
+ */
+static void bench_damage(void)
+{
+	static const uint32_t sides[] = { 16, 64, 256, 1024, 2160 };
+	const struct frame *fr = &frames[1];
+	const uint32_t pitch = fr->width * 4;
+	struct gntbuf_sync_span *spans = calloc(fr->height, sizeof(*spans));
+	uint32_t *refs = calloc(fr->pages, sizeof(*refs));
+	struct gntbuf_alloc arg = {
+		.domid = 0, .count = fr->pages, .refs_ptr = (uintptr_t)refs,
+	};
+	struct dma_buf_sync end = { .flags = DMA_BUF_SYNC_END |
+					     DMA_BUF_SYNC_WRITE };
+	struct dma_buf_sync start = { .flags = DMA_BUF_SYNC_START |
+					       DMA_BUF_SYNC_WRITE };
+	double t[MAX_ITER], full[MAX_ITER];
+	int ret;
+
+	if (!spans || !refs)
+		die("calloc", ENOMEM);
+	ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &arg);
+	if (ret)
+		die("ALLOC (damage)", -ret);
+	for (int i = 0; i < iterations; i++) {
+		double t0;
+
+		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &start))
+			die("DMA_BUF_IOCTL_SYNC start", errno);
+		t0 = now_ms();
+		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &end))
+			die("DMA_BUF_IOCTL_SYNC end", errno);
+		full[i] = now_ms() - t0;
+	}
+	for (size_t k = 0; k < sizeof(sides) / sizeof(sides[0]); k++) {
+		uint32_t side = sides[k];
+
+		for (uint32_t r = 0; r < side; r++) {
+			spans[r].offset = (uint64_t)r * pitch;
+			spans[r].length = (uint64_t)side * 4;
+		}
+		for (int i = 0; i < iterations; i++) {
+			double t0 = now_ms();
+
+			ret = sync_ranges(arg.buffer_id, spans, side);
+			t[i] = now_ms() - t0;
+			if (ret)
+				die("SYNC_RANGES (damage)", -ret);
+		}
+		printf("damage %ux%u rows %u bytes %u sync_ranges_ms %.3f "
+		       "full_sync_ms %.3f\n", side, side, side, side * side * 4,
+		       median(t, iterations), median(full, iterations));
+	}
+	close(arg.fd);
+	wait_released(arg.buffer_id);
+	free(refs);
+	free(spans);
+}
+
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-n ITERATIONS] [--peer pv|pvh|dom0]\n",
-		argv0);
+	fprintf(stderr, "usage: %s [-n ITERATIONS] [--peer pv|pvh|dom0] "
+		"[--damage]\n", argv0);
 	exit(2);
 }
 
@@ -617,6 +682,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "peer", required_argument, NULL, 'p' },
+		{ "damage", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -624,6 +690,7 @@ int main(int argc, char **argv)
 	struct grants g = { 0 };
 	const char *peer = NULL;
 	struct gntbuf_query q = { 0 };
+	bool damage = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "n:p:h", longopts, NULL)) != -1) {
@@ -632,6 +699,9 @@ int main(int argc, char **argv)
 			iterations = atoi(optarg);
 			if (iterations < 1 || iterations > MAX_ITER)
 				usage(argv[0]);
+			break;
+		case 'D':
+			damage = true;
 			break;
 		case 'p':
 			peer = optarg;
@@ -649,6 +719,11 @@ int main(int argc, char **argv)
 		die("/dev/xen/gntbuf (load xen-gntbuf)", errno);
 	if (xioctl(gntbuf, GNTBUF_IOCTL_QUERY, &q))
 		die("QUERY", errno);
+	if (damage) {
+		bench_damage();
+		close(gntbuf);
+		return 0;
+	}
 	tab = xengnttab_open(NULL, 0);
 	if (!tab)
 		die("xengnttab_open", errno);

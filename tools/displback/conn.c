@@ -102,19 +102,17 @@ void conn_count_frame(struct conn *c)
 void conn_flip_done(struct conn *c)
 {
 	uint64_t cookie = c->flip_cookie;
-	uint64_t lat;
+	uint64_t now;
 
 	if (!cookie)
 		return;
-	lat = now_ns() - c->flip_start_ns;
-	c->st.latency_sum_ns += lat;
-	c->st.latency_n++;
-	if (lat > c->st.latency_max_ns)
-		c->st.latency_max_ns = lat;
+	now = now_ns();
+	conn_stats_flip(&c->st, now - c->flip_start_ns,
+			now - c->sink_start_ns);
 	c->st.flips++;
 	c->flip_cookie = 0;
 	LOGD(c->dev, c->idx, "flip to fb %#" PRIx64 " done in %.3f ms",
-	     cookie, lat / 1e6);
+	     cookie, (now - c->flip_start_ns) / 1e6);
 	conn_send_flip_event(c, cookie);
 	if (c->n_queued && c->req_page) {
 		struct fb *next = c->flip_queue[0];
@@ -143,6 +141,7 @@ void conn_start_flip(struct conn *c, struct fb *f, uint64_t start_ns)
 	LOGD(dev, c->idx, "PG_FLIP fb %#" PRIx64 " (frame %" PRIu64 ")",
 	     f->cookie, c->st.frames);
 	fb_sink_desc(dev, f, &desc);
+	c->sink_start_ns = now_ns();
 	ret = s->ops->flip(s, c, c->sink_priv, f->sink_priv, &desc);
 	if (ret) {
 		LOGE(dev, c->idx, "PG_FLIP fb %#" PRIx64 ": sink %s: %s",
@@ -438,29 +437,6 @@ int conn_connect(struct conn *c)
 err:
 	conn_disconnect(c);
 	return ret;
-}
-
-void conn_print_summary(const struct conn *c)
-{
-	double avg = c->st.latency_n ?
-		     c->st.latency_sum_ns / 1e6 / c->st.latency_n : 0;
-	uint64_t later = c->st.frames > 1 ? c->st.frames - 1 : 0;
-
-	fprintf(stdout, "displback summary: dom%u dev%u conn%d %ux%u: "
-		"frames received %" PRIu64 " (flips %" PRIu64 "), "
-		"bytes copied %" PRIu64 ", grant maps per frame: first %" PRIu64
-		", later %.2f (%" PRIu64 " over %" PRIu64 " frames), "
-		"flip latency avg %.3f ms max %.3f ms, captured %" PRIu64
-		", events dropped %" PRIu64 ", sink CPU-access grant maps %"
-		PRIu64 "\n",
-		c->dev->domid, c->dev->devid, c->idx, c->width, c->height,
-		c->st.frames, c->st.flips, c->st.bytes_copied,
-		c->st.grant_maps_first,
-		later ? (double)c->st.grant_maps_later / later : 0.0,
-		c->st.grant_maps_later, later, avg,
-		c->st.latency_max_ns / 1e6, c->st.captured,
-		c->st.events_dropped, c->st.cpu_grant_maps);
-	fflush(stdout);
 }
 
 void conn_disconnect(struct conn *c)

@@ -107,7 +107,9 @@ uint64_t now_ns(void);
 struct pixfmt {
 	uint32_t fourcc;
 	const char *name;
-	unsigned int cpp;	/* bytes per pixel (YUYV: 2, per pixel pair 4) */
+	/* Bytes per pixel (YUYV: 2, per pixel pair 4), from libgntbuf's
+	 * gntbuf_format_get_info() at the first pixfmt_find(). */
+	unsigned int cpp;
 };
 
 const struct pixfmt *pixfmt_find(uint32_t fourcc);
@@ -298,6 +300,15 @@ struct conn_stats {
 	uint64_t grant_maps_first;	/* grant maps up to the first frame */
 	uint64_t grant_maps_later;	/* grant maps made after it */
 	uint64_t latency_sum_ns, latency_max_ns, latency_n;
+	/*
+	 * The last FLIP_SAMPLES flips' latencies for the summary's
+	 * percentiles (ns, saturated at 4.29 s): PG_FLIP request to its
+	 * event, and the backend's own part of it (the sink's work, from its
+	 * flip call to conn_flip_done(), taken out).  stats.c.
+	 */
+#define FLIP_SAMPLES 512
+	uint32_t lat_ns[FLIP_SAMPLES], own_ns[FLIP_SAMPLES];
+	uint64_t own_max_ns;
 	uint64_t events_dropped;	/* event page full */
 	uint64_t captured;		/* frames the sink wrote out */
 	/*
@@ -327,6 +338,7 @@ struct conn {
 	struct fb *shown;		/* what SET_CONFIG/PG_FLIP last showed */
 	uint64_t flip_cookie;		/* in flight, 0 if none */
 	uint64_t flip_start_ns;
+	uint64_t sink_start_ns;		/* the sink's flip call, in flight */
 	/* PG_FLIPs queued behind the one in flight (--max-pending-flips). */
 	struct fb *flip_queue[DISPLBACK_MAX_FLIP_QUEUE];
 	uint64_t flip_queue_ns[DISPLBACK_MAX_FLIP_QUEUE];
@@ -460,7 +472,11 @@ void conn_flip_done(struct conn *c);
  */
 int conn_cpu_begin(struct conn *c, struct dbuf_mem *mem,
 		   const uint8_t **data);
+/* stats.c: the summary line of @c (at disconnect and exit), and one
+ * flip's latency, @total_ns of which @sink_ns in the sink, into @st. */
 void conn_print_summary(const struct conn *c);
+void conn_stats_flip(struct conn_stats *st, uint64_t total_ns,
+		     uint64_t sink_ns);
 /* A control page (ring, event page, page directory) of @dev's guest,
  * mapped with libxengnttab and counted in dev->grant_maps; NULL and errno
  * on failure.  Unmap with vdispl_unmap_ctl(), which takes NULL. */

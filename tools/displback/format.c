@@ -3,29 +3,44 @@
  * The pixel formats Linux's Xen PV DRM frontend offers (plane_formats[] of
  * drivers/gpu/drm/xen/xen_drm_front_conn.c), laid out as
  * include/uapi/drm/drm_fourcc.h says: little-endian words, the highest
- * component first in the name.
+ * component first in the name.  Their sizes are libgntbuf's
+ * (gntbuf_format_get_info()), as is the pitch and bounds math of FB_ATTACH
+ * (proto.c): only the conversion to RGB for the picture sinks is here.
  */
 #include <drm_fourcc.h>
+#include <gntbuf.h>
 
 #include "displback.h"
 
-static const struct pixfmt formats[] = {
-	{ DRM_FORMAT_XRGB8888, "XRGB8888", 4 },
-	{ DRM_FORMAT_ARGB8888, "ARGB8888", 4 },
-	{ DRM_FORMAT_RGB888, "RGB888", 3 },
-	{ DRM_FORMAT_RGB565, "RGB565", 2 },
-	{ DRM_FORMAT_XRGB4444, "XRGB4444", 2 },
-	{ DRM_FORMAT_ARGB4444, "ARGB4444", 2 },
-	{ DRM_FORMAT_XRGB1555, "XRGB1555", 2 },
-	{ DRM_FORMAT_ARGB1555, "ARGB1555", 2 },
-	{ DRM_FORMAT_YUYV, "YUYV", 2 },
+static struct pixfmt formats[] = {
+	{ DRM_FORMAT_XRGB8888, "XRGB8888", 0 },
+	{ DRM_FORMAT_ARGB8888, "ARGB8888", 0 },
+	{ DRM_FORMAT_RGB888, "RGB888", 0 },
+	{ DRM_FORMAT_RGB565, "RGB565", 0 },
+	{ DRM_FORMAT_XRGB4444, "XRGB4444", 0 },
+	{ DRM_FORMAT_ARGB4444, "ARGB4444", 0 },
+	{ DRM_FORMAT_XRGB1555, "XRGB1555", 0 },
+	{ DRM_FORMAT_ARGB1555, "ARGB1555", 0 },
+	{ DRM_FORMAT_YUYV, "YUYV", 0 },
 };
 
 const struct pixfmt *pixfmt_find(uint32_t fourcc)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (formats[i].fourcc == fourcc)
-			return &formats[i];
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct pixfmt *f = &formats[i];
+		struct gntbuf_format_info info;
+
+		if (f->fourcc != fourcc)
+			continue;
+		if (!f->cpp) {
+			/* One plane, block_bytes per block_width pixels. */
+			if (gntbuf_format_get_info(fourcc, &info) ||
+			    info.num_planes != 1)
+				return NULL;
+			f->cpp = info.block_bytes[0] / info.block_width[0];
+		}
+		return f;
+	}
 	return NULL;
 }
 

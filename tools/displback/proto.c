@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <drm_fourcc.h>
+#include <gntbuf.h>
 #include <xen/errno.h>
 
 #include "displback.h"
@@ -106,8 +108,8 @@ int proto_check_fb_attach(const struct xendispl_fb_attach_req *req,
 			  const struct dbuf_geom *dbuf, struct fb_geom *fb,
 			  const char **why)
 {
+	struct gntbuf_layout layout;
 	const struct pixfmt *fmt;
-	uint64_t end;
 
 	if (req->fb_cookie == 0) {
 		*why = "fb_cookie 0 is invalid";
@@ -135,20 +137,39 @@ int proto_check_fb_attach(const struct xendispl_fb_attach_req *req,
 			return -EINVAL;
 		}
 	} else {
-		/* Pending buffer: the protocol carries no pitch. */
-		fb->pitch = req->width * fmt->cpp;
+		/* Pending buffer: the protocol carries no pitch; the
+		 * frontend's is its dumb buffer's, a packed row. */
+		if (gntbuf_layout_init(&layout, req->pixel_format, req->width,
+				       req->height, 1)) {
+			*why = "unsupported pixel_format";
+			return -EINVAL;
+		}
+		fb->pitch = layout.strides[0];
 	}
-	if ((uint64_t)req->width * fmt->cpp > fb->pitch) {
+	/* DRM's framebuffer rule, as libgntbuf checks it for AddFB2. */
+	memset(&layout, 0, sizeof(layout));
+	layout.width = req->width;
+	layout.height = req->height;
+	layout.fourcc = req->pixel_format;
+	layout.num_planes = 1;
+	layout.modifier = DRM_FORMAT_MOD_LINEAR;
+	layout.size = dbuf->buffer_sz;
+	layout.offsets[0] = fb->offset;
+	layout.strides[0] = fb->pitch;
+	switch (gntbuf_layout_check(&layout, dbuf->buffer_sz)) {
+	case 0:
+		return 0;
+	case -EINVAL:
 		*why = "width x bytes per pixel larger than the buffer's pitch";
 		return -EINVAL;
-	}
-	end = (uint64_t)fb->offset + (uint64_t)fb->pitch * (req->height - 1) +
-	      (uint64_t)req->width * fmt->cpp;
-	if (end > dbuf->buffer_sz) {
+	case -ERANGE:
+	case -EOVERFLOW:
 		*why = "framebuffer extends past the end of the display buffer";
 		return -EINVAL;
+	default:
+		*why = "unsupported pixel_format";
+		return -EINVAL;
 	}
-	return 0;
 }
 
 bool proto_set_config_is_reset(const struct xendispl_set_config_req *req)
