@@ -90,6 +90,11 @@ void gntbuf_log(struct gntbuf_device *dev, enum gntbuf_log_priority priority,
 #define gntbuf_log_debug(dev, ...) \
 	gntbuf_log(dev, GNTBUF_LOG_PRIORITY_DEBUG, __VA_ARGS__)
 
+/* buffer.c: shared with access.c */
+bool gntbuf_priv_valid_access(uint32_t access);
+/* The buffer's dma-buf, or -EBADF once wait_released() let it go. */
+int gntbuf_priv_live_fd(const struct gntbuf_buffer *buf);
+
 /* device.c */
 void gntbuf_device_ref(struct gntbuf_device *dev);
 void gntbuf_device_unref(struct gntbuf_device *dev);
