@@ -42,6 +42,7 @@
 #include <xf86drmMode.h>
 
 #include "frame-pattern.h"
+#include "latency-stats.h"
 
 struct fbuf {
 	uint32_t handle, fb_id, pitch;
@@ -59,31 +60,16 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile @pct of @n sorted values. */
-static uint64_t percentile(const uint64_t *v, unsigned int n, unsigned int pct)
-{
-	unsigned int rank = (n * pct + 99) / 100;
-
-	return v[rank ? rank - 1 : 0];
-}
-
 static void print_window(unsigned int w, uint32_t first, uint32_t last,
 			 uint64_t *lat, unsigned int n)
 {
 	if (!n)
 		return;
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	latency_sort(lat, n);
 	printf("displfront: window %u frames %u-%u flip latency p50 %.3f "
 	       "p99 %.3f max %.3f ms\n", w, first, last,
-	       percentile(lat, n, 50) / 1e3, percentile(lat, n, 99) / 1e3,
-	       lat[n - 1] / 1e3);
+	       latency_percentile(lat, n, 50) / 1e3,
+	       latency_percentile(lat, n, 99) / 1e3, lat[n - 1] / 1e3);
 	fflush(stdout);
 }
 
@@ -310,11 +296,12 @@ int main(int argc, char **argv)
 	if (hook) {
 		if (run_hook(hook, "end"))
 			return 1;
-		qsort(lat, n_lat, sizeof(*lat), cmp_u64);
+		latency_sort(lat, n_lat);
 		printf("displfront: measured %ux%u flips %u latency p50 %.3f "
 		       "p99 %.3f max %.3f ms\n", w, h, n_lat,
-		       percentile(lat, n_lat, 50) / 1e3,
-		       percentile(lat, n_lat, 99) / 1e3, lat[n_lat - 1] / 1e3);
+		       latency_percentile(lat, n_lat, 50) / 1e3,
+		       latency_percentile(lat, n_lat, 99) / 1e3,
+		       lat[n_lat - 1] / 1e3);
 	}
 	printf("displfront: frames %u flips %u events %u\n", frames, flips,
 	       events);

@@ -60,6 +60,8 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "latency-stats.h"
+
 #define PAGE 4096u
 #define DIR_MAX 16		/* directory pages per buffer: 16384 refs */
 #define MAX_N 10000
@@ -89,21 +91,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile @pct of @n sorted values. */
-static uint64_t percentile(const uint64_t *v, unsigned int n, unsigned int pct)
-{
-	unsigned int rank = (n * pct + 99) / 100;
-
-	return v[rank ? rank - 1 : 0];
 }
 
 /* Waits until the other side's producer reaches @want. */
@@ -162,28 +149,42 @@ static int round_trip(struct front *f, uint32_t op, uint32_t buf,
 	return READ_ONCE(r->status);
 }
 
+/*
+ * xenstore, and this domain's pingpong folder in @base
+ * ("/local/domain/<domid>/data/pingpong"); 0 or a negative errno.
+ */
+static int own_folder_open(struct xs_handle **xs, char *base, size_t len)
+{
+	char *domid;
+
+	*xs = xs_open(0);
+	if (!*xs)
+		return -errno;
+	domid = xs_read(*xs, XBT_NULL, "domid", NULL);
+	if (!domid) {
+		xs_close(*xs);
+		return -ENOENT;
+	}
+	snprintf(base, len, "/local/domain/%s/data/pingpong", domid);
+	free(domid);
+	return 0;
+}
+
 /* The next mark (see the top): 0 once dom0 acknowledged it. */
 static int bench_mark(const char *name)
 {
-	struct xs_handle *xs = xs_open(0);
-	char path[128], ack[128], npath[128], val[16], *domid, *v;
+	char base[96], path[128], ack[128], npath[128], val[16], *v;
+	struct xs_handle *xs;
 	unsigned int k = 0;
-	int ret = -ETIMEDOUT;
+	int ret;
 
-	if (!xs)
-		return -errno;
-	domid = xs_read(xs, XBT_NULL, "domid", NULL);
-	if (!domid) {
-		xs_close(xs);
-		return -ENOENT;
-	}
-	snprintf(path, sizeof(path), "/local/domain/%s/data/pingpong/mark",
-		 domid);
-	snprintf(ack, sizeof(ack), "/local/domain/%s/data/pingpong/ack",
-		 domid);
-	snprintf(npath, sizeof(npath),
-		 "/local/domain/%s/data/pingpong/mark-name", domid);
-	free(domid);
+	ret = own_folder_open(&xs, base, sizeof(base));
+	if (ret)
+		return ret;
+	ret = -ETIMEDOUT;
+	snprintf(path, sizeof(path), "%s/mark", base);
+	snprintf(ack, sizeof(ack), "%s/ack", base);
+	snprintf(npath, sizeof(npath), "%s/mark-name", base);
 	v = xs_read(xs, XBT_NULL, path, NULL);
 	if (v)
 		k = (unsigned int)strtoul(v, NULL, 10);
@@ -256,10 +257,11 @@ static int phase(struct front *f, const char *name, uint32_t op,
 	ret = marker(f, name, w, h, "end");
 	if (ret)
 		return ret;
-	qsort(f->lat, n, sizeof(*f->lat), cmp_u64);
+	latency_sort(f->lat, n);
 	printf("pingpong: %s %ux%u n %u latency p50 %.3f p99 %.3f max %.3f "
-	       "ms\n", name, w, h, n, percentile(f->lat, n, 50) / 1e6,
-	       percentile(f->lat, n, 99) / 1e6, f->lat[n - 1] / 1e6);
+	       "ms\n", name, w, h, n,
+	       latency_percentile(f->lat, n, 50) / 1e6,
+	       latency_percentile(f->lat, n, 99) / 1e6, f->lat[n - 1] / 1e6);
 	fflush(stdout);
 	return 0;
 }
@@ -310,28 +312,21 @@ fail:
 
 static int front_publish(struct front *f, uint32_t ring_ref)
 {
-	struct xs_handle *xs = xs_open(0);
-	char path[128], val[32], *domid;
-	int ret = 0;
+	char base[96], path[128], val[32];
+	struct xs_handle *xs;
+	int ret;
 
-	if (!xs)
-		return -errno;
-	domid = xs_read(xs, XBT_NULL, "domid", NULL);
-	if (!domid) {
-		xs_close(xs);
-		return -ENOENT;
-	}
-	snprintf(path, sizeof(path), "/local/domain/%s/data/pingpong/port",
-		 domid);
+	ret = own_folder_open(&xs, base, sizeof(base));
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/port", base);
 	snprintf(val, sizeof(val), "%u", f->port);
 	if (!xs_write(xs, XBT_NULL, path, val, strlen(val)))
 		ret = -errno;
-	snprintf(path, sizeof(path),
-		 "/local/domain/%s/data/pingpong/ring-ref", domid);
+	snprintf(path, sizeof(path), "%s/ring-ref", base);
 	snprintf(val, sizeof(val), "%u", ring_ref);
 	if (!ret && !xs_write(xs, XBT_NULL, path, val, strlen(val)))
 		ret = -errno;
-	free(domid);
 	xs_close(xs);
 	return ret;
 }
