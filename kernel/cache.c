@@ -246,8 +246,7 @@ void gntbuf_sync_attachment(struct gntbuf_attachment *ga, unsigned long first,
  * For each mapped attachment: what its device needs beyond the CPU cache
  * maintenance (nothing on a coherent x86 device mapped in place; cache
  * maintenance for a non-coherent ARM device), for the whole pages the
- * range touches.  The module's own import device is skipped: its DMA ops
- * have nothing to sync (import.c).
+ * range touches.
  */
 void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 			     u64 length, bool for_device)
@@ -257,7 +256,7 @@ void gntbuf_sync_attachments(struct gntbuf_buffer *buf, u64 offset,
 	if (!length)
 		return;
 	list_for_each_entry(ga, &buf->attachments, node) {
-		if (!ga->mapped || gntbuf_is_import_dev(ga->attach->dev))
+		if (!ga->mapped)
 			continue;
 		gntbuf_sync_attachment(ga, offset >> PAGE_SHIFT,
 				       (offset + length - 1) >> PAGE_SHIFT,
