@@ -47,9 +47,10 @@
  *
  * Plain-data structures (struct gntbuf_caps, struct gntbuf_counters,
  * struct gntbuf_format_info, struct gntbuf_layout, struct gntbuf_rect,
- * struct gntbuf_range) belong to the caller. Their layout is part of the
- * ABI of version GNTBUF_0.1: a later release that needs more fields adds a
- * new structure and a new function, and never changes these.
+ * struct gntbuf_range; struct gntbuf_dmabuf_attributes of 0.4.0) belong
+ * to the caller. Their layout is part of the ABI of the version node that
+ * brought them (GNTBUF_0.1, GNTBUF_0.4): a later release that needs more
+ * fields adds a new structure and a new function, and never changes these.
  *
  * @section sources Sources
  * The library follows: the xen-gntbuf module's ABI header
