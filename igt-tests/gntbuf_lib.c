@@ -242,6 +242,14 @@ igt_main
 	igt_subtest("device-open-fd")
 		test_device_open_fd();
 
+	igt_describe("A /dev/xen/gntdev fd handed over: with gntdev's dma-buf "
+		     "ioctls a gntdev device with the caps of one opened by "
+		     "path, importing and mapping a page directory through "
+		     "that file after the caller closed its own; without "
+		     "them -EOPNOTSUPP, nothing written or leaked.");
+	igt_subtest("device-open-fd-gntdev")
+		test_device_open_fd_gntdev();
+
 	igt_describe("dma-buf attributes as zwp_linux_buffer_params_v1.add "
 		     "takes them, for XRGB8888 and NV12: the layout's offsets "
 		     "and strides, LINEAR (also for INVALID), an fd of the "

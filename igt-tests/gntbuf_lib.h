@@ -105,6 +105,7 @@ void test_cross_gntdev_to_module(void);
 /* gntbuf_lib_compositor.c */
 void test_release_fd(enum gntbuf_source s);
 void test_device_open_fd(void);
+void test_device_open_fd_gntdev(void);
 void test_dmabuf_attributes(void);
 
 #endif /* GNTBUF_LIB_TEST_H */

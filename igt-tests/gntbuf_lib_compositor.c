@@ -229,7 +229,7 @@ void test_device_open_fd(void)
 		      -EINVAL);
 	/* The module's file is not gntdev's. */
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_GNTDEV, &d),
-		      -EOPNOTSUPP);
+		      -ENODEV);
 	close(fd);
 	igt_assert_eq(gntbuf_device_open_fd(-1, GNTBUF_BACKEND_AUTO, &d),
 		      -EBADF);
@@ -245,6 +245,8 @@ void test_device_open_fd(void)
 	/* Other character devices, a pipe, a memfd, a folder. */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d),
+		      -ENODEV);
+	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_GNTDEV, &d),
 		      -ENODEV);
 	close(fd);
 	fd = __gntbuf_test_open_vgem();
@@ -268,16 +270,70 @@ void test_device_open_fd(void)
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d),
 		      -ENODEV);
 	close(fd);
-	/* gntdev's file: recognised, not taken. */
+	/* gntdev's file is not the module's. */
 	fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
 	igt_assert(fd >= 0);
-	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d),
-		      -EOPNOTSUPP);
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_MODULE, &d),
-		      -EOPNOTSUPP);
+		      -ENODEV);
 	close(fd);
 	igt_assert(d == SENTINEL);
 	igt_assert_eq(count_fds(), nfds - 1);
+}
+
+/*
+ * A gntdev file handed over: where gntdev has its dma-buf ioctls (the rig's
+ * --gntdev-dmabuf), a device of the gntdev backend with the caps of one
+ * opened by path, whose imports and page-directory maps go through that
+ * file (the caller's copy closed); where it has not (Debian's kernel),
+ * -EOPNOTSUPP, as gntbuf_device_open() answers.
+ */
+void test_device_open_fd_gntdev(void)
+{
+	struct gntbuf_device *d = SENTINEL, *by_path = NULL;
+	struct gntbuf_caps caps, caps_path;
+	struct gntbuf_share share;
+	struct cpu_buffer cb;
+	uint32_t refs[3] = { 7, 8, 9 }, out[3], dir_ref;
+	int fd, ret, nfds;
+
+	fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
+	igt_require_f(fd >= 0, "no /dev/xen/gntdev\n");
+	nfds = count_fds();
+	ret = gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d);
+	if (__lib_open(GNTBUF_BACKEND_GNTDEV, &by_path) == -EOPNOTSUPP) {
+		igt_assert_eq(ret, -EOPNOTSUPP);
+		igt_assert(d == SENTINEL);
+		igt_assert_eq(count_fds(), nfds);
+		close(fd);
+		igt_info("gntdev without dma-buf ioctls: -EOPNOTSUPP\n");
+		return;
+	}
+	igt_assert_f(ret == 0, "open_fd(gntdev): %s\n", strerror(-ret));
+	close(fd);
+	igt_assert_eq(gntbuf_device_get_backend(d), GNTBUF_BACKEND_GNTDEV);
+	igt_assert_eq(gntbuf_device_get_caps(d, &caps), 0);
+	igt_assert_eq(gntbuf_device_get_caps(by_path, &caps_path), 0);
+	igt_assert(memcmp(&caps, &caps_path, sizeof(caps)) == 0);
+	gntbuf_device_close(by_path);
+
+	/* gntdev's IMP_TO_REFS and IMP_RELEASE through the handed-over file. */
+	cpu_buffer_create(d, PAGES, &cb);
+	igt_assert_eq(gntbuf_buffer_wait_released(cb.buf, 5000), 0);
+	cpu_buffer_destroy(&cb);
+
+	/* A page directory mapped through it (a domain's own grants). */
+	if (!gntbuf_in_domu()) {
+		gntbuf_share_pages(GNTBUF_SELF, 1, true, &share);
+		dir_ref = share.refs[0];
+		igt_assert_eq(gntbuf_pgdir_encode(refs, 3, &dir_ref, 1,
+						  share.map), 0);
+		memset(out, 0, sizeof(out));
+		igt_assert_eq(gntbuf_device_read_pgdir(d, GNTBUF_SELF, dir_ref,
+						       3 * 4096, out, 3), 0);
+		igt_assert(memcmp(out, refs, sizeof(refs)) == 0);
+		gntbuf_unshare(&share);
+	}
+	gntbuf_device_close(d);
 }
 
 /*

@@ -182,6 +182,22 @@ static void open_sync_shim(struct gntbuf_device *dev)
 	dev->caps.caps |= GNTBUF_CAP_SYNC_RANGE;
 }
 
+/* gntdev's dma-buf ioctls answer on @dev->xgt: what it can do. */
+static int gntdev_init(struct gntbuf_device *dev)
+{
+	/* Debian's kernels: no CONFIG_XEN_GNTDEV_DMABUF, ENOTTY. */
+	int ret = gntbuf_gntdev_probe_dmabuf(dev->xgt);
+
+	if (ret)
+		return ret;
+	dev->caps.caps = GNTBUF_CAP_IMPORT | guest_type_caps();
+	/* gntdev-dmabuf.c: exports fail with EINVAL when use_ptemod. */
+	if (!(dev->caps.caps & GNTBUF_CAP_PV_MAPPINGS))
+		dev->caps.caps |= GNTBUF_CAP_EXPORT_REFS;
+	open_sync_shim(dev);
+	return 0;
+}
+
 static int open_gntdev(struct gntbuf_device **out)
 {
 	struct gntbuf_device *dev;
@@ -194,17 +210,9 @@ static int open_gntdev(struct gntbuf_device **out)
 	ret = gntbuf_gntdev_open(&dev->xgt);
 	if (ret)
 		goto err_free;
-
-	/* Debian's kernels: no CONFIG_XEN_GNTDEV_DMABUF, ENOTTY. */
-	ret = gntbuf_gntdev_probe_dmabuf(dev->xgt);
+	ret = gntdev_init(dev);
 	if (ret)
 		goto err_free;
-
-	dev->caps.caps = GNTBUF_CAP_IMPORT | guest_type_caps();
-	/* gntdev-dmabuf.c: exports fail with EINVAL when use_ptemod. */
-	if (!(dev->caps.caps & GNTBUF_CAP_PV_MAPPINGS))
-		dev->caps.caps |= GNTBUF_CAP_EXPORT_REFS;
-	open_sync_shim(dev);
 
 	*out = dev;
 	return 0;
@@ -266,37 +274,10 @@ static int chardev_name(dev_t rdev, char *name, size_t size)
 	return found;
 }
 
-GNTBUF_EXPORT int
-gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
-		      struct gntbuf_device **out)
+static int module_from_fd(int fd, struct gntbuf_device **out)
 {
 	struct gntbuf_device *dev;
-	char name[64] = "";
-	struct stat st;
-	int known, ret;
-
-	if (!out)
-		return -EINVAL;
-	if (backend != GNTBUF_BACKEND_AUTO &&
-	    backend != GNTBUF_BACKEND_MODULE &&
-	    backend != GNTBUF_BACKEND_GNTDEV)
-		return -EINVAL;
-	if (fd < 0)
-		return -EBADF;
-	if (fstat(fd, &st) < 0)
-		return gntbuf_neg_errno();
-	if (!S_ISCHR(st.st_mode))
-		return -ENODEV;
-
-	known = chardev_name(st.st_rdev, name, sizeof(name));
-	if (known && strcmp(name, "xen/gntdev") == 0) {
-		/* libxengnttab opens its own file and takes none. */
-		return -EOPNOTSUPP;
-	}
-	if (backend == GNTBUF_BACKEND_GNTDEV)
-		return -EOPNOTSUPP;
-	if (known && strcmp(name, "xen/gntbuf") != 0)
-		return -ENODEV;
+	int ret;
 
 	dev = device_new(GNTBUF_BACKEND_MODULE);
 	if (!dev)
@@ -315,6 +296,72 @@ gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
 err_free:
 	device_free(dev);
 	return ret;
+}
+
+static int gntdev_from_fd(int fd, struct gntbuf_device **out)
+{
+	struct gntbuf_device *dev;
+	int ret;
+
+	dev = device_new(GNTBUF_BACKEND_GNTDEV);
+	if (!dev)
+		return -ENOMEM;
+	ret = gntbuf_gntdev_open_fd(fd, &dev->xgt);
+	if (ret)
+		goto err_free;
+	ret = gntdev_init(dev);
+	if (ret)
+		goto err_free;
+	*out = dev;
+	return 0;
+
+err_free:
+	device_free(dev);
+	return ret;
+}
+
+GNTBUF_EXPORT int
+gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
+		      struct gntbuf_device **out)
+{
+	char name[64] = "";
+	struct stat st;
+	int known, ret;
+
+	if (!out)
+		return -EINVAL;
+	if (backend != GNTBUF_BACKEND_AUTO &&
+	    backend != GNTBUF_BACKEND_MODULE &&
+	    backend != GNTBUF_BACKEND_GNTDEV)
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	if (fstat(fd, &st) < 0)
+		return gntbuf_neg_errno();
+	if (!S_ISCHR(st.st_mode))
+		return -ENODEV;
+
+	/* Where sysfs names the device, only the two are tried. */
+	known = chardev_name(st.st_rdev, name, sizeof(name));
+	if (known) {
+		if (strcmp(name, "xen/gntbuf") == 0)
+			return backend == GNTBUF_BACKEND_GNTDEV ? -ENODEV :
+				module_from_fd(fd, out);
+		if (strcmp(name, "xen/gntdev") == 0)
+			return backend == GNTBUF_BACKEND_MODULE ? -ENODEV :
+				gntdev_from_fd(fd, out);
+		return -ENODEV;
+	}
+	/* No sysfs: the module's QUERY, then gntdev's probe, decide. */
+	if (backend != GNTBUF_BACKEND_GNTDEV) {
+		ret = module_from_fd(fd, out);
+		if (ret != -ENODEV || backend == GNTBUF_BACKEND_MODULE)
+			return ret;
+	}
+	ret = gntdev_from_fd(fd, out);
+	/* Not gntdev's dma-buf code either: not a grant device at all. */
+	return ret == -EOPNOTSUPP && backend == GNTBUF_BACKEND_AUTO ?
+		-ENODEV : ret;
 }
 
 void gntbuf_device_ref(struct gntbuf_device *dev)

@@ -293,10 +293,12 @@ gntbuf_device_open(enum gntbuf_backend backend, struct gntbuf_device **out);
  *
  * The file is checked before it is used: it must be a character device;
  * where sysfs says which (/sys/dev/char/MAJOR:MINOR/uevent) it must be
- * xen/gntbuf (or xen/gntdev); and the module must answer
- * GNTBUF_IOCTL_QUERY with an ABI version the library speaks. A gntdev
- * file is recognised (its dma-buf ioctls answer) but not taken yet: the
- * library reaches gntdev through libxengnttab, which opens its own.
+ * xen/gntbuf or xen/gntdev; the module must answer GNTBUF_IOCTL_QUERY with
+ * an ABI version the library speaks, gntdev its dma-buf ioctls (probed as
+ * gntbuf_device_open() probes them). Without sysfs the module's query,
+ * then gntdev's probe, decide. A gntdev file is driven with gntdev's
+ * ioctls directly (libxengnttab opens only files of its own), page
+ * directory maps included.
  *
  * @code
  * // A compositor, given the fd by a privileged helper:
@@ -305,16 +307,21 @@ gntbuf_device_open(enum gntbuf_backend backend, struct gntbuf_device **out);
  * close(fd);                             // the device has its own
  * @endcode
  *
- * @param fd an open /dev/xen/gntbuf; borrowed (duplicated).
- * @param backend GNTBUF_BACKEND_AUTO (whatever @p fd is) or
- *   GNTBUF_BACKEND_MODULE (the file must be the module's).
+ * @param fd an open /dev/xen/gntbuf or /dev/xen/gntdev; borrowed
+ *   (duplicated).
+ * @param backend GNTBUF_BACKEND_AUTO (whichever @p fd is),
+ *   GNTBUF_BACKEND_MODULE or GNTBUF_BACKEND_GNTDEV (the file must be that
+ *   one's).
  * @param[out] out the device; close it with gntbuf_device_close().
  * @return 0 or a negative errno:
- *   -EBADF: @p fd is not an open file descriptor,
- *   -ENODEV: the file is not /dev/xen/gntbuf (not a character device,
- *   another device, or one that does not answer the module's query),
- *   -EOPNOTSUPP: the file is gntdev's (/dev/xen/gntdev), or
- *   GNTBUF_BACKEND_GNTDEV was asked for,
+ *   -EBADF: @p fd is not an open file descriptor, or one that cannot take
+ *   ioctls (O_PATH),
+ *   -ENODEV: the file is not the device asked for (not a character
+ *   device, another device, one that answers neither the module's query
+ *   nor gntdev's probe),
+ *   -EOPNOTSUPP: gntdev's file, on a kernel without its dma-buf ioctls
+ *   (as gntbuf_device_open() with GNTBUF_BACKEND_GNTDEV), or a library
+ *   built without libxengnttab,
  *   -EPROTONOSUPPORT: the module speaks another ABI version,
  *   -EINVAL: @p out is NULL or @p backend is unknown,
  *   -EMFILE, -ENOMEM.
