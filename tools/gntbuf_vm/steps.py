@@ -9,6 +9,7 @@ import hashlib
 import os
 import time
 
+from . import arm64
 from .amd64 import (HOST_PACKAGES, KERNEL_ABI, XEN_GZ, extract_vmlinux,
                     unpack_xen)
 from .cache import Paths, cache_dir
@@ -19,9 +20,10 @@ from .debugkernel import (DEBUG_CONFIG, DEBUG_HOST_PACKAGES,
                           fetch_debug_source, patch_debug_source)
 from .extmods import (GNTDEV_DMABUF_KBUILD, GNTDEV_DMABUF_PATCHES,
                       build_gntdev_dmabuf, build_vkms, gntdev_dmabuf_ko)
-from .initramfs import (DOM0_BOOT_MODULES, DOMU_MODULES, DOMU_PROGRAMS,
-                        build_dom0_initrd, build_domu_initrd, dom0_init,
-                        domu_init)
+from .initramfs import (DOM0_BOOT_MODULES, DOM0_BOOT_MODULES_ARM64,
+                        DOMU_MODULES, DOMU_PROGRAMS, build_dom0_initrd,
+                        build_dom0_initrd_arm64, build_domu_initrd,
+                        dom0_init, domu_init)
 from .packages import fetch_kernel, fetch_source_bits, install_packages
 
 
@@ -31,6 +33,30 @@ def file_key(path):
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def digest(*parts):
+    """A step's fingerprint of several parts."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def arm64_setup_steps(paths):
+    """The arm64 rig's setup steps (see setup_steps): its apt lists, the
+    kernel, Xen, dom0's arm64 root, dom0's initramfs."""
+    return [
+        ("apt-lists", digest(*arm64.apt_options(paths)),
+         [paths.apt_lists], [], arm64.apt_update),
+        ("kernel", arm64.KERNEL_ABI, [paths.vmlinuz, paths.modules],
+         ["apt-lists"], arm64.fetch_kernel),
+        ("xen", arm64.XEN_PACKAGE, [paths.xen], ["apt-lists"],
+         arm64.fetch_xen),
+        ("root", digest(*arm64.ROOT_PACKAGES, file_key("/bin/busybox"),
+                        paths.kernel_root),
+         [os.path.join(paths.arm64_root, "bin", "busybox")], ["apt-lists"],
+         arm64.build_root),
+        ("dom0-initrd", digest(dom0_init(paths), *DOM0_BOOT_MODULES_ARM64),
+         [paths.dom0_initrd], ["kernel", "root"], build_dom0_initrd_arm64),
+    ]
+
+
 def setup_steps(paths):
     """(name, fingerprint, outputs, needs, function) of each setup step, in
     order.
@@ -38,8 +64,8 @@ def setup_steps(paths):
     A step runs again when its fingerprint changes (the guest scripts'
     templates, the ABI, the host binaries it copies), an output is missing,
     or a step it needs ran."""
-    def digest(*parts):
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    if paths.arch == "arm64":
+        return arm64_setup_steps(paths)
     base = digest(paths.abi, file_key("/bin/busybox"))
     headers = f"/usr/src/linux-headers-{KERNEL_ABI}/Module.symvers"
     if paths.debug:
@@ -124,6 +150,8 @@ def setup(paths, build_kernel=True):
     module list are the debug kernel's starting point); without
     build_kernel, a debug kernel that must be (re)built is an error."""
     packages = HOST_PACKAGES + (DEBUG_HOST_PACKAGES if paths.debug else [])
+    if paths.arch == "arm64":
+        packages = arm64.HOST_PACKAGES
     installed = install_packages(packages)
     if paths.debug:
         installed = setup(Paths(cache_dir())) or installed
