@@ -31,8 +31,19 @@ XEN_VERSION = "4.17"
 XEN_PACKAGE = f"xen-hypervisor-{XEN_VERSION}-arm64"
 XEN_IMAGE = f"boot/xen-{XEN_VERSION}-arm64"   # in XEN_PACKAGE: an Image
 
+# The arm64 headers' Makefile includes the -common tree (all
+# architectures) and its scripts are linux-kbuild's, both the host's.
+HEADERS_COMMON = KERNEL_ABI.rsplit("-", 1)[0] + "-common"
+KBUILD = "linux-kbuild-" + ".".join(KERNEL_ABI.split(".")[:2])
+CROSS_COMPILE = "aarch64-linux-gnu-"
+
 HOST_PACKAGES = [
     "qemu-system-arm",       # qemu-system-aarch64
+    "gcc-aarch64-linux-gnu",  # the module and programs for dom0
+    "libc6-dev-arm64-cross",
+    "make",
+    f"linux-headers-{HEADERS_COMMON}",
+    KBUILD,
     "busybox-static",        # its applet list (the arm64 one cannot run)
     "cpio",
     "kmod",                  # depmod of the arm64 module tree
@@ -115,6 +126,29 @@ def fetch_kernel(paths):
     # modprobe in dom0 needs it.  depmod reads arm64 modules as well.
     run_quiet(["depmod", "-b", paths.kernel_root, KERNEL_ABI])
     os.unlink(deb)
+
+
+def fetch_headers(paths):
+    """Download linux-headers-<ABI> (arm64) and unpack its tree into the
+    cache, its links to linux-kbuild made absolute (the host's), for
+    `make -C TREE M=... ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-`; the
+    module tree's build link leads to it."""
+    deb = apt_download(paths, f"linux-headers-{KERNEL_ABI}")
+    tmp = paths.arm64_headers + ".d"
+    shutil.rmtree(tmp, ignore_errors=True)
+    run_quiet(["dpkg-deb", "-x", deb, tmp])
+    tree = os.path.join(tmp, "usr", "src", f"linux-headers-{KERNEL_ABI}")
+    for name in ("scripts", "tools"):
+        os.unlink(os.path.join(tree, name))
+        os.symlink(f"/usr/lib/{KBUILD}/{name}", os.path.join(tree, name))
+    shutil.rmtree(paths.arm64_headers, ignore_errors=True)
+    os.replace(tree, paths.arm64_headers)
+    shutil.rmtree(tmp)
+    os.unlink(deb)
+    build = os.path.join(paths.modules, "build")
+    if os.path.lexists(build):
+        os.unlink(build)
+    os.symlink(paths.arm64_headers, build)
 
 
 def fetch_xen(paths):

@@ -81,5 +81,6 @@ class Paths:
         self.apt_lists = os.path.join(root, "apt", "lists")
         self.apt_cache = os.path.join(root, "apt", "cache")
         self.arm64_root = os.path.join(root, "root")
+        self.arm64_headers = os.path.join(root, "headers")
         self.runs = os.path.join(root, "runs")
         self.outs = os.path.join(root, "out")

@@ -46,6 +46,10 @@ def arm64_setup_steps(paths):
          [paths.apt_lists], [], arm64.apt_update),
         ("kernel", arm64.KERNEL_ABI, [paths.vmlinuz, paths.modules],
          ["apt-lists"], arm64.fetch_kernel),
+        ("headers", arm64.KERNEL_ABI,
+         [os.path.join(paths.arm64_headers, "Module.symvers"),
+          os.path.join(paths.modules, "build")], ["apt-lists", "kernel"],
+         arm64.fetch_headers),
         ("xen", arm64.XEN_PACKAGE, [paths.xen], ["apt-lists"],
          arm64.fetch_xen),
         ("root", digest(*arm64.ROOT_PACKAGES, file_key("/bin/busybox"),
@@ -141,6 +145,15 @@ def debug_kernel_dir(paths):
                 for name, key, outputs, _, _ in setup_steps(paths)
                 if name in DEBUG_BUILD_STEPS)
     return 0 if built else 1
+
+
+def arm64_kernel_dir(paths):
+    """Print the arm64 kernel headers' tree (for `make -C TREE M=...
+    ARCH=arm64`); 0 when setup fetched it, 1 when not."""
+    print(paths.arm64_headers)
+    return 0 if all(step_current(paths, name, key, outputs)
+                    for name, key, outputs, _, _ in arm64_setup_steps(paths)
+                    if name == "headers") else 1
 
 
 def setup(paths, build_kernel=True):
