@@ -23,7 +23,7 @@ import os
 import shutil
 
 from .boot import qemu_escape
-from .common import RigError, VPORT_NAME, run_quiet
+from .common import RigError, VPORT_NAME, fill, run_quiet
 
 
 KERNEL_ABI = "6.1.0-56-arm64"
@@ -40,6 +40,8 @@ CROSS_COMPILE = "aarch64-linux-gnu-"
 HOST_PACKAGES = [
     "qemu-system-arm",       # qemu-system-aarch64
     "gcc-aarch64-linux-gnu",  # the module and programs for dom0
+    "g++-aarch64-linux-gnu",  # meson's cross file names it
+    "pkg-config",
     "libc6-dev-arm64-cross",
     "make",
     f"linux-headers-{HEADERS_COMMON}",
@@ -52,7 +54,10 @@ HOST_PACKAGES = [
 
 # The arm64 packages unpacked into dom0's root, each with its files only
 # (dependencies are listed here, not resolved).
-ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1"]
+ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1", "libdrm2"]
+# The arm64 -dev packages (and what their links lead to) that cross builds
+# need, unpacked into the sysroot that the meson cross file names.
+SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2"]
 # Top-level folders of dom0's root that are its own: a host folder below
 # one of them is bound at its own path one level deeper (/tmp/clone),
 # others by their top-level folder (/work, /root, /home).
@@ -194,6 +199,48 @@ def build_root(paths):
         f.write("root:x:0:0:root:/tmp:/bin/sh\n")
     shutil.rmtree(paths.arm64_root, ignore_errors=True)
     os.replace(tmp, paths.arm64_root)
+
+
+CROSS_FILE = """\
+# meson cross file for arm64, written by gntbuf-vm --arch arm64 setup:
+#   meson setup --cross-file $(tools/gntbuf-vm --arch arm64 cross-file) DIR
+# aarch64-linux-gnu-gcc (its libc: libc6-dev-arm64-cross), pkg-config in
+# the sysroot of arm64 -dev packages the rig unpacked (never installed).
+[binaries]
+c = '@CROSS@gcc'
+cpp = '@CROSS@g++'
+ar = '@CROSS@ar'
+strip = '@CROSS@strip'
+pkgconfig = 'pkg-config'
+
+[properties]
+sys_root = '@SYSROOT@'
+pkg_config_libdir = ['@SYSROOT@/usr/lib/aarch64-linux-gnu/pkgconfig',
+                     '@SYSROOT@/usr/share/pkgconfig']
+
+[host_machine]
+system = 'linux'
+cpu_family = 'aarch64'
+cpu = 'cortex-a57'
+endian = 'little'
+"""
+
+
+def build_sysroot(paths):
+    """Unpack SYSROOT_PACKAGES into the sysroot and write the meson cross
+    file that uses it."""
+    tmp = paths.arm64_sysroot + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for package in SYSROOT_PACKAGES:
+        deb = apt_download(paths, package)
+        run_quiet(["dpkg-deb", "-x", deb, tmp])
+        os.unlink(deb)
+    shutil.rmtree(paths.arm64_sysroot, ignore_errors=True)
+    os.replace(tmp, paths.arm64_sysroot)
+    with open(paths.cross_file + ".tmp", "w") as f:
+        f.write(fill(CROSS_FILE, CROSS=CROSS_COMPILE,
+                     SYSROOT=paths.arm64_sysroot))
+    os.replace(paths.cross_file + ".tmp", paths.cross_file)
 
 
 def host_folders(needed):

@@ -82,5 +82,7 @@ class Paths:
         self.apt_cache = os.path.join(root, "apt", "cache")
         self.arm64_root = os.path.join(root, "root")
         self.arm64_headers = os.path.join(root, "headers")
+        self.arm64_sysroot = os.path.join(root, "sysroot")
+        self.cross_file = os.path.join(root, "meson-cross.ini")
         self.runs = os.path.join(root, "runs")
         self.outs = os.path.join(root, "out")

@@ -52,6 +52,9 @@ def arm64_setup_steps(paths):
          arm64.fetch_headers),
         ("xen", arm64.XEN_PACKAGE, [paths.xen], ["apt-lists"],
          arm64.fetch_xen),
+        ("sysroot", digest(*arm64.SYSROOT_PACKAGES, arm64.CROSS_FILE),
+         [paths.arm64_sysroot, paths.cross_file], ["apt-lists"],
+         arm64.build_sysroot),
         ("root", digest(*arm64.ROOT_PACKAGES, file_key("/bin/busybox"),
                         paths.kernel_root),
          [os.path.join(paths.arm64_root, "bin", "busybox")], ["apt-lists"],
@@ -154,6 +157,15 @@ def arm64_kernel_dir(paths):
     return 0 if all(step_current(paths, name, key, outputs)
                     for name, key, outputs, _, _ in arm64_setup_steps(paths)
                     if name == "headers") else 1
+
+
+def arm64_cross_file(paths):
+    """Print the meson cross file for arm64; 0 when setup wrote it and the
+    sysroot it names, 1 when not."""
+    print(paths.cross_file)
+    return 0 if all(step_current(paths, name, key, outputs)
+                    for name, key, outputs, _, _ in arm64_setup_steps(paths)
+                    if name == "sysroot") else 1
 
 
 def setup(paths, build_kernel=True):
