@@ -100,31 +100,35 @@ def apt_update(paths):
     run_quiet(argv)
 
 
-def apt_download(paths, package):
-    """apt-get download an arm64 package into the cache; its .deb's path."""
+def apt_download(paths, *packages):
+    """apt-get download arm64 packages into the cache (one apt-get: each
+    one costs seconds of reading the lists); their .debs' paths."""
     os.makedirs(paths.debs, exist_ok=True)
-    argv = ["apt-get"] + apt_options(paths) + ["download", package]
+    argv = ["apt-get"] + apt_options(paths) + ["download"] + list(packages)
     if os.geteuid() == 0:
         # The _apt user cannot write into root's cache folder.
         argv[1:1] = ["-o", "APT::Sandbox::User=root"]
-    before = set(os.listdir(paths.debs))
     try:
         run_quiet(argv, cwd=paths.debs)
     except RigError:
         # Lists older than the archive: update them, then once more.
         apt_update(paths)
         run_quiet(argv, cwd=paths.debs)
-    new = [d for d in os.listdir(paths.debs)
-           if d.startswith(package + "_") and d.endswith("_arm64.deb")]
-    if not new:
-        raise RigError(f"apt-get download {package} (arm64) left no .deb in "
-                       f"{paths.debs} (had {sorted(before)})")
-    return os.path.join(paths.debs, sorted(new)[-1])
+    debs = []
+    for package in packages:
+        found = sorted(d for d in os.listdir(paths.debs)
+                       if d.startswith(package + "_") and
+                       d.endswith(("_arm64.deb", "_all.deb")))
+        if not found:
+            raise RigError(f"apt-get download {package} (arm64) left no "
+                           f".deb in {paths.debs}")
+        debs.append(os.path.join(paths.debs, found[-1]))
+    return debs
 
 
 def fetch_kernel(paths):
     """Download linux-image-<ABI> (arm64), unpack it, index its modules."""
-    deb = apt_download(paths, f"linux-image-{KERNEL_ABI}")
+    deb, = apt_download(paths, f"linux-image-{KERNEL_ABI}")
     shutil.rmtree(paths.kernel_root, ignore_errors=True)
     run_quiet(["dpkg-deb", "-x", deb, paths.kernel_root])
     # The .deb has no modules.dep (its postinst runs depmod): busybox
@@ -138,7 +142,7 @@ def fetch_headers(paths):
     cache, its links to linux-kbuild made absolute (the host's), for
     `make -C TREE M=... ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-`; the
     module tree's build link leads to it."""
-    deb = apt_download(paths, f"linux-headers-{KERNEL_ABI}")
+    deb, = apt_download(paths, f"linux-headers-{KERNEL_ABI}")
     tmp = paths.arm64_headers + ".d"
     shutil.rmtree(tmp, ignore_errors=True)
     run_quiet(["dpkg-deb", "-x", deb, tmp])
@@ -158,7 +162,7 @@ def fetch_headers(paths):
 
 def fetch_xen(paths):
     """Download Xen for arm64 and take its Image (QEMU's -kernel)."""
-    deb = apt_download(paths, XEN_PACKAGE)
+    deb, = apt_download(paths, XEN_PACKAGE)
     tmp = paths.xen + ".d"
     shutil.rmtree(tmp, ignore_errors=True)
     run_quiet(["dpkg-deb", "-x", deb, tmp])
@@ -181,8 +185,7 @@ def build_root(paths):
     guest at its host path)."""
     tmp = paths.arm64_root + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    for package in ROOT_PACKAGES:
-        deb = apt_download(paths, package)
+    for deb in apt_download(paths, *ROOT_PACKAGES):
         run_quiet(["dpkg-deb", "-x", deb, tmp])
         os.unlink(deb)
     for applet in busybox_applets():
@@ -231,8 +234,7 @@ def build_sysroot(paths):
     file that uses it."""
     tmp = paths.arm64_sysroot + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    for package in SYSROOT_PACKAGES:
-        deb = apt_download(paths, package)
+    for deb in apt_download(paths, *SYSROOT_PACKAGES):
         run_quiet(["dpkg-deb", "-x", deb, tmp])
         os.unlink(deb)
     shutil.rmtree(paths.arm64_sysroot, ignore_errors=True)
