@@ -17,7 +17,8 @@ that setup unpacked (busybox-static, libc6: enough for shell commands and
 for programs cross-built for arm64, static or dynamic) plus, at their host
 paths, the host folders CMD needs (its working folder, the --kmod modules,
 the cache: each one's top-level folder, e.g. /work or /root) and the
-output folder, writable."""
+output folder, writable.  Xen's toolstack is in that root too: with --domu
+CMD runs xl itself (there is no Python for gntbuf-vm domu-start)."""
 
 import os
 import shutil
@@ -54,7 +55,17 @@ HOST_PACKAGES = [
 
 # The arm64 packages unpacked into dom0's root, each with its files only
 # (dependencies are listed here, not resolved).
-ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1", "libdrm2"]
+# Xen's toolstack for --domu (xenstored, xen-init-dom0, xenconsoled, xl)
+# with the libraries its programs load (their NEEDED entries, checked).
+XEN_TOOL_PACKAGES = [
+    f"xen-utils-{XEN_VERSION}", "xenstore-utils", f"libxenmisc{XEN_VERSION}",
+    "libxencall1", "libxenevtchn1", "libxenforeignmemory1", "libxengnttab1",
+    "libxenstore4", "libxentoollog1", "libxentoolcore1",
+    "libxendevicemodel1", "libxenhypfs1", "libyajl2", "libext2fs2",
+    "libcom-err2", "libfdt1", "libuuid1", "zlib1g", "libncurses6",
+    "libtinfo6"]
+ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1",
+                 "libdrm2"] + XEN_TOOL_PACKAGES
 # The arm64 -dev packages (and what their links lead to) that cross builds
 # need, unpacked into the sysroot that the meson cross file names.
 SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2"]
@@ -196,8 +207,14 @@ def build_root(paths):
     os.makedirs(os.path.join(tmp, "lib"), exist_ok=True)
     os.symlink(os.path.join(paths.kernel_root, "lib", "modules"),
                os.path.join(tmp, "lib", "modules"))
-    for d in ("proc", "sys", "dev", "tmp", "run", "etc"):
+    for d in ("proc", "sys", "dev", "tmp", "run", "etc/xen", "var/lib/xen",
+              "var/log/xen"):
         os.makedirs(os.path.join(tmp, d), exist_ok=True)
+    # xenstored's socket folder is /var/run/xenstored: /var/run is /run.
+    os.symlink("/run", os.path.join(tmp, "var", "run"))
+    # xl reads it (and says so when it is missing); the defaults do.
+    with open(os.path.join(tmp, "etc", "xen", "xl.conf"), "w") as f:
+        f.write("# gntbuf-vm: xl's defaults\n")
     with open(os.path.join(tmp, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/tmp:/bin/sh\n")
     shutil.rmtree(paths.arm64_root, ignore_errors=True)

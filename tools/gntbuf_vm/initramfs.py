@@ -25,6 +25,8 @@ DOM0_BOOT_MODULES_ARM64 = ["xenfs", "virtio_mmio", "9pnet_virtio", "9p",
                            "virtio_console"]
 DOMU_MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc",
                 "xen-privcmd", "drm_xen_front", "drm_kms_helper"]
+# Debian's arm64 kernel has no drm_xen_front.
+DOMU_MODULES_ARM64 = [m for m in DOMU_MODULES if m != "drm_xen_front"]
 DOMU_PROGRAMS = ["/usr/bin/modetest", "/usr/bin/xenstore"]
 DOMU_XENSTORE_LINKS = ["xenstore-read", "xenstore-write", "xenstore-ls",
                        "xenstore-list", "xenstore-exists", "xenstore-rm",
@@ -197,9 +199,10 @@ def dom0_init(paths):
                 VPORT=VPORT_NAME, ROOT="/host")
 
 
-def domu_init():
+def domu_init(arch="amd64"):
     """The text of the domU initramfs's /init."""
-    return fill(DOMU_INIT, MODULES=" ".join(DOMU_MODULES))
+    return fill(DOMU_INIT, MODULES=" ".join(
+        DOMU_MODULES_ARM64 if arch == "arm64" else DOMU_MODULES))
 
 
 def build_dom0_initrd(paths):
@@ -219,6 +222,16 @@ def build_dom0_initrd_arm64(paths):
     add_modules(cpio, paths, DOM0_BOOT_MODULES_ARM64)
     cpio.file("/init", dom0_init(paths).encode(), 0o755)
     write_initrd(paths.dom0_initrd, cpio.gzipped())
+
+
+def build_domu_initrd_arm64(paths):
+    """Build the arm64 domU initramfs: busybox, the Xen modules, /init
+    (which idles after @@DOMU-READY@@: no /domu-cmd)."""
+    cpio = Cpio()
+    add_busybox(cpio, os.path.join(paths.arm64_root, "bin", "busybox"))
+    add_modules(cpio, paths, DOMU_MODULES_ARM64)
+    cpio.file("/init", domu_init("arm64").encode(), 0o755)
+    write_initrd(paths.domu_initrd, cpio.finish())
 
 
 def build_domu_initrd(paths):

@@ -41,6 +41,11 @@ def guest_env(args, paths, out_dir):
         env["GNTBUF_DEBUG_KERNEL"] = "1"
     if args.domu:
         env["GNTBUF_DOMU"] = "1"
+        if paths.arch == "arm64":
+            # No gntbuf-vm domu-start there (no Python): CMD runs xl
+            # itself, with these.
+            env["GNTBUF_DOMU_KERNEL"] = paths.vmlinuz
+            env["GNTBUF_DOMU_INITRD"] = paths.domu_initrd
     if args.gntdev_dmabuf:
         # domains.domu_ramdisk() puts it in every domU.
         env["GNTBUF_GNTDEV_DMABUF"] = gntdev_dmabuf_ko(paths)
@@ -130,8 +135,7 @@ def check_run_args(args, paths):
     if not args.cmd:
         raise UsageError("nothing to run: give a command after --")
     if paths.arch == "arm64":
-        for opt in ("domu", "pvh_domu", "vkms", "gntdev_dmabuf",
-                    "debug_kernel"):
+        for opt in ("pvh_domu", "vkms", "gntdev_dmabuf", "debug_kernel"):
             if getattr(args, opt):
                 raise UsageError(f"--{opt.replace('_', '-')} is not there "
                                  "on arm64 yet")

@@ -6,6 +6,7 @@ a step it needs ran."""
 
 import fcntl
 import hashlib
+import inspect
 import os
 import time
 
@@ -21,8 +22,9 @@ from .debugkernel import (DEBUG_CONFIG, DEBUG_HOST_PACKAGES,
 from .extmods import (GNTDEV_DMABUF_KBUILD, GNTDEV_DMABUF_PATCHES,
                       build_gntdev_dmabuf, build_vkms, gntdev_dmabuf_ko)
 from .initramfs import (DOM0_BOOT_MODULES, DOM0_BOOT_MODULES_ARM64,
-                        DOMU_MODULES, DOMU_PROGRAMS, build_dom0_initrd,
-                        build_dom0_initrd_arm64, build_domu_initrd,
+                        DOMU_MODULES, DOMU_MODULES_ARM64, DOMU_PROGRAMS,
+                        build_dom0_initrd, build_dom0_initrd_arm64,
+                        build_domu_initrd, build_domu_initrd_arm64,
                         dom0_init, domu_init)
 from .packages import fetch_kernel, fetch_source_bits, install_packages
 
@@ -56,11 +58,14 @@ def arm64_setup_steps(paths):
          [paths.arm64_sysroot, paths.cross_file], ["apt-lists"],
          arm64.build_sysroot),
         ("root", digest(*arm64.ROOT_PACKAGES, file_key("/bin/busybox"),
-                        paths.kernel_root),
+                        paths.kernel_root,
+                        inspect.getsource(arm64.build_root)),
          [os.path.join(paths.arm64_root, "bin", "busybox")], ["apt-lists"],
          arm64.build_root),
         ("dom0-initrd", digest(dom0_init(paths), *DOM0_BOOT_MODULES_ARM64),
          [paths.dom0_initrd], ["kernel", "root"], build_dom0_initrd_arm64),
+        ("domu-initrd", digest(domu_init("arm64"), *DOMU_MODULES_ARM64),
+         [paths.domu_initrd], ["kernel", "root"], build_domu_initrd_arm64),
     ]
 
 
