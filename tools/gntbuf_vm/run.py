@@ -186,6 +186,10 @@ def run(args, paths):
             [paths.root, os.getcwd()] + [argv[0] for argv in kmods] +
             ([args.cmd[0]] if os.path.isabs(args.cmd[0]) else []))
         qemu_command = arm64.qemu_command
+        for k in keep:
+            if re.search(r"\s", k):
+                raise UsageError(f"{k} is bound into the arm64 dom0 and "
+                                 "must not contain blanks")
     else:
         keep = kept_folders(args, paths, kmods)
         qemu_command = amd64.qemu_command
