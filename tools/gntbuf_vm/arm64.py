@@ -53,8 +53,6 @@ HOST_PACKAGES = [
     "dpkg",
 ]
 
-# The arm64 packages unpacked into dom0's root, each with its files only
-# (dependencies are listed here, not resolved).
 # Xen's toolstack for --domu (xenstored, xen-init-dom0, xenconsoled, xl)
 # with the libraries its programs load (their NEEDED entries, checked).
 XEN_TOOL_PACKAGES = [
@@ -64,11 +62,14 @@ XEN_TOOL_PACKAGES = [
     "libxendevicemodel1", "libxenhypfs1", "libyajl2", "libext2fs2",
     "libcom-err2", "libfdt1", "libuuid1", "zlib1g", "libncurses6",
     "libtinfo6"]
+# The arm64 packages unpacked into dom0's root, each with its files only
+# (dependencies are listed here, not resolved).
 ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1",
                  "libdrm2"] + XEN_TOOL_PACKAGES
 # The arm64 -dev packages (and what their links lead to) that cross builds
 # need, unpacked into the sysroot that the meson cross file names.
-SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2"]
+SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2", "libxen-dev"] + [
+    p for p in XEN_TOOL_PACKAGES if p.startswith("lib")]
 # Top-level folders of dom0's root that are its own: a host folder below
 # one of them is bound at its own path one level deeper (/tmp/clone),
 # others by their top-level folder (/work, /root, /home).
