@@ -3,20 +3,36 @@
 # build-arm64-userspace.sh MESON CROSS_FILE SOURCE_DIR BUILD_DIR STAMP TARGET...
 # The arm64 rig tests' userspace: this project cross-built for arm64 with
 # the rig's meson cross file (tools/gntbuf-vm --arch arm64 cross-file) in
-# BUILD_DIR, configured once (module, IGT and examples off), then each
-# TARGET compiled; STAMP touched on success.
+# BUILD_DIR, configured once (module, examples and rig tests off; the IGT
+# tests on gntbuf's builtin IGT core, igt-tests/igt-core, since Debian has
+# no libigt for arm64), then each TARGET compiled; STAMP touched on success.
+# A BUILD_DIR configured with other options (an older tree's) is
+# reconfigured.
 set -eu
 meson=$1 cross=$2 src=$3 dir=$4 stamp=$5
 shift 5
+opts="-Dkernel_module=disabled -Digt_tests=enabled -Digt_core=builtin
+-Dexamples=disabled -Drig_tests=disabled -Ddkms=false"
+want=$(printf '%s\n' "$cross" $opts)
+if [ -f "$dir/build.ninja" ] &&
+	[ "$(cat "$dir/gntbuf-cross-options" 2>/dev/null)" != "$want" ]; then
+	# shellcheck disable=SC2086 # one word per option
+	if ! "$meson" setup --reconfigure $opts "$dir" "$src" \
+		>"$dir.log" 2>&1; then
+		cat "$dir.log" >&2
+		rm -rf "$dir"
+	fi
+fi
 if [ ! -f "$dir/build.ninja" ]; then
-	if ! "$meson" setup --cross-file "$cross" -Dkernel_module=disabled \
-		-Digt_tests=disabled -Dexamples=disabled -Drig_tests=disabled \
-		-Ddkms=false "$dir" "$src" >"$dir.log" 2>&1; then
+	# shellcheck disable=SC2086
+	if ! "$meson" setup --cross-file "$cross" $opts "$dir" "$src" \
+		>"$dir.log" 2>&1; then
 		cat "$dir.log" >&2
 		rm -rf "$dir"
 		echo "build-arm64-userspace: meson setup of $dir failed" >&2
 		exit 1
 	fi
 fi
+printf '%s\n' "$want" >"$dir/gntbuf-cross-options"
 "$meson" compile -C "$dir" "$@"
 touch "$stamp"

@@ -46,6 +46,10 @@ def guest_env(args, paths, out_dir):
             # itself, with these.
             env["GNTBUF_DOMU_KERNEL"] = paths.vmlinuz
             env["GNTBUF_DOMU_INITRD"] = paths.domu_initrd
+            # The tests' `$GNTBUF_VM domu-start|domu-stop` (their peers):
+            # a shell version of the two.
+            env["GNTBUF_VM"] = os.path.join(
+                os.path.dirname(os.path.abspath(__file__)), "arm64-domu.sh")
     if args.gntdev_dmabuf:
         # domains.domu_ramdisk() puts it in every domU.
         env["GNTBUF_GNTDEV_DMABUF"] = gntdev_dmabuf_ko(paths)
