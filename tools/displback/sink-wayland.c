@@ -163,10 +163,20 @@ static void try_present(struct wl_conn *wc)
 			dw = wc->cfg_w;
 			dh = wc->cfg_h;
 		}
-		wp_viewport_set_source(wc->viewport, 0, 0,
-				       wl_fixed_from_int((int)sw),
-				       wl_fixed_from_int((int)sh));
-		wp_viewport_set_destination(wc->viewport, dw, dh);
+		/* Unscaled and unclipped: no viewport state at all. */
+		if (sw == f->geom.width && sh == f->geom.height &&
+		    dw == (int32_t)sw && dh == (int32_t)sh) {
+			wp_viewport_set_source(wc->viewport, wl_fixed_from_int(-1),
+					       wl_fixed_from_int(-1),
+					       wl_fixed_from_int(-1),
+					       wl_fixed_from_int(-1));
+			wp_viewport_set_destination(wc->viewport, -1, -1);
+		} else {
+			wp_viewport_set_source(wc->viewport, 0, 0,
+					       wl_fixed_from_int((int)sw),
+					       wl_fixed_from_int((int)sh));
+			wp_viewport_set_destination(wc->viewport, dw, dh);
+		}
 	}
 	wl_surface_attach(wc->surface, f->buffer, 0, 0);
 	wl_surface_damage_buffer(wc->surface, 0, 0, (int32_t)sw, (int32_t)sh);

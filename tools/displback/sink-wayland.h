@@ -92,9 +92,14 @@ struct wlsink {
 	struct zwp_linux_dmabuf_feedback_v1 *feedback;
 	struct wp_viewporter *viewporter;
 	struct wp_presentation *presentation;
-	/* zwp_linux_dmabuf_v1: fourccs offered with LINEAR. */
+	/* zwp_linux_dmabuf_v1: fourccs offered with LINEAR; and with
+	 * DRM_FORMAT_MOD_INVALID only (the driver's implicit layout, which
+	 * for a buffer of linear pages is LINEAR: weston 10 on Mesa's
+	 * kms_swrast offers nothing else). */
 	uint32_t linear[WLSINK_MAX_FORMATS];
 	unsigned int n_linear;
+	uint32_t implicit[WLSINK_MAX_FORMATS];
+	unsigned int n_implicit;
 	/* v4: the default feedback's format table (mmap'd) and main device. */
 	const uint8_t *fmt_table;
 	size_t fmt_table_size;

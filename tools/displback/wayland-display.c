@@ -27,20 +27,44 @@
 
 /* ---- formats ---- */
 
-static void add_linear(struct wlsink *w, uint32_t fourcc)
+static bool in_list(const uint32_t *list, unsigned int n, uint32_t fourcc)
 {
-	for (unsigned int i = 0; i < w->n_linear; i++)
-		if (w->linear[i] == fourcc)
-			return;
-	if (w->n_linear < WLSINK_MAX_FORMATS)
-		w->linear[w->n_linear++] = fourcc;
+	for (unsigned int i = 0; i < n; i++)
+		if (list[i] == fourcc)
+			return true;
+	return false;
 }
 
-static bool has_linear(const struct wlsink *w, uint32_t fourcc)
+/* A (format, modifier) pair the compositor offers: LINEAR, or implicit. */
+static void add_format(struct wlsink *w, uint32_t fourcc, uint64_t mod)
 {
-	for (unsigned int i = 0; i < w->n_linear; i++)
-		if (w->linear[i] == fourcc)
-			return true;
+	if (mod == DRM_FORMAT_MOD_LINEAR &&
+	    !in_list(w->linear, w->n_linear, fourcc) &&
+	    w->n_linear < WLSINK_MAX_FORMATS)
+		w->linear[w->n_linear++] = fourcc;
+	if (mod == DRM_FORMAT_MOD_INVALID &&
+	    !in_list(w->implicit, w->n_implicit, fourcc) &&
+	    w->n_implicit < WLSINK_MAX_FORMATS)
+		w->implicit[w->n_implicit++] = fourcc;
+}
+
+/*
+ * The modifier to import @fourcc with: LINEAR where offered; where the
+ * compositor offers only the implicit modifier, that (the buffer's pages
+ * are linear, and so is an implicit layout of a linear-only driver).
+ * False: neither, the copy path.
+ */
+static bool import_modifier(const struct wlsink *w, uint32_t fourcc,
+			    uint64_t *mod)
+{
+	if (in_list(w->linear, w->n_linear, fourcc)) {
+		*mod = DRM_FORMAT_MOD_LINEAR;
+		return true;
+	}
+	if (in_list(w->implicit, w->n_implicit, fourcc)) {
+		*mod = DRM_FORMAT_MOD_INVALID;
+		return true;
+	}
 	return false;
 }
 
@@ -87,11 +111,8 @@ static void dmabuf_format(void *data, struct zwp_linux_dmabuf_v1 *d,
 static void dmabuf_modifier(void *data, struct zwp_linux_dmabuf_v1 *d,
 			    uint32_t format, uint32_t hi, uint32_t lo)
 {
-	uint64_t mod = (uint64_t)hi << 32 | lo;
-
 	(void)d;
-	if (mod == DRM_FORMAT_MOD_LINEAR)
-		add_linear(data, format);
+	add_format(data, format, (uint64_t)hi << 32 | lo);
 }
 
 static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {
@@ -165,8 +186,7 @@ static void fb_tranche_formats(void *data,
 			continue;
 		memcpy(&fourcc, e, 4);
 		memcpy(&mod, e + 8, 8);
-		if (mod == DRM_FORMAT_MOD_LINEAR)
-			add_linear(w, fourcc);
+		add_format(w, fourcc, mod);
 	}
 }
 
@@ -285,11 +305,21 @@ static void fourcc_str(uint32_t f, char out[5])
 	out[4] = 0;
 }
 
+static void format_list(const uint32_t *f, unsigned int n, char *out)
+{
+	out[0] = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		fourcc_str(f[i], out + 5 * i);
+		out[5 * i + 4] = i + 1 < n ? ' ' : 0;
+	}
+}
+
 int wlsink_connect(struct wlsink *w)
 {
 	const char *name = w->s->b->opt.wl_display;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char list[WLSINK_MAX_FORMATS * 5 + 1] = "";
+	char ilist[WLSINK_MAX_FORMATS * 5 + 1] = "";
 	int ret;
 
 	w->display = wl_display_connect(name);
@@ -315,18 +345,18 @@ int wlsink_connect(struct wlsink *w)
 		     !w->wm_base ? "xdg_wm_base" : "wl_shm");
 		return -EPROTONOSUPPORT;
 	}
-	for (unsigned int i = 0; i < w->n_linear; i++)
-		fourcc_str(w->linear[i], list + 5 * i),
-		list[5 * i + 4] = i + 1 < w->n_linear ? ' ' : 0;
+	format_list(w->linear, w->n_linear, list);
+	format_list(w->implicit, w->n_implicit, ilist);
 	if (!w->dmabuf)
 		LOGW(NULL, -1, "wayland: no zwp_linux_dmabuf_v1 (version 3 or "
 		     "later): every frame is copied through wl_shm");
 	else
 		LOGI(NULL, -1, "wayland: zwp_linux_dmabuf_v1 version %u%s; "
-		     "LINEAR imports of: %s%s", w->dmabuf_version,
-		     w->dmabuf_version >= 4 ? " (default feedback)" :
-		     " (modifier events)", w->n_linear ? list : "none",
-		     "");
+		     "LINEAR imports of: %s; implicit modifier only: %s",
+		     w->dmabuf_version, w->dmabuf_version >= 4 ?
+		     " (default feedback)" : " (modifier events)",
+		     w->n_linear ? list : "none",
+		     w->n_implicit ? ilist : "none");
 	if (w->have_main_device)
 		LOGI(NULL, -1, "wayland: the compositor's main device %u:%u",
 		     major(w->main_device), minor(w->main_device));
@@ -515,8 +545,10 @@ static void params_created(void *data,
 	f->kind = WLFB_DMABUF;
 	f->w->st.imports++;
 	LOGI(NULL, -1, "wayland: dom%u fb %#" PRIx64 " imported as a dma-buf "
-	     "(%ux%u %s, LINEAR)", f->domid, f->cookie, f->geom.width,
-	     f->geom.height, f->geom.fmt->name);
+	     "(%ux%u %s, %s modifier)", f->domid, f->cookie, f->geom.width,
+	     f->geom.height, f->geom.fmt->name,
+	     in_list(f->w->linear, f->w->n_linear, f->geom.fmt->fourcc) ?
+	     "LINEAR" : "implicit");
 	wlsink_fb_ready(f);
 }
 
@@ -552,6 +584,7 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 	struct wl_fb *f = calloc(1, sizeof(*f));
 	const struct fb_geom *g = desc->geom;
 	uint64_t mod = DRM_FORMAT_MOD_LINEAR;
+	bool importable;
 	int ret = 0;
 
 	if (!f)
@@ -564,7 +597,8 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 	f->kind = WLFB_NONE;
 	if (w->dead)
 		goto done;
-	if (w->dmabuf && desc->mem->fd >= 0 && has_linear(w, g->fmt->fourcc)) {
+	importable = import_modifier(w, g->fmt->fourcc, &mod);
+	if (w->dmabuf && desc->mem->fd >= 0 && importable) {
 		/* Asynchronous create: a refusal is the failed event, never a
 		 * protocol error (create_immed's would end the connection). */
 		f->params = zwp_linux_dmabuf_v1_create_params(w->dmabuf);
@@ -585,7 +619,8 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 		     "through wl_shm", desc->domid, desc->cookie,
 		     !w->dmabuf ? "no zwp_linux_dmabuf_v1" :
 		     desc->mem->fd < 0 ? "the provider has no dma-buf" :
-		     "the compositor offers no LINEAR import of the format");
+		     "the compositor offers no LINEAR (or implicit) import "
+		     "of the format");
 		ret = fb_make_shm(f);
 		if (ret) {
 			free(f);
