@@ -7,7 +7,6 @@
  */
 #include "gntbuf_lib.h"
 
-#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -22,22 +21,6 @@ static short poll_in(int fd, int timeout_ms)
 
 	igt_assert_f(n >= 0, "poll: %s\n", strerror(errno));
 	return n ? p.revents : 0;
-}
-
-/* Open descriptors of this process, to see that a failed call left none. */
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	igt_assert(dir);
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	/* Less the directory's own fd. */
-	return n - 1;
 }
 
 static bool same_file(int a, int b)
@@ -196,10 +179,10 @@ void test_device_open_fd(void)
 	close(sv[0]);
 	close(sv[1]);
 
-	nfds = count_fds();
+	nfds = gntbuf_test_count_fds();
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d), 0);
 	/* The library has its own duplicate: one more fd, and ours stays. */
-	igt_assert_eq(count_fds(), nfds + 1);
+	igt_assert_eq(gntbuf_test_count_fds(), nfds + 1);
 	igt_assert(fcntl(fd, F_GETFD) >= 0);
 	igt_assert_eq(gntbuf_device_get_backend(d), GNTBUF_BACKEND_MODULE);
 	by_path = lib_open(GNTBUF_BACKEND_MODULE);
@@ -214,7 +197,7 @@ void test_device_open_fd(void)
 	igt_assert_eq(gntbuf_buffer_wait_released(buf, 5000), 0);
 	gntbuf_buffer_destroy(buf);
 	gntbuf_device_close(d);
-	igt_assert_eq(count_fds(), nfds - 1);
+	igt_assert_eq(gntbuf_test_count_fds(), nfds - 1);
 
 	/* Asked for the module explicitly: the same. */
 	fd = open(GNTBUF_TEST_DEVICE, O_RDWR | O_CLOEXEC);
@@ -224,7 +207,7 @@ void test_device_open_fd(void)
 	gntbuf_device_close(d);
 
 	/* What is refused, with nothing written and no fd left behind. */
-	nfds = count_fds();
+	nfds = gntbuf_test_count_fds();
 	d = SENTINEL;
 	igt_assert_eq(gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, NULL),
 		      -EINVAL);
@@ -280,7 +263,7 @@ void test_device_open_fd(void)
 		      -ENODEV);
 	close(fd);
 	igt_assert(d == SENTINEL);
-	igt_assert_eq(count_fds(), nfds - 1);
+	igt_assert_eq(gntbuf_test_count_fds(), nfds - 1);
 }
 
 /*
@@ -301,12 +284,12 @@ void test_device_open_fd_gntdev(void)
 
 	fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
 	igt_require_f(fd >= 0, "no /dev/xen/gntdev\n");
-	nfds = count_fds();
+	nfds = gntbuf_test_count_fds();
 	ret = gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &d);
 	if (__lib_open(GNTBUF_BACKEND_GNTDEV, &by_path) == -EOPNOTSUPP) {
 		igt_assert_eq(ret, -EOPNOTSUPP);
 		igt_assert(d == SENTINEL);
-		igt_assert_eq(count_fds(), nfds);
+		igt_assert_eq(gntbuf_test_count_fds(), nfds);
 		close(fd);
 		igt_info("gntdev without dma-buf ioctls: -EOPNOTSUPP\n");
 		return;
