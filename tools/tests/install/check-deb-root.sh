@@ -53,7 +53,7 @@ remove_root() {
 	rm -rf --one-file-system "$root"
 }
 remove_root
-rm -rf "$work/debs" "$work/rig-out" "$work/mmdebstrap.log"
+rm -rf "$work/debs" "$work/rig-out" "$work/mmdebstrap.log" "$work/mmdebstrap.rc"
 mkdir -p "$work" "$cache"
 trap 'remove_root' EXIT
 
@@ -69,14 +69,21 @@ done
 t1=$(date +%s)
 echo "packages $version built in $((t1 - t0)) s"
 
+# A throwaway root: dpkg need not sync each file, nor unpack manuals,
+# translations and documentation that nothing here reads.
 # The .debs the root downloads are synced in from the cache and back out
 # (superseded ones dropped by apt-get autoclean), into a new folder that
 # replaces the cache: it holds what the last root used, no more.
 rm -rf "$cache.new"
 echo "mmdebstrap bookworm $root (apt cache $cache)"
+# Each line of the log begins with the seconds since the start.
 # shellcheck disable=SC2086
-if ! mmdebstrap --verbose --mode=root --variant=apt --skip=essential/unlink \
+{ mmdebstrap --verbose --mode=root --variant=apt --skip=essential/unlink \
 	--aptopt='APT::Install-Recommends "false"' \
+	--dpkgopt=force-unsafe-io \
+	--dpkgopt='path-exclude=/usr/share/man/*' \
+	--dpkgopt='path-exclude=/usr/share/locale/*' \
+	--dpkgopt='path-exclude=/usr/share/doc/*' \
 	--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
 	--include="dkms,linux-headers-$abi" $includes \
 	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
@@ -87,7 +94,10 @@ if ! mmdebstrap --verbose --mode=root --variant=apt --skip=essential/unlink \
 	bookworm "$root" \
 	"deb $mirror bookworm main" \
 	"deb $mirror bookworm-updates main" \
-	"deb $security bookworm-security main" >"$work/mmdebstrap.log" 2>&1; then
+	"deb $security bookworm-security main" || echo $? >"$work/mmdebstrap.rc"
+} 2>&1 | perl -ne 'BEGIN { $| = 1; $t0 = time } printf "%4d %s", time - $t0, $_' \
+	>"$work/mmdebstrap.log"
+if [ -e "$work/mmdebstrap.rc" ]; then
 	tail -n 40 "$work/mmdebstrap.log"
 	echo "FAIL: mmdebstrap failed (log: $work/mmdebstrap.log)"
 	exit 1
@@ -99,8 +109,9 @@ rm -f "$root"/var/cache/apt/archives/*.deb
 t2=$(date +%s)
 echo "root made in $((t2 - t1)) s: $(du -sm "$root" | cut -f1) MB, apt cache $(du -sm "$cache" | cut -f1) MB"
 echo "xen-gntbuf-dkms's postinst and DKMS, as the install logged them:"
-grep -E '^(Building for|Building initial module|Module build for|It is likely that|dkms: )|xen-gntbuf|Running module version sanity|depmod' \
-	"$work/mmdebstrap.log" | grep -v -E '^([[:space:]]|Get:|Selecting|Preparing|Unpacking|bind-mounting)' || true
+sed 's/^ *[0-9]* //' "$work/mmdebstrap.log" |
+	grep -E '^(Building for|Building initial module|Module build for|It is likely that|dkms: )|xen-gntbuf|Running module version sanity|depmod' |
+	grep -v -E '^([[:space:]]|Get:|Selecting|Preparing|Unpacking|bind-mounting)' || true
 
 status=0
 fail() {
