@@ -18,7 +18,7 @@
 # The root's downloaded .debs are kept in $GNTBUF_CACHE/deb-root-apt
 # (default ~/.cache/gntbuf/deb-root-apt): a rerun downloads only the
 # package lists. Logs (mmdebstrap.log, rig-out/) stay in WORKDIR; the root
-# (about 550 MB) is removed at the end.
+# (about 470 MB) is removed at the end unless GNTBUF_KEEP_DEB_ROOT=1.
 # Exit status: 0 passed, 1 failed, 77 skipped (not root, no mmdebstrap, or
 # what build-debs.sh skips for).
 set -eu
@@ -55,7 +55,8 @@ remove_root() {
 remove_root
 rm -rf "$work/debs" "$work/rig-out" "$work/mmdebstrap.log" "$work/mmdebstrap.rc"
 mkdir -p "$work" "$cache"
-trap 'remove_root' EXIT
+# GNTBUF_KEEP_DEB_ROOT=1 keeps it, to rerun deb-root-rig.sh by hand.
+[ "${GNTBUF_KEEP_DEB_ROOT:-}" = 1 ] || trap 'remove_root' EXIT
 
 t0=$(date +%s)
 "$(dirname "$0")/build-debs.sh" "$src" "$work/debs" || exit $?

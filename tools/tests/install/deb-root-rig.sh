@@ -5,9 +5,11 @@
 # check-deb-root.sh: ROOT is a fresh Debian 12 root holding the gntbuf
 # packages, with xen-gntbuf built by DKMS; BUILD_ID is that module's GNU
 # build ID (Debian's kernel records no srcversion for it).
-# From the root's own files, chrooted into it: loads xen-gntbuf with
-# modprobe (the root's modules.dep, so the DKMS module), runs gntbuf-info
-# and the gntbuf_export subtests of the installed fast IGT list.
+# From the root's own files, chrooted into it: makes the static node
+# /dev/xen/gntbuf as a boot would and opens it, which must load the DKMS
+# module (devname autoload, the root's modprobe), checks that module's
+# build ID, runs gntbuf-info and the gntbuf_export subtests of the
+# installed fast IGT list.
 set -eu
 root=$1 want_id=$2
 abi=$(uname -r)
@@ -35,12 +37,46 @@ done
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/tmp LANG=C.UTF-8 "$@"; }
 
-# modprobe in the root: the module its modules.dep names, DKMS's.
+# The module the root's modules.dep names: DKMS's.
 ko=$(in_root modinfo -n xen-gntbuf) || fail "the root's modinfo finds no xen-gntbuf for $abi"
 case "$ko" in
 "/lib/modules/$abi/updates/dkms/xen-gntbuf.ko"*) ;;
 *) fail "the root's xen-gntbuf is $ko, not DKMS's (/lib/modules/$abi/updates/dkms)" ;;
 esac
+
+# Autoload, as a system booted from this root gets it: the static node
+# kmod makes from modules.devname (kmod-static-nodes.service), its mode
+# and group from gntbuf-tools' tmpfiles entry (systemd-tmpfiles-setup-dev),
+# and the first open loads the module: the kernel runs its modprobe helper
+# for char-major-10-249. The rig's helper is dom0's initramfs busybox,
+# which has no DKMS module: for this open the helper is the root's
+# modprobe, through a script that logs what the kernel asked.
+[ ! -e /dev/xen/gntbuf ] || fail "/dev/xen/gntbuf exists before the test"
+in_root kmod static-nodes --format=tmpfiles --output=/run/static-nodes.conf ||
+	fail "kmod static-nodes failed in the root"
+grep -q '^c! /dev/xen/gntbuf 0600 - - - 10:249$' "$root/run/static-nodes.conf" ||
+	fail "kmod static-nodes makes no /dev/xen/gntbuf: $(cat "$root/run/static-nodes.conf")"
+in_root systemd-tmpfiles --create --boot /run/static-nodes.conf \
+	/usr/lib/tmpfiles.d/xen-gntbuf.conf || fail "systemd-tmpfiles failed in the root"
+node=$(in_root stat -c '%F %a %U:%G %t:%T' /dev/xen/gntbuf) || fail "no static node"
+[ "$node" = "character special file 660 root:xen-gntbuf a:f9" ] ||
+	fail "the static node is '$node', expected mode 660, group xen-gntbuf, 10:249"
+helper=$GNTBUF_OUT/autoload-modprobe
+cat >"$helper" <<HELPER
+#!/bin/sh
+echo "\$*" >>/host$GNTBUF_OUT/autoload.log
+exec chroot /host$root /sbin/modprobe "\$@"
+HELPER
+chmod +x "$helper"
+rm -f "$GNTBUF_OUT/autoload.log"
+saved=$(cat /proc/sys/kernel/modprobe)
+echo "/host$helper" >/proc/sys/kernel/modprobe
+in_root gntbuf-info --backend module >/dev/null 2>&1 || true
+echo "$saved" >/proc/sys/kernel/modprobe
+[ -e /sys/module/xen_gntbuf ] ||
+	fail "opening /dev/xen/gntbuf loaded no module (the kernel asked: $(cat "$GNTBUF_OUT/autoload.log" 2>/dev/null))"
+echo "autoload: node $node; opening it had the kernel ask modprobe for" \
+	"$(cat "$GNTBUF_OUT/autoload.log")"
 in_root modprobe -v xen-gntbuf || fail "modprobe xen-gntbuf in the root failed"
 # The loaded module's build ID: the last 20 bytes of its ELF note
 # (namesz, descsz, type, "GNU\0", then the ID).
