@@ -129,7 +129,7 @@ dkms_dir=$root/var/lib/dkms/xen-gntbuf/$version
 kernels=$(cd "$dkms_dir" 2>/dev/null && for k in *; do
 	[ -d "$k" ] && [ "$k" != build ] && [ "$k" != source ] && echo "$k"; done) || true
 [ "$kernels" = "$abi" ] ||
-	fail "DKMS built xen-gntbuf $version for '$(echo $kernels)', expected only $abi (the host runs $(uname -r))"
+	fail "DKMS built xen-gntbuf $version for '$(printf '%s' "$kernels" | tr '\n' ' ')', expected only $abi (the host runs $(uname -r))"
 ko=$(ls "$root/lib/modules/$abi/updates/dkms/"xen-gntbuf.ko* 2>/dev/null | head -n 1) || true
 if [ -z "$ko" ]; then
 	fail "no xen-gntbuf.ko in $root/lib/modules/$abi/updates/dkms"
