@@ -13,6 +13,7 @@ meson=$1 cross=$2 src=$3 dir=$4 stamp=$5
 shift 5
 opts="-Dkernel_module=disabled -Digt_tests=enabled -Digt_core=builtin
 -Dexamples=disabled -Drig_tests=disabled -Ddkms=false"
+# shellcheck disable=SC2086 # one word per option
 want=$(printf '%s\n' "$cross" $opts)
 if [ -f "$dir/build.ninja" ] &&
 	[ "$(cat "$dir/gntbuf-cross-options" 2>/dev/null)" != "$want" ]; then

@@ -37,7 +37,7 @@ esac
 dir=/tmp/gntbuf-domu/$name
 rm -rf "$dir"
 mkdir -p "$dir/root" || exit 1
-cmd= memory=256 vcpus=1 extra= cfg=
+cmd='' memory=256 vcpus=1 extra='' cfg=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || case $1 in --pvh) ;; *) die "$1 wants a value" ;; esac
 	case $1 in
