@@ -37,8 +37,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,12 +49,12 @@
 
 #include <linux/dma-buf.h>
 #include <xen/gntbuf.h>
-#include <xenstore.h>
 #include <xengnttab.h>
 #include <xentoollog.h>
 #include <xf86drm.h>
 
-#define PAGE 4096u
+#include "gntbuf-bench.h"
+
 #define MAX_ITER 100
 
 struct frame {
@@ -68,15 +66,6 @@ struct frame {
 static const struct frame frames[] = {
 	{ "1080p", 1920, 1080, 2025 },
 	{ "4K", 3840, 2160, 8100 },
-};
-
-/* Where the grants come from. */
-struct grants {
-	uint32_t domid;
-	uint32_t count;
-	uint32_t *refs;
-	xengntshr_handle *shr;	/* self */
-	void *map;		/* self */
 };
 
 static int iterations = 10;
@@ -104,7 +93,7 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void die(const char *what, int err)
+void die(const char *what, int err)
 {
 	fprintf(stderr, "gntbuf-bench: %s: %s\n", what, strerror(err));
 	exit(1);
@@ -128,132 +117,6 @@ static void wait_released(uint64_t id)
 
 	if (ret)
 		die("WAIT_RELEASED", -ret);
-}
-
-/* ---- grants: self (gntalloc) or a peer domU ---- */
-
-static void grants_self(uint32_t count, struct grants *g)
-{
-	g->domid = 0;
-	g->count = count;
-	g->refs = calloc(count, sizeof(*g->refs));
-	g->shr = xengntshr_open(NULL, 0);
-	if (!g->refs || !g->shr)
-		die("xengntshr_open", errno);
-	g->map = xengntshr_share_pages(g->shr, 0, count, g->refs, 1);
-	if (!g->map)
-		die("xengntshr_share_pages (gntalloc limit?)", errno);
-	memset(g->map, 0x5a, (size_t)count * PAGE);
-}
-
-static void grants_self_free(struct grants *g)
-{
-	xengntshr_unshare(g->shr, g->map, g->count);
-	xengntshr_close(g->shr);
-	free(g->refs);
-}
-
-/* @key in a grant peer's xenstore folder @home (-H of gntbuf-grant-peer). */
-static char *xs_get(struct xs_handle *xs, const char *home, const char *key)
-{
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", home, key);
-	return xs_read(xs, XBT_NULL, path, &len);
-}
-
-/* Waits for the peer at @home and reads the @count refs of its set 0. */
-static void peer_refs(struct xs_handle *xs, const char *home, uint32_t count,
-		      struct grants *g)
-{
-	char *v;
-
-	for (int t = 0; !(v = xs_get(xs, home, "ready")); t++) {
-		if (t > 3000)
-			die("the peer never got ready", ETIMEDOUT);
-		usleep(100 * 1000);
-	}
-	free(v);
-	g->count = count;
-	g->refs = calloc(count, sizeof(*g->refs));
-	if (!g->refs)
-		die("calloc", ENOMEM);
-	for (uint32_t j = 0, k = 0; k < count; j++) {
-		char key[64], *p;
-
-		snprintf(key, sizeof(key), "set/0/refs/%u", j);
-		v = xs_get(xs, home, key);
-		if (!v)
-			die("peer refs (does the peer grant enough pages?)",
-			    ENOENT);
-		for (p = v; *p && k < count; p++) {
-			g->refs[k++] = strtoul(p, &p, 10);
-			if (!*p)
-				break;
-		}
-		free(v);
-	}
-}
-
-/* In a PVH domU: dom0's grants, from the --dom0-helper's peer. */
-static void grants_dom0(uint32_t count, struct grants *g)
-{
-	const char *home = getenv("GNTBUF_PEER_HOME");
-	struct xs_handle *xs = xs_open(0);
-
-	if (!home || !*home)
-		die("--peer dom0 wants $GNTBUF_PEER_HOME (gntbuf-vm run "
-		    "--pvh-domu --dom0-helper ...)", EINVAL);
-	if (!xs)
-		die("xs_open", errno);
-	g->domid = 0;
-	peer_refs(xs, home, count, g);
-	xs_close(xs);
-	fprintf(stderr, "gntbuf-bench: dom0's peer, %u pages\n", count);
-}
-
-/* Boots a peer domU granting @count pages to dom0 and reads its refs. */
-static void grants_peer(const char *type, uint32_t count, struct grants *g)
-{
-	const char *vm = getenv("GNTBUF_VM") ? getenv("GNTBUF_VM") : "gntbuf-vm";
-	char self[PATH_MAX], cmd[2 * PATH_MAX + 256], home[64], *v;
-	struct xs_handle *xs = xs_open(0);
-	unsigned int num = 0, len;
-	char **doms;
-	ssize_t n;
-
-	if (!xs)
-		die("xs_open (run the rig with --domu)", errno);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		die("readlink /proc/self/exe", errno);
-	self[n] = '\0';
-	snprintf(cmd, sizeof(cmd), "'%s' domu-start gntbuf-bench-peer %s "
-		 "--memory 512 --extra-file '%s/gntbuf-grant-peer:"
-		 "/gntbuf-grant-peer' --cmd '/gntbuf-grant-peer -n %u -i 0'",
-		 vm, strcmp(type, "pvh") ? "" : "--pvh", dirname(self), count);
-	if (system(cmd))
-		die("gntbuf-vm domu-start", EIO);
-	g->domid = 0;
-	doms = xs_directory(xs, XBT_NULL, "/local/domain", &num);
-	for (unsigned int i = 0; doms && i < num && !g->domid; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/local/domain/%s/name", doms[i]);
-		v = xs_read(xs, XBT_NULL, path, &len);
-		if (v && !strcmp(v, "gntbuf-bench-peer"))
-			g->domid = strtoul(doms[i], NULL, 10);
-		free(v);
-	}
-	free(doms);
-	if (!g->domid)
-		die("no domid for the peer", ENOENT);
-	snprintf(home, sizeof(home), "/local/domain/%u/data/gntbuf", g->domid);
-	peer_refs(xs, home, count, g);
-	xs_close(xs);
-	fprintf(stderr, "gntbuf-bench: %s peer is domid %u, %u pages\n", type,
-		g->domid, count);
 }
 
 /* ---- measurements ---- */
@@ -481,6 +344,58 @@ static int sync_ranges(uint64_t id, const struct gntbuf_sync_span *spans,
 	return xioctl(gntbuf, GNTBUF_IOCTL_SYNC_RANGES, &s);
 }
 
+/* A 4K frame's ALLOC buffer (dom0's own grants) for the sync figures. */
+struct sync_buf {
+	struct gntbuf_alloc arg;
+	uint32_t *refs;
+};
+
+static void sync_buf_alloc(const struct frame *fr, struct sync_buf *b,
+			   const char *what)
+{
+	int ret;
+
+	b->refs = calloc(fr->pages, sizeof(*b->refs));
+	if (!b->refs)
+		die("calloc", ENOMEM);
+	memset(&b->arg, 0, sizeof(b->arg));
+	b->arg.count = fr->pages;
+	b->arg.refs_ptr = (uintptr_t)b->refs;
+	ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &b->arg);
+	if (ret)
+		die(what, -ret);
+}
+
+/* Closes the dma-buf (any mapping must be gone) and waits for release. */
+static void sync_buf_free(struct sync_buf *b)
+{
+	close(b->arg.fd);
+	wait_released(b->arg.buffer_id);
+	free(b->refs);
+}
+
+/* One begin/end_cpu_access pair; the end's time in ms (a full sync). */
+static double time_full_sync(int fd)
+{
+	struct dma_buf_sync start = {
+		.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE,
+	};
+	struct dma_buf_sync end = {
+		.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE,
+	};
+	double t0;
+	int ret;
+
+	ret = xioctl(fd, DMA_BUF_IOCTL_SYNC, &start);
+	if (ret)
+		die("DMA_BUF_IOCTL_SYNC start", -ret);
+	t0 = now_ms();
+	ret = xioctl(fd, DMA_BUF_IOCTL_SYNC, &end);
+	if (ret)
+		die("DMA_BUF_IOCTL_SYNC end", -ret);
+	return now_ms() - t0;
+}
+
 static void bench_sync(void)
 {
 	const struct frame *fr = &frames[1];
@@ -489,20 +404,13 @@ static void bench_sync(void)
 	double vec[MAX_ITER];
 	struct gntbuf_sync_span spans[64];
 	struct gntbuf_stats s0 = { 0 }, s1 = { 0 }, s2 = { 0 };
-	uint32_t *refs = calloc(fr->pages, sizeof(*refs));
-	struct gntbuf_alloc arg = {
-		.domid = 0, .count = fr->pages, .refs_ptr = (uintptr_t)refs,
-	};
-	struct dma_buf_sync end = { .flags = DMA_BUF_SYNC_END |
-					     DMA_BUF_SYNC_WRITE };
-	struct dma_buf_sync start = { .flags = DMA_BUF_SYNC_START |
-					       DMA_BUF_SYNC_WRITE };
+	struct sync_buf b;
+	struct gntbuf_alloc arg;
 	uint8_t *map;
 	int ret;
 
-	ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &arg);
-	if (ret)
-		die("ALLOC (sync)", -ret);
+	sync_buf_alloc(fr, &b, "ALLOC (sync)");
+	arg = b.arg;
 	map = mmap(NULL, (size_t)fr->pages * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, arg.fd, 0);
 	if (map == MAP_FAILED)
@@ -517,8 +425,7 @@ static void bench_sync(void)
 		sync_range(arg.buffer_id, (uint64_t)(y + r) * pitch + x * 4,
 			   64 * 4);
 	xioctl(gntbuf, GNTBUF_IOCTL_STATS, &s1);
-	xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &start);
-	xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &end);
+	time_full_sync(arg.fd);
 	xioctl(gntbuf, GNTBUF_IOCTL_STATS, &s2);
 
 	for (int i = 0; i < iterations; i++) {
@@ -555,14 +462,8 @@ static void bench_sync(void)
 		}
 		empty[i] = now_ms() - t0;
 
-		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &start))
-			die("DMA_BUF_IOCTL_SYNC start", errno);
 		memset(map + y * pitch + x * 4, i, 64 * 4);
-		t0 = now_ms();
-		ret = xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &end);
-		full[i] = now_ms() - t0;
-		if (ret)
-			die("DMA_BUF_IOCTL_SYNC end", -ret);
+		full[i] = time_full_sync(arg.fd);
 
 		t0 = now_ms();
 		ret = sync_range(arg.buffer_id, 0, (uint64_t)fr->pages * PAGE);
@@ -601,9 +502,7 @@ static void bench_sync(void)
 	       "on hardware a full flush of\n   32 MiB costs CLFLUSHes of "
 	       "518400 lines, the rectangle's 256.)\n");
 	munmap(map, (size_t)fr->pages * PAGE);
-	close(arg.fd);
-	wait_released(arg.buffer_id);
-	free(refs);
+	sync_buf_free(&b);
 }
 
 /*
@@ -619,32 +518,15 @@ static void bench_damage(void)
 	const struct frame *fr = &frames[1];
 	const uint32_t pitch = fr->width * 4;
 	struct gntbuf_sync_span *spans = calloc(fr->height, sizeof(*spans));
-	uint32_t *refs = calloc(fr->pages, sizeof(*refs));
-	struct gntbuf_alloc arg = {
-		.domid = 0, .count = fr->pages, .refs_ptr = (uintptr_t)refs,
-	};
-	struct dma_buf_sync end = { .flags = DMA_BUF_SYNC_END |
-					     DMA_BUF_SYNC_WRITE };
-	struct dma_buf_sync start = { .flags = DMA_BUF_SYNC_START |
-					       DMA_BUF_SYNC_WRITE };
 	double t[MAX_ITER], full[MAX_ITER];
+	struct sync_buf b;
 	int ret;
 
-	if (!spans || !refs)
+	if (!spans)
 		die("calloc", ENOMEM);
-	ret = xioctl(gntbuf, GNTBUF_IOCTL_ALLOC, &arg);
-	if (ret)
-		die("ALLOC (damage)", -ret);
-	for (int i = 0; i < iterations; i++) {
-		double t0;
-
-		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &start))
-			die("DMA_BUF_IOCTL_SYNC start", errno);
-		t0 = now_ms();
-		if (xioctl(arg.fd, DMA_BUF_IOCTL_SYNC, &end))
-			die("DMA_BUF_IOCTL_SYNC end", errno);
-		full[i] = now_ms() - t0;
-	}
+	sync_buf_alloc(fr, &b, "ALLOC (damage)");
+	for (int i = 0; i < iterations; i++)
+		full[i] = time_full_sync(b.arg.fd);
 	for (size_t k = 0; k < sizeof(sides) / sizeof(sides[0]); k++) {
 		uint32_t side = sides[k];
 
@@ -655,7 +537,7 @@ static void bench_damage(void)
 		for (int i = 0; i < iterations; i++) {
 			double t0 = now_ms();
 
-			ret = sync_ranges(arg.buffer_id, spans, side);
+			ret = sync_ranges(b.arg.buffer_id, spans, side);
 			t[i] = now_ms() - t0;
 			if (ret)
 				die("SYNC_RANGES (damage)", -ret);
@@ -664,9 +546,7 @@ static void bench_damage(void)
 		       "full_sync_ms %.3f\n", side, side, side, side * side * 4,
 		       median(t, iterations), median(full, iterations));
 	}
-	close(arg.fd);
-	wait_released(arg.buffer_id);
-	free(refs);
+	sync_buf_free(&b);
 	free(spans);
 }
 

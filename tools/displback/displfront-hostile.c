@@ -77,10 +77,7 @@
 #include <xen/errno.h>
 #include <xen/io/xenbus.h>
 
-#include "displif-ring.h"
-
-#define PAGE_SZ		4096u
-#define REFS_PER_DIR	((PAGE_SZ - 4) / 4)
+#include "displfront.h"
 #define FB_W		64u
 #define FB_H		64u
 #define FB_BYTES	(FB_W * FB_H * 4u)
@@ -111,245 +108,11 @@ static void check(bool ok, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 }
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* ------------------------------------------------------------------ */
-
-struct grant {
-	void *addr;
-	uint32_t *refs;
-	uint32_t count;
-};
-
-struct front {
-	struct xs_handle *xs;
-	xengntshr_handle *gs;
-	xenevtchn_handle *xce;
-	unsigned int domid, be_domid, devid;
-	char fe[128], be[160];
-	bool be_alloc;
-
-	struct grant ring_g, evt_g;
-	xen_displif_front_ring_t ring;
-	struct xendispl_event_page *evt;
-	int req_port, evt_port;
-	uint16_t next_id;
-};
-
-static int share(struct front *f, uint32_t count, bool writable,
-		 struct grant *g)
-{
-	g->refs = calloc(count, sizeof(*g->refs));
-	if (!g->refs)
-		return -ENOMEM;
-	g->count = count;
-	g->addr = xengntshr_share_pages(f->gs, f->be_domid, (int)count,
-					g->refs, writable);
-	if (!g->addr) {
-		free(g->refs);
-		g->refs = NULL;
-		return errno ? -errno : -ENOMEM;
-	}
-	memset(g->addr, 0, (size_t)count * PAGE_SZ);
-	return 0;
-}
-
-static void unshare(struct front *f, struct grant *g)
-{
-	if (g->addr)
-		xengntshr_unshare(f->gs, g->addr, g->count);
-	free(g->refs);
-	g->addr = NULL;
-	g->refs = NULL;
-}
-
-static char *xs_get(struct front *f, const char *dir, const char *node)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	return xs_read(f->xs, XBT_NULL, path, NULL);
-}
-
-static long xs_get_long(struct front *f, const char *dir, const char *node,
-			long def)
-{
-	char *v = xs_get(f, dir, node);
-	long n = v ? strtol(v, NULL, 10) : def;
-
-	free(v);
-	return n;
-}
-
-static bool xs_put(struct front *f, const char *dir, const char *node,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static bool xs_put(struct front *f, const char *dir, const char *node,
-		   const char *fmt, ...)
-{
-	char path[256], val[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	return xs_write(f->xs, XBT_NULL, path, val, strlen(val));
-}
-
-/* Poll the backend's state until it is one of @a, @b; false on timeout. */
-static bool wait_be_state(struct front *f, int a, int b, int *seen)
-{
-	uint64_t end = now_ms() + timeout_ms;
-
-	do {
-		*seen = (int)xs_get_long(f, f->be, "state", -1);
-		if (*seen == a || *seen == b)
-			return true;
-		usleep(5000);
-	} while (now_ms() < end);
-	return false;
-}
-
-/* ------------------------------------------------------------------ */
-/* the handshake */
-
-static int front_connect(struct front *f)
-{
-	char dir[160];
-	int st;
-
-	f->be_alloc = xs_get_long(f, f->fe, XENDISPL_FIELD_BE_ALLOC, 0) == 1;
-	if (xs_get_long(f, f->fe, "state", -1) == XenbusStateConnected) {
-		fprintf(stderr, "displfront-hostile: %s is Connected: another "
-			"frontend (xen_drm_front?) drives it\n", f->fe);
-		return -EBUSY;
-	}
-	if (!xs_put(f, f->fe, "state", "%d", XenbusStateInitialising))
-		return -errno;
-	if (!wait_be_state(f, XenbusStateInitWait, -2, &st)) {
-		fprintf(stderr, "displfront-hostile: backend %s state %d, not "
-			"InitWait\n", f->be, st);
-		return -ETIMEDOUT;
-	}
-	if (share(f, 1, true, &f->ring_g) || share(f, 1, true, &f->evt_g))
-		return -ENOMEM;
-	SHARED_RING_INIT((struct xen_displif_sring *)f->ring_g.addr);
-	FRONT_RING_INIT(&f->ring, (struct xen_displif_sring *)f->ring_g.addr,
-			PAGE_SZ);
-	f->evt = f->evt_g.addr;
-	f->req_port = xenevtchn_bind_unbound_port(f->xce, f->be_domid);
-	f->evt_port = xenevtchn_bind_unbound_port(f->xce, f->be_domid);
-	if (f->req_port < 0 || f->evt_port < 0)
-		return -errno;
-
-	snprintf(dir, sizeof(dir), "%s/0", f->fe);
-	if (!xs_put(f, dir, XENDISPL_FIELD_REQ_RING_REF, "%u",
-		    f->ring_g.refs[0]) ||
-	    !xs_put(f, dir, XENDISPL_FIELD_REQ_CHANNEL, "%d", f->req_port) ||
-	    !xs_put(f, dir, XENDISPL_FIELD_EVT_RING_REF, "%u",
-		    f->evt_g.refs[0]) ||
-	    !xs_put(f, dir, XENDISPL_FIELD_EVT_CHANNEL, "%d", f->evt_port) ||
-	    !xs_put(f, f->fe, XENDISPL_FIELD_FE_VERSION, "2") ||
-	    !xs_put(f, f->fe, "state", "%d", XenbusStateInitialised))
-		return -errno;
-	if (!wait_be_state(f, XenbusStateConnected, -2, &st)) {
-		fprintf(stderr, "displfront-hostile: backend %s state %d, not "
-			"Connected\n", f->be, st);
-		return -ETIMEDOUT;
-	}
-	if (!xs_put(f, f->fe, "state", "%d", XenbusStateConnected))
-		return -errno;
-	printf("displfront-hostile: dev%u connected to backend domain %u, "
-	       "be-alloc %d, ring gref %u port %d\n", f->devid, f->be_domid,
-	       f->be_alloc, f->ring_g.refs[0], f->req_port);
-	return 0;
-}
-
-static void front_close(struct front *f)
-{
-	int st;
-
-	xs_put(f, f->fe, "state", "%d", XenbusStateClosing);
-	/* The backend tears the device down and goes back to InitWait. */
-	wait_be_state(f, XenbusStateInitWait, XenbusStateClosed, &st);
-	xs_put(f, f->fe, "state", "%d", XenbusStateClosed);
-	unshare(f, &f->ring_g);
-	unshare(f, &f->evt_g);
-	if (f->req_port >= 0)
-		xenevtchn_unbind(f->xce, f->req_port);
-	if (f->evt_port >= 0)
-		xenevtchn_unbind(f->xce, f->evt_port);
-}
-
-/* ------------------------------------------------------------------ */
-/* requests */
-
-struct result {
-	bool answered;		/* a response with our id arrived */
-	bool echoed;		/* ... with our operation */
-	int32_t status;
-};
-
-/*
- * Send @req (its id is set here) and wait for the response.  The response
- * is matched by id; responses to other ids are a failure of the backend.
- */
-static struct result send_req(struct front *f, struct xendispl_req *req)
-{
-	struct result r = { false, false, 0 };
-	uint64_t end = now_ms() + timeout_ms;
-	struct pollfd pfd = { .fd = xenevtchn_fd(f->xce), .events = POLLIN };
-
-	req->id = f->next_id++;
-	*RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt) = *req;
-	f->ring.req_prod_pvt++;
-	RING_PUSH_REQUESTS(&f->ring);
-	xenevtchn_notify(f->xce, f->req_port);
-
-	while (!r.answered && now_ms() < end) {
-		RING_IDX rp = f->ring.sring->rsp_prod;
-
-		xen_rmb();
-		while (f->ring.rsp_cons != rp) {
-			struct xendispl_resp *resp =
-				RING_GET_RESPONSE(&f->ring, f->ring.rsp_cons);
-
-			f->ring.rsp_cons++;
-			if (resp->id != req->id) {
-				printf("displfront-hostile: stray response id "
-				       "%u (waiting for %u)\n", resp->id,
-				       req->id);
-				continue;
-			}
-			r.answered = true;
-			r.echoed = resp->operation == req->operation;
-			r.status = resp->status;
-		}
-		if (r.answered)
-			break;
-		if (poll(&pfd, 1, 20) > 0) {
-			xenevtchn_port_or_error_t p = xenevtchn_pending(f->xce);
-
-			if (p >= 0)
-				xenevtchn_unmask(f->xce, p);
-		}
-	}
-	return r;
-}
-
 /* Expect an error status: exactly @want if @want != 0, any if 0. */
 static void expect_err(struct front *f, struct xendispl_req *req, int32_t want,
 		       const char *what)
 {
-	struct result r = send_req(f, req);
+	struct front_result r = front_send(f, req);
 	char want_s[16] = "< 0";
 
 	if (want)
@@ -365,136 +128,12 @@ static void expect_err(struct front *f, struct xendispl_req *req, int32_t want,
 static bool expect_ok(struct front *f, struct xendispl_req *req,
 		      const char *what)
 {
-	struct result r = send_req(f, req);
+	struct front_result r = front_send(f, req);
 	bool ok = r.answered && r.echoed && r.status == 0;
 
 	check(ok, "dev%u %s: status %d%s", f->devid, what, r.status,
 	      r.answered ? "" : ", NO RESPONSE");
 	return ok;
-}
-
-static struct xendispl_req dbuf_create(uint64_t cookie, uint32_t w,
-				       uint32_t h, uint32_t bpp, uint32_t size,
-				       uint32_t dir, uint32_t flags)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_DBUF_CREATE;
-	q.op.dbuf_create.dbuf_cookie = cookie;
-	q.op.dbuf_create.width = w;
-	q.op.dbuf_create.height = h;
-	q.op.dbuf_create.bpp = bpp;
-	q.op.dbuf_create.buffer_sz = size;
-	q.op.dbuf_create.gref_directory = dir;
-	q.op.dbuf_create.flags = flags;
-	return q;
-}
-
-static struct xendispl_req dbuf_destroy(uint64_t cookie)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_DBUF_DESTROY;
-	q.op.dbuf_destroy.dbuf_cookie = cookie;
-	return q;
-}
-
-static struct xendispl_req fb_attach(uint64_t dbuf, uint64_t fb, uint32_t w,
-				     uint32_t h, uint32_t fourcc)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_FB_ATTACH;
-	q.op.fb_attach.dbuf_cookie = dbuf;
-	q.op.fb_attach.fb_cookie = fb;
-	q.op.fb_attach.width = w;
-	q.op.fb_attach.height = h;
-	q.op.fb_attach.pixel_format = fourcc;
-	return q;
-}
-
-static struct xendispl_req fb_detach(uint64_t fb)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_FB_DETACH;
-	q.op.fb_detach.fb_cookie = fb;
-	return q;
-}
-
-static struct xendispl_req set_config(uint64_t fb, uint32_t w, uint32_t h)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_SET_CONFIG;
-	q.op.set_config.fb_cookie = fb;
-	q.op.set_config.width = w;
-	q.op.set_config.height = h;
-	q.op.set_config.bpp = w ? 32 : 0;
-	return q;
-}
-
-static struct xendispl_req pg_flip(uint64_t fb)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_PG_FLIP;
-	q.op.pg_flip.fb_cookie = fb;
-	return q;
-}
-
-static struct xendispl_req get_edid(uint32_t size, uint32_t dir)
-{
-	struct xendispl_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.operation = XENDISPL_OP_GET_EDID;
-	q.op.get_edid.buffer_sz = size;
-	q.op.get_edid.gref_directory = dir;
-	return q;
-}
-
-/* A directory page: next, then the buffer's grefs. */
-static void dir_write(struct grant *dir, unsigned int page, uint32_t next,
-		      const uint32_t *refs, uint32_t n)
-{
-	uint32_t *p = (uint32_t *)((char *)dir->addr + page * PAGE_SZ);
-
-	memset(p, 0, PAGE_SZ);
-	p[0] = next;
-	if (refs)
-		memcpy(p + 1, refs, n * sizeof(*refs));
-}
-
-/* An XENDISPL_EVT_PG_FLIP for @cookie on the event page, within timeout. */
-static bool wait_flip_event(struct front *f, uint64_t cookie)
-{
-	uint64_t end = now_ms() + timeout_ms;
-
-	do {
-		uint32_t prod = *(volatile uint32_t *)&f->evt->in_prod;
-
-		xen_rmb();
-		while (f->evt->in_cons != prod) {
-			struct xendispl_evt *e =
-				&XENDISPL_IN_RING_REF(f->evt, f->evt->in_cons);
-			bool hit = e->type == XENDISPL_EVT_PG_FLIP &&
-				   e->op.pg_flip.fb_cookie == cookie;
-
-			xen_mb();
-			f->evt->in_cons++;
-			if (hit)
-				return true;
-		}
-		usleep(2000);
-	} while (now_ms() < end);
-	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -509,16 +148,16 @@ static void hostile_frontend_alloc(struct front *f)
 	uint32_t bogus[FB_PAGES], stale;
 	bool have_a;
 
-	if (share(f, FB_PAGES, true, &buf) || share(f, 1, true, &dir) ||
-	    share(f, 2, true, &dir2) || share(f, 1, true, &gone) ||
-	    share(f, 8, true, &edid)) {
+	if (front_share(f, FB_PAGES, true, &buf) ||
+	    front_share(f, 1, true, &dir) || front_share(f, 2, true, &dir2) ||
+	    front_share(f, 1, true, &gone) || front_share(f, 8, true, &edid)) {
 		check(false, "dev%u: share the test pages: %s", f->devid,
 		      strerror(errno));
 		goto out;
 	}
 	/* A gref that was granted, then ended: stale. */
 	stale = gone.refs[0];
-	unshare(f, &gone);
+	front_unshare(f, &gone);
 	for (uint32_t i = 0; i < FB_PAGES; i++)
 		bogus[i] = 0x0ffffff0u + i;
 	for (uint32_t i = 0; i < FB_W * FB_H; i++)
@@ -643,7 +282,7 @@ static void hostile_frontend_alloc(struct front *f)
 	expect_ok(f, &q, "valid SET_CONFIG after the bad requests");
 	q = pg_flip(FB);
 	if (expect_ok(f, &q, "valid PG_FLIP"))
-		check(wait_flip_event(f, FB), "dev%u XENDISPL_EVT_PG_FLIP for "
+		check(front_wait_flip(f, FB), "dev%u XENDISPL_EVT_PG_FLIP for "
 		      "fb %#x arrived", f->devid, (unsigned int)FB);
 	q = set_config(0, 0, 0);
 	expect_ok(f, &q, "SET_CONFIG display off");
@@ -691,10 +330,10 @@ static void hostile_frontend_alloc(struct front *f)
 		      RING_SIZE(&f->ring));
 	}
 out:
-	unshare(f, &buf);
-	unshare(f, &dir);
-	unshare(f, &dir2);
-	unshare(f, &edid);
+	front_unshare(f, &buf);
+	front_unshare(f, &dir);
+	front_unshare(f, &dir2);
+	front_unshare(f, &edid);
 }
 
 static void hostile_backend_alloc(struct front *f)
@@ -702,7 +341,7 @@ static void hostile_backend_alloc(struct front *f)
 	struct grant dir = { 0 }, ro = { 0 };
 	struct xendispl_req q;
 
-	if (share(f, 2, true, &dir) || share(f, 1, false, &ro)) {
+	if (front_share(f, 2, true, &dir) || front_share(f, 1, false, &ro)) {
 		check(false, "dev%u: share the directory pages: %s", f->devid,
 		      strerror(errno));
 		goto out;
@@ -737,8 +376,8 @@ static void hostile_backend_alloc(struct front *f)
 		expect_ok(f, &q, "be-alloc DBUF_DESTROY");
 	}
 out:
-	unshare(f, &dir);
-	unshare(f, &ro);
+	front_unshare(f, &dir);
+	front_unshare(f, &ro);
 }
 
 
@@ -759,10 +398,10 @@ static void attack_quota(struct front *f)
 	const uint64_t base = 0xc000;
 	struct grant buf = { 0 }, dir = { 0 };
 	struct xendispl_req q;
-	struct result r;
+	struct front_result r;
 	unsigned int n = 0;
 
-	if (share(f, FB_PAGES, true, &buf) || share(f, 1, true, &dir)) {
+	if (front_share(f, FB_PAGES, true, &buf) || front_share(f, 1, true, &dir)) {
 		check(false, "dev%u: share the test pages: %s", f->devid,
 		      strerror(errno));
 		goto out;
@@ -774,7 +413,7 @@ static void attack_quota(struct front *f)
 	for (;;) {
 		q = dbuf_create(base + n, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
 				0);
-		r = send_req(f, &q);
+		r = front_send(f, &q);
 		if (!r.answered || r.status || n > quota_n)
 			break;
 		n++;
@@ -790,7 +429,7 @@ static void attack_quota(struct front *f)
 	expect_ok(f, &q, "quota: SET_CONFIG of it");
 	q = pg_flip(0xfc01);
 	if (expect_ok(f, &q, "quota: PG_FLIP to it"))
-		check(wait_flip_event(f, 0xfc01), "dev%u quota: its "
+		check(front_wait_flip(f, 0xfc01), "dev%u quota: its "
 		      "XENDISPL_EVT_PG_FLIP arrived", f->devid);
 	q = dbuf_create(base + n + 1, FB_W, FB_H, 32, FB_BYTES, dir.refs[0], 0);
 	expect_err(f, &q, -XEN_ENOMEM, "quota: DBUF_CREATE still over the "
@@ -799,7 +438,7 @@ static void attack_quota(struct front *f)
 	expect_ok(f, &q, "quota: SET_CONFIG off");
 	for (unsigned int i = 0; i < n; i++) {
 		q = dbuf_destroy(base + i);
-		r = send_req(f, &q);
+		r = front_send(f, &q);
 		if (r.status)
 			check(false, "dev%u quota: DBUF_DESTROY %#llx: status "
 			      "%d", f->devid, (unsigned long long)(base + i),
@@ -810,8 +449,8 @@ static void attack_quota(struct front *f)
 	q = dbuf_destroy(base + 0x100);
 	expect_ok(f, &q, "quota: DBUF_DESTROY of it");
 out:
-	unshare(f, &buf);
-	unshare(f, &dir);
+	front_unshare(f, &buf);
+	front_unshare(f, &dir);
 }
 
 /* Collect every response up to @want; false on a timeout. */
@@ -871,8 +510,8 @@ static void attack_storm(struct front *f)
 			xenevtchn_notify(f->xce, f->req_port);
 		notifies += 1000;
 		for (unsigned int i = 0; i < 20; i++)
-			if (xs_put(f, f->fe, "state", "%d",
-				   XenbusStateConnected))
+			if (front_xs_put(f, f->fe, "state", "%d",
+					 XenbusStateConnected))
 				writes++;
 		if (!drain_responses(f, f->ring.req_prod_pvt, &bad_status)) {
 			all = false;
@@ -896,7 +535,7 @@ static void attack_release_loop(struct front *f)
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 	struct grant dir = { 0 };
 
-	if (!xgt || share(f, 1, true, &dir)) {
+	if (!xgt || front_share(f, 1, true, &dir)) {
 		check(false, "dev%u release-loop: gntdev, directory page: %s",
 		      f->devid, strerror(errno));
 		return;
@@ -906,7 +545,7 @@ static void attack_release_loop(struct front *f)
 	while (!attack_stopped(f, end)) {
 		uint64_t cookie = 0xe000 + n++;
 		struct xendispl_req q;
-		struct result r;
+		struct front_result r;
 		uint32_t refs[FB_PAGES];
 		uint64_t t;
 		void *map;
@@ -914,7 +553,7 @@ static void attack_release_loop(struct front *f)
 		dir_write(&dir, 0, 0, NULL, 0);
 		q = dbuf_create(cookie, FB_W, FB_H, 32, FB_BYTES, dir.refs[0],
 				XENDISPL_DBUF_FLG_REQ_ALLOC);
-		r = send_req(f, &q);
+		r = front_send(f, &q);
 		if (r.status == -XEN_ENOMEM) {
 			if (!refused++)
 				printf("attack: release-loop: DBUF_CREATE refused "
@@ -938,7 +577,7 @@ static void attack_release_loop(struct front *f)
 		}
 		q = dbuf_destroy(cookie);
 		t = now_ms();
-		r = send_req(f, &q);
+		r = front_send(f, &q);
 		t = now_ms() - t;
 		if (map && r.status == -XEN_ETIMEDOUT) {
 			timedout++;
@@ -1027,13 +666,14 @@ int main(int argc, char **argv)
 		f.req_port = f.evt_port = -1;
 		f.devid = (unsigned int)strtoul(devs[i], NULL, 10);
 		f.next_id = 1;
+		f.timeout_ms = timeout_ms;
 		if (only >= 0 && f.devid != (unsigned int)only)
 			continue;
 		wanted++;
 		snprintf(f.fe, sizeof(f.fe), "%s/%u", base, f.devid);
-		be = xs_get(&f, f.fe, "backend");
-		f.be_domid = (unsigned int)xs_get_long(&f, f.fe, "backend-id",
-						       0);
+		be = front_xs_get(&f, f.fe, "backend");
+		f.be_domid = (unsigned int)front_xs_get_long(&f, f.fe,
+							     "backend-id", 0);
 		if (!be) {
 			check(false, "dev%u: no backend node", f.devid);
 			continue;
