@@ -304,7 +304,7 @@ fe_type=
 phase "fe: xl create (${fe_type:+PVH, }vdispl backend=drv, be-alloc=$be_alloc)"
 if ! gntbuf-vm domu-start fe $fe_type --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
 	--extra-file "$fe_script:/frontend-flip.sh" \
-	--cfg "vdispl = [ \"backend=drv,be-alloc=$be_alloc,connectors=0:800x600\" ]" --cmd "sh /frontend-flip.sh fe $N"; then
+	--cfg "vdispl = [ \"backend=drv,be-alloc=$be_alloc,connectors=0:800x600\" ]" --cmd "sh /frontend-flip.sh fe $N 10000"; then
 	fail "xl create fe (vdispl backend=drv): no backend in drv answered"
 	finish
 fi
