@@ -19,6 +19,7 @@
 #include <xf86drm.h>
 
 #include "gntbuf_test.h"
+#include "gntbuf_export_release.h"
 
 IGT_TEST_DESCRIPTION("EXPORT_REFS: dma-bufs from grant references, seen "
 		     "through mmap, vmap (vkms) and vgem, their lifetime, "
@@ -673,6 +674,23 @@ igt_main
 		igt_subtest_f("wait-released-%s", gntbuf_source_name(s))
 			test_wait_released(s);
 
+		igt_describe("RELEASE_FD: the file (and a second one in an "
+			     "edge-triggered epoll set) stays unreadable while "
+			     "vgem's import and a CPU mapping hold the buffer, "
+			     "each wait a timed-out poll, and turns readable "
+			     "(POLLIN, one epoll event) when the mapping goes; "
+			     "fdinfo names the id; read() is refused; the "
+			     "wait then forgets the id, the file stays ready.");
+		igt_subtest_f("release-fd-%s", gntbuf_source_name(s))
+			test_release_fd_export(dev, s);
+
+		igt_describe("RELEASE_FD of an ALLOC buffer mapped by its "
+			     "grantee: unreadable (poll and epoll) after our "
+			     "close while the grantee maps it, readable after "
+			     "its unmap.");
+		igt_subtest_f("release-fd-alloc-%s", gntbuf_source_name(s))
+			test_release_fd_alloc(dev, s);
+
 		igt_describe("A CPU mapping keeps the buffer after its fd is "
 			     "closed, reading and writing the granter's pages.");
 		igt_subtest_f("mmap-outlives-fd-%s", gntbuf_source_name(s))
@@ -714,6 +732,22 @@ igt_main
 		igt_subtest_f("granter-destroyed-%s", gntbuf_source_name(s))
 			test_granter_destroyed(s);
 	}
+
+	igt_describe("RELEASE_FD's bad input and edges: unknown, foreign "
+		     "and forgotten ids -ENOENT, flags -EINVAL, bad and "
+		     "read-only argument -EFAULT with no fd left behind; 16 "
+		     "files and 4 processes polling one buffer all see its "
+		     "release; a released buffer's file is ready at once; "
+		     "closing the device file while a process polls leaves "
+		     "the file valid and quiet until the release.");
+	igt_subtest("release-fd-bad-input")
+		test_release_fd_edges(dev);
+
+	igt_describe("A release fd holds the module: rmmod is refused "
+		     "(EAGAIN) while one is open, its buffer released and its "
+		     "device file closed; after its close rmmod succeeds.");
+	igt_subtest("rmmod-refused-while-release-fd")
+		test_release_fd_holds_module(&dev);
 
 	igt_describe("rmmod is refused (EAGAIN) while a dma-buf lives, held "
 		     "by the file, then by a CPU mapping alone; it succeeds "

@@ -216,12 +216,48 @@ igt_main
 		igt_subtest_f("import-%s", gntbuf_source_name(s))
 			test_import(s);
 
+		igt_describe("A release fd per buffer: quiet (timed-out poll, "
+			     "epoll) while a dup of the dma-buf or the "
+			     "grantee's mapping holds it, readable when the "
+			     "last holder goes, also after the buffer and its "
+			     "device are destroyed; an eventfd ready at once "
+			     "once released; -EOPNOTSUPP on gntdev.");
+		igt_subtest_f("release-fd-%s", gntbuf_source_name(s))
+			test_release_fd(s);
+
 		igt_describe("Page directories read and filled through the "
 			     "granter's real grants; short chains, loops and "
 			     "an ungranted gref refused.");
 		igt_subtest_f("pgdir-%s", gntbuf_source_name(s))
 			test_pgdir(s);
 	}
+
+	igt_describe("A device from a /dev/xen/gntbuf fd passed over a "
+		     "Unix socket: borrowed (the library dups it, ours is "
+		     "closed at once and the device goes on), the same caps "
+		     "as by path; -EBADF for -1, a closed and an O_PATH fd, "
+		     "-ENODEV for /dev/null, vgem, a pipe, a memfd, a folder, "
+		     "-EOPNOTSUPP for gntdev's file, -EINVAL for NULL or an "
+		     "unknown backend, nothing written or leaked.");
+	igt_subtest("device-open-fd")
+		test_device_open_fd();
+
+	igt_describe("A /dev/xen/gntdev fd handed over: with gntdev's dma-buf "
+		     "ioctls a gntdev device with the caps of one opened by "
+		     "path, importing and mapping a page directory through "
+		     "that file after the caller closed its own; without "
+		     "them -EOPNOTSUPP, nothing written or leaked.");
+	igt_subtest("device-open-fd-gntdev")
+		test_device_open_fd_gntdev();
+
+	igt_describe("dma-buf attributes as zwp_linux_buffer_params_v1.add "
+		     "takes them, for XRGB8888 and NV12: the layout's offsets "
+		     "and strides, LINEAR (also for INVALID), an fd of the "
+		     "buffer's dma-buf per plane (same PRIME handle in vgem), "
+		     "closed by finish; tiled, too big, a short stride, NULL "
+		     "and a released buffer refused with nothing written.");
+	igt_subtest("dmabuf-attributes")
+		test_dmabuf_attributes();
 
 	igt_describe("Bad exports, each refused with its errno and nothing "
 		     "left mapped: count 0, NULL refs, NULL out, unknown "

@@ -2,7 +2,7 @@
 /*
  * gntbuf_lib and gntbuf_lib_gntdev: what the files of the library suite
  * share (gntbuf_lib.c has the subtest list and the helpers; the tests are
- * in gntbuf_lib_device.c, _buffers.c, _access.c and _drm.c).
+ * in gntbuf_lib_device.c, _buffers.c, _access.c, _drm.c and _compositor.c).
  */
 #ifndef GNTBUF_LIB_TEST_H
 #define GNTBUF_LIB_TEST_H
@@ -102,5 +102,10 @@ void test_gbm(void);
 void test_cross_alloc_to_gntdev(void);
 void test_cross_gntdev_to_vgem(void);
 void test_cross_gntdev_to_module(void);
+/* gntbuf_lib_compositor.c */
+void test_release_fd(enum gntbuf_source s);
+void test_device_open_fd(void);
+void test_device_open_fd_gntdev(void);
+void test_dmabuf_attributes(void);
 
 #endif /* GNTBUF_LIB_TEST_H */

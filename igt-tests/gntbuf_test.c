@@ -8,6 +8,7 @@
  */
 #include "igt.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -101,6 +102,21 @@ uint32_t gntbuf_pattern_crc(size_t bytes, uint32_t seed)
 		crc = gntbuf_crc32(crc, chunk, n);
 	}
 	return crc;
+}
+
+int gntbuf_test_count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	igt_assert(dir);
+	while ((e = readdir(dir)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	/* Less the directory's own fd. */
+	return n - 1;
 }
 
 /* ---- the device ---- */

@@ -28,6 +28,9 @@ struct gntbuf_test_dumb {
 	void *map;		/* CPU mapping of @size bytes, or NULL */
 };
 
+/* Open descriptors of this process (/proc/self/fd), to see none leaked. */
+int gntbuf_test_count_fds(void);
+
 /* Opens a new file on the vgem device: returns the fd or a negative errno. */
 int __gntbuf_test_open_vgem(void);
 /* Same; skips the subtest when there is no vgem device. */

@@ -328,6 +328,7 @@ struct gntbuf_buffer *gntbuf_buffer_create(struct gntbuf_file *file,
 	buf->owner = file;
 	mutex_init(&buf->lock);
 	INIT_LIST_HEAD(&buf->attachments);
+	init_waitqueue_head(&buf->release_wq);
 	INIT_DELAYED_WORK(&buf->reclaim, gntbuf_reclaim_work);
 
 	atomic_inc(&gntbuf_counters.live_buffers);
@@ -347,8 +348,9 @@ fail_free_arrays:
  * @buf: the buffer, whose pages and grants are all released
  *
  * Frees the per-page arrays, uncharges the buffer, wakes WAIT_RELEASED and
- * drops the life reference.  What stays until WAIT_RELEASED or the close
- * of the file is the buffer's small structure, for its id.
+ * the pollers of its RELEASE_FD files, and drops the life reference.  What
+ * stays until WAIT_RELEASED or the close of the file (or of the last
+ * RELEASE_FD file) is the buffer's small structure, for its id.
  */
 void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 {
@@ -369,6 +371,7 @@ void gntbuf_buffer_done(struct gntbuf_buffer *buf)
 	mutex_unlock(&gntbuf_list_lock);
 
 	wake_up_all(&gntbuf_release_wq);
+	wake_up_all(&buf->release_wq);
 	gntbuf_buffer_put(buf);
 }
 
@@ -491,7 +494,7 @@ static long gntbuf_ioctl_query(void __user *uarg)
 	q.features = GNTBUF_FEATURE_EXPORT_REFS | GNTBUF_FEATURE_ALLOC |
 		     GNTBUF_FEATURE_IMPORT | GNTBUF_FEATURE_SYNC_RANGE |
 		     GNTBUF_FEATURE_SYNC_RANGES | GNTBUF_FEATURE_NO_BOUNCE |
-		     GNTBUF_FEATURE_SYNC_ANY_DMABUF;
+		     GNTBUF_FEATURE_SYNC_ANY_DMABUF | GNTBUF_FEATURE_RELEASE_FD;
 	if (xen_feature(XENFEAT_auto_translated_physmap))
 		q.features |= GNTBUF_FEATURE_AUTO_TRANSLATED;
 	else
@@ -617,6 +620,8 @@ static long gntbuf_ioctl(struct file *filp, unsigned int cmd,
 		return gntbuf_ioctl_sync_ranges(file, uarg);
 	case GNTBUF_IOCTL_STATS:
 		return gntbuf_ioctl_stats(uarg);
+	case GNTBUF_IOCTL_RELEASE_FD:
+		return gntbuf_ioctl_release_fd(file, uarg);
 	default:
 		return -ENOTTY;
 	}

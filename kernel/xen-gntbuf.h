@@ -129,6 +129,7 @@ struct gntbuf_attachment {
  *	or IMPORT_RELEASE was called or the file closed (IMPORT)
  * @pending: some grants are still mapped by the peer after @released
  * @done: every grant is unmapped or ended; WAIT_RELEASED returns
+ * @release_wq: the RELEASE_FD files polling for @done (release.c)
  * @reclaim: retries ending the grants while @pending
  * @reclaim_delay: current retry interval, in jiffies
  */
@@ -166,6 +167,7 @@ struct gntbuf_buffer {
 	bool released;
 	bool pending;
 	bool done;
+	wait_queue_head_t release_wq;
 	struct delayed_work reclaim;
 	unsigned long reclaim_delay;
 };
@@ -224,6 +226,9 @@ long gntbuf_ioctl_import(struct gntbuf_file *file, void __user *uarg);
 long gntbuf_ioctl_import_release(struct gntbuf_file *file, void __user *uarg);
 void gntbuf_import_release(struct gntbuf_buffer *buf);
 void gntbuf_import_finish(struct gntbuf_buffer *buf);
+
+/* release.c */
+long gntbuf_ioctl_release_fd(struct gntbuf_file *file, void __user *uarg);
 
 /* dmabuf.c */
 extern const struct dma_buf_ops gntbuf_dmabuf_ops;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <xen/gntbuf.h>
@@ -33,6 +35,7 @@ static const struct {
 	{ GNTBUF_FEATURE_NO_BOUNCE, GNTBUF_CAP_NO_BOUNCE },
 	{ GNTBUF_FEATURE_PV_MAPPINGS, GNTBUF_CAP_PV_MAPPINGS },
 	{ GNTBUF_FEATURE_AUTO_TRANSLATED, GNTBUF_CAP_AUTO_TRANSLATED },
+	{ GNTBUF_FEATURE_RELEASE_FD, GNTBUF_CAP_RELEASE_FD },
 };
 
 static const char *module_device_path(void)
@@ -67,9 +70,37 @@ static void device_free(struct gntbuf_device *dev)
 	free(dev);
 }
 
-static int open_module(struct gntbuf_device **out)
+/* Queries the module through @dev->fd and fills the device's caps. */
+static int query_module(struct gntbuf_device *dev)
 {
 	struct gntbuf_query query;
+
+	memset(&query, 0, sizeof(query));
+	if (ioctl(dev->fd, GNTBUF_IOCTL_QUERY, &query) < 0) {
+		/* Not the module (a path override to another file). */
+		return errno == ENOTTY ? -ENODEV : gntbuf_neg_errno();
+	}
+	/* ABI 1 differs only in WAIT_RELEASED's number (see buffer.c). */
+	if (query.abi_version < 1 || query.abi_version > GNTBUF_ABI_VERSION)
+		return -EPROTONOSUPPORT;
+
+	dev->caps.abi_version = query.abi_version;
+	dev->features = query.features;
+	for (size_t i = 0; i < GNTBUF_ARRAY_SIZE(feature_caps); i++)
+		if (query.features & feature_caps[i].feature)
+			dev->caps.caps |= feature_caps[i].cap;
+	/* The module's dma-bufs have begin/end_cpu_access and mmap. */
+	dev->caps.caps |= GNTBUF_CAP_CPU_ACCESS;
+	dev->caps.max_pages_per_buffer = query.max_pages_per_buffer;
+	dev->caps.max_pages_per_device = query.max_pages_per_file;
+	dev->caps.max_pages_total = query.max_pages_total;
+	if (query.page_size)
+		dev->caps.page_size = query.page_size;
+	return 0;
+}
+
+static int open_module(struct gntbuf_device **out)
+{
 	struct gntbuf_device *dev;
 	int ret;
 
@@ -93,31 +124,9 @@ static int open_module(struct gntbuf_device **out)
 		goto err_free;
 	}
 
-	memset(&query, 0, sizeof(query));
-	if (ioctl(dev->fd, GNTBUF_IOCTL_QUERY, &query) < 0) {
-		/* Not the module (a path override to another file). */
-		ret = errno == ENOTTY ? -ENODEV : gntbuf_neg_errno();
+	ret = query_module(dev);
+	if (ret)
 		goto err_free;
-	}
-	/* ABI 1 differs only in WAIT_RELEASED's number (see buffer.c). */
-	if (query.abi_version < 1 || query.abi_version > GNTBUF_ABI_VERSION) {
-		ret = -EPROTONOSUPPORT;
-		goto err_free;
-	}
-
-	dev->caps.abi_version = query.abi_version;
-	dev->features = query.features;
-	for (size_t i = 0; i < GNTBUF_ARRAY_SIZE(feature_caps); i++)
-		if (query.features & feature_caps[i].feature)
-			dev->caps.caps |= feature_caps[i].cap;
-	/* The module's dma-bufs have begin/end_cpu_access and mmap. */
-	dev->caps.caps |= GNTBUF_CAP_CPU_ACCESS;
-	dev->caps.max_pages_per_buffer = query.max_pages_per_buffer;
-	dev->caps.max_pages_per_device = query.max_pages_per_file;
-	dev->caps.max_pages_total = query.max_pages_total;
-	if (query.page_size)
-		dev->caps.page_size = query.page_size;
-
 	*out = dev;
 	return 0;
 
@@ -173,6 +182,22 @@ static void open_sync_shim(struct gntbuf_device *dev)
 	dev->caps.caps |= GNTBUF_CAP_SYNC_RANGE;
 }
 
+/* gntdev's dma-buf ioctls answer on @dev->xgt: what it can do. */
+static int gntdev_init(struct gntbuf_device *dev)
+{
+	/* Debian's kernels: no CONFIG_XEN_GNTDEV_DMABUF, ENOTTY. */
+	int ret = gntbuf_gntdev_probe_dmabuf(dev->xgt);
+
+	if (ret)
+		return ret;
+	dev->caps.caps = GNTBUF_CAP_IMPORT | guest_type_caps();
+	/* gntdev-dmabuf.c: exports fail with EINVAL when use_ptemod. */
+	if (!(dev->caps.caps & GNTBUF_CAP_PV_MAPPINGS))
+		dev->caps.caps |= GNTBUF_CAP_EXPORT_REFS;
+	open_sync_shim(dev);
+	return 0;
+}
+
 static int open_gntdev(struct gntbuf_device **out)
 {
 	struct gntbuf_device *dev;
@@ -185,17 +210,9 @@ static int open_gntdev(struct gntbuf_device **out)
 	ret = gntbuf_gntdev_open(&dev->xgt);
 	if (ret)
 		goto err_free;
-
-	/* Debian's kernels: no CONFIG_XEN_GNTDEV_DMABUF, ENOTTY. */
-	ret = gntbuf_gntdev_probe_dmabuf(dev->xgt);
+	ret = gntdev_init(dev);
 	if (ret)
 		goto err_free;
-
-	dev->caps.caps = GNTBUF_CAP_IMPORT | guest_type_caps();
-	/* gntdev-dmabuf.c: exports fail with EINVAL when use_ptemod. */
-	if (!(dev->caps.caps & GNTBUF_CAP_PV_MAPPINGS))
-		dev->caps.caps |= GNTBUF_CAP_EXPORT_REFS;
-	open_sync_shim(dev);
 
 	*out = dev;
 	return 0;
@@ -226,6 +243,125 @@ gntbuf_device_open(enum gntbuf_backend backend, struct gntbuf_device **out)
 		return open_gntdev(out);
 	}
 	return -EINVAL;
+}
+
+/*
+ * The device name sysfs gives a character device ("xen/gntbuf" for the
+ * module's misc device, "xen/gntdev" for gntdev's): 1 and @name filled,
+ * 0 when sysfs cannot say (not mounted, as in some containers), or a
+ * negative errno.
+ */
+static int chardev_name(dev_t rdev, char *name, size_t size)
+{
+	char path[64], line[128];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/uevent",
+		 major(rdev), minor(rdev));
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "DEVNAME=", 8) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(name, size, "%.63s", line + 8);
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int module_from_fd(int fd, struct gntbuf_device **out)
+{
+	struct gntbuf_device *dev;
+	int ret;
+
+	dev = device_new(GNTBUF_BACKEND_MODULE);
+	if (!dev)
+		return -ENOMEM;
+	dev->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dev->fd < 0) {
+		ret = gntbuf_neg_errno();
+		goto err_free;
+	}
+	ret = query_module(dev);
+	if (ret)
+		goto err_free;
+	*out = dev;
+	return 0;
+
+err_free:
+	device_free(dev);
+	return ret;
+}
+
+static int gntdev_from_fd(int fd, struct gntbuf_device **out)
+{
+	struct gntbuf_device *dev;
+	int ret;
+
+	dev = device_new(GNTBUF_BACKEND_GNTDEV);
+	if (!dev)
+		return -ENOMEM;
+	ret = gntbuf_gntdev_open_fd(fd, &dev->xgt);
+	if (ret)
+		goto err_free;
+	ret = gntdev_init(dev);
+	if (ret)
+		goto err_free;
+	*out = dev;
+	return 0;
+
+err_free:
+	device_free(dev);
+	return ret;
+}
+
+GNTBUF_EXPORT int
+gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
+		      struct gntbuf_device **out)
+{
+	char name[64] = "";
+	struct stat st;
+	int known, ret;
+
+	if (!out)
+		return -EINVAL;
+	if (backend != GNTBUF_BACKEND_AUTO &&
+	    backend != GNTBUF_BACKEND_MODULE &&
+	    backend != GNTBUF_BACKEND_GNTDEV)
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	if (fstat(fd, &st) < 0)
+		return gntbuf_neg_errno();
+	if (!S_ISCHR(st.st_mode))
+		return -ENODEV;
+
+	/* Where sysfs names the device, only the two are tried. */
+	known = chardev_name(st.st_rdev, name, sizeof(name));
+	if (known) {
+		if (strcmp(name, "xen/gntbuf") == 0)
+			return backend == GNTBUF_BACKEND_GNTDEV ? -ENODEV :
+				module_from_fd(fd, out);
+		if (strcmp(name, "xen/gntdev") == 0)
+			return backend == GNTBUF_BACKEND_MODULE ? -ENODEV :
+				gntdev_from_fd(fd, out);
+		return -ENODEV;
+	}
+	/* No sysfs: the module's QUERY, then gntdev's probe, decide. */
+	if (backend != GNTBUF_BACKEND_GNTDEV) {
+		ret = module_from_fd(fd, out);
+		if (ret != -ENODEV || backend == GNTBUF_BACKEND_MODULE)
+			return ret;
+	}
+	ret = gntdev_from_fd(fd, out);
+	/* Not gntdev's dma-buf code either: not a grant device at all. */
+	return ret == -EOPNOTSUPP && backend == GNTBUF_BACKEND_AUTO ?
+		-ENODEV : ret;
 }
 
 void gntbuf_device_ref(struct gntbuf_device *dev)

@@ -35,9 +35,10 @@ struct gntbuf_device {
 	 */
 	int fd;
 	/*
-	 * A libxengnttab handle (xengnttab_handle *): the gntdev backend's,
-	 * opened at gntbuf_device_open(); with the module, opened on first
-	 * use to map page directories (see pgdir.c). Guarded by @lock.
+	 * A gntdev handle (gntdev.c's struct gntbuf_gntdev: libxengnttab's,
+	 * or a handed-over file): the gntdev backend's, opened at
+	 * gntbuf_device_open() or _open_fd(); with the module, opened on
+	 * first use to map page directories (see pgdir.c). Guarded by @lock.
 	 */
 	void *xgt;
 	pthread_mutex_t lock;
@@ -101,6 +102,8 @@ void gntbuf_device_unref(struct gntbuf_device *dev);
 
 /* gntdev.c: libxengnttab behind a narrow interface (stubs without it). */
 int gntbuf_gntdev_open(void **xgt);
+/* A gntdev file another process opened: duplicated, driven directly. */
+int gntbuf_gntdev_open_fd(int fd, void **xgt);
 void gntbuf_gntdev_close(void *xgt);
 int gntbuf_gntdev_probe_dmabuf(void *xgt);
 int gntbuf_gntdev_exp_from_refs(void *xgt, uint32_t domid, uint32_t flags,

@@ -47,9 +47,10 @@
  *
  * Plain-data structures (struct gntbuf_caps, struct gntbuf_counters,
  * struct gntbuf_format_info, struct gntbuf_layout, struct gntbuf_rect,
- * struct gntbuf_range) belong to the caller. Their layout is part of the
- * ABI of version GNTBUF_0.1: a later release that needs more fields adds a
- * new structure and a new function, and never changes these.
+ * struct gntbuf_range; struct gntbuf_dmabuf_attributes of 0.4.0) belong
+ * to the caller. Their layout is part of the ABI of the version node that
+ * brought them (GNTBUF_0.1, GNTBUF_0.4): a later release that needs more
+ * fields adds a new structure and a new function, and never changes these.
  *
  * @section sources Sources
  * The library follows: the xen-gntbuf module's ABI header
@@ -185,6 +186,13 @@ enum gntbuf_backend {
  * does; gntdev's dma-bufs have neither.
  */
 #define GNTBUF_CAP_CPU_ACCESS		(1ull << 7)
+/**
+ * gntbuf_buffer_get_release_fd(): a file descriptor per buffer that poll()
+ * reports readable once the buffer is released (the module's
+ * GNTBUF_FEATURE_RELEASE_FD, xen-gntbuf 0.4.0 and later). gntdev has no
+ * such thing: its release can only be waited for.
+ */
+#define GNTBUF_CAP_RELEASE_FD		(1ull << 9)
 
 /**
  * What an open device can do. Filled by gntbuf_device_get_caps().
@@ -270,6 +278,58 @@ struct gntbuf_device;
  */
 int
 gntbuf_device_open(enum gntbuf_backend backend, struct gntbuf_device **out);
+
+/**
+ * Makes a device of a file descriptor that another process opened and
+ * handed over (over a Unix socket, SCM_RIGHTS): a seat manager or a
+ * privileged helper opens /dev/xen/gntbuf, a compositor running as the
+ * session's user uses it.
+ *
+ * The descriptor is borrowed: the library duplicates it
+ * (F_DUPFD_CLOEXEC) and works on its own duplicate, so the caller may
+ * close @p fd at once, and still owns it whatever the call returns. Both
+ * refer to the same open file: the module's buffer ids belong to that
+ * open file, and are seen (and waited for) through either.
+ *
+ * The file is checked before it is used: it must be a character device;
+ * where sysfs says which (/sys/dev/char/MAJOR:MINOR/uevent) it must be
+ * xen/gntbuf or xen/gntdev; the module must answer GNTBUF_IOCTL_QUERY with
+ * an ABI version the library speaks, gntdev its dma-buf ioctls (probed as
+ * gntbuf_device_open() probes them). Without sysfs the module's query,
+ * then gntdev's probe, decide. A gntdev file is driven with gntdev's
+ * ioctls directly (libxengnttab opens only files of its own), page
+ * directory maps included.
+ *
+ * @code
+ * // A compositor, given the fd by a privileged helper:
+ * int fd = receive_fd(sock);             // SCM_RIGHTS
+ * gntbuf_device_open_fd(fd, GNTBUF_BACKEND_AUTO, &dev);
+ * close(fd);                             // the device has its own
+ * @endcode
+ *
+ * @param fd an open /dev/xen/gntbuf or /dev/xen/gntdev; borrowed
+ *   (duplicated).
+ * @param backend GNTBUF_BACKEND_AUTO (whichever @p fd is),
+ *   GNTBUF_BACKEND_MODULE or GNTBUF_BACKEND_GNTDEV (the file must be that
+ *   one's).
+ * @param[out] out the device; close it with gntbuf_device_close().
+ * @return 0 or a negative errno:
+ *   -EBADF: @p fd is not an open file descriptor, or one that cannot take
+ *   ioctls (O_PATH),
+ *   -ENODEV: the file is not the device asked for (not a character
+ *   device, another device, one that answers neither the module's query
+ *   nor gntdev's probe),
+ *   -EOPNOTSUPP: gntdev's file, on a kernel without its dma-buf ioctls
+ *   (as gntbuf_device_open() with GNTBUF_BACKEND_GNTDEV), or a library
+ *   built without libxengnttab,
+ *   -EPROTONOSUPPORT: the module speaks another ABI version,
+ *   -EINVAL: @p out is NULL or @p backend is unknown,
+ *   -EMFILE, -ENOMEM.
+ * @since 0.4.0 (version node GNTBUF_0.4)
+ */
+int
+gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
+		      struct gntbuf_device **out);
 
 /**
  * Drops the caller's reference to a device. The device's file closes
@@ -552,6 +612,47 @@ gntbuf_buffer_destroy(struct gntbuf_buffer *buf);
  */
 int
 gntbuf_buffer_wait_released(struct gntbuf_buffer *buf, uint32_t timeout_ms);
+
+/**
+ * A file descriptor that poll(), epoll and event loops (wl_event_loop,
+ * GLib) report readable (POLLIN) once the buffer is released, as
+ * gntbuf_buffer_wait_released() means it, without blocking
+ * (GNTBUF_IOCTL_RELEASE_FD). The buffer's own hold counts too: it
+ * becomes readable only after gntbuf_buffer_wait_released() let that go
+ * (with timeout 0 it lets go and returns at once) or after
+ * gntbuf_buffer_destroy().
+ *
+ * The descriptor is only to be polled (read() fails with EINVAL); its
+ * readiness stays once it comes. It holds nothing of the buffer's pages
+ * and stays valid after gntbuf_buffer_destroy() and
+ * gntbuf_device_close(). Any number may be asked for, for one buffer.
+ * For a buffer whose release a wait already saw, it is an eventfd that
+ * is readable at once (it must not be read either).
+ *
+ * @code
+ * // Non-blocking DBUF_DESTROY: the frontend is answered when the
+ * // compositor, KMS, every mapping and the peer have let go.
+ * gntbuf_buffer_get_release_fd(buf, &rfd);
+ * if (gntbuf_buffer_wait_released(buf, 0) == -ETIMEDOUT)   // own hold let go
+ *         watch(rfd, POLLIN, on_released, buf);            // e.g. epoll
+ * ...
+ * on_released(buf):
+ *         gntbuf_buffer_wait_released(buf, 0);             // 0 now
+ *         close(rfd);
+ *         gntbuf_buffer_destroy(buf);
+ * @endcode
+ *
+ * @param buf the buffer.
+ * @param[out] fd a new file descriptor, O_CLOEXEC, the caller's to close.
+ * @return 0 or a negative errno: -EOPNOTSUPP (gntdev backend, or a module
+ *   older than 0.4.0: no GNTBUF_CAP_RELEASE_FD), -EINVAL (NULL), -EMFILE,
+ *   -ENFILE, -ENOMEM, or the module's errno (-ENOENT: the module forgot
+ *   the buffer's id, which only a wait on the same open file by another
+ *   user of it can do).
+ * @since 0.4.0 (version node GNTBUF_0.4)
+ */
+int
+gntbuf_buffer_get_release_fd(struct gntbuf_buffer *buf, int *fd);
 
 /**
  * @param buf a buffer.
@@ -949,6 +1050,96 @@ gntbuf_layout_rects_to_ranges(const struct gntbuf_layout *layout,
 			      uint32_t rect_count,
 			      struct gntbuf_range *ranges, uint32_t max_ranges,
 			      uint32_t *range_count);
+
+/** @} */
+
+/* ---------------------------------------------------------------- */
+/** @name Compositors: dma-buf attributes */
+/** @{ */
+
+/**
+ * An image in a buffer as a compositor's dma-buf import takes it (after
+ * wlroots' struct wlr_dmabuf_attributes): one zwp_linux_buffer_params_v1
+ * add request per plane, with these fds, offsets, strides and modifier,
+ * then create with width, height and fourcc (Wayland's
+ * linux-dmabuf-unstable-v1.xml); or EGL_EXT_image_dma_buf_import's
+ * EGL_DMA_BUF_PLANEn_FD, _OFFSET, _PITCH and _MODIFIER attributes. Filled by
+ * gntbuf_buffer_get_dmabuf_attributes(), emptied by
+ * gntbuf_dmabuf_attributes_finish().
+ */
+struct gntbuf_dmabuf_attributes {
+	/** Width in pixels. */
+	uint32_t width;
+	/** Height in pixels. */
+	uint32_t height;
+	/** DRM fourcc code (drm_fourcc.h). */
+	uint32_t fourcc;
+	/** Number of planes, 1 to GNTBUF_MAX_PLANES. */
+	uint32_t num_planes;
+	/**
+	 * DRM format modifier of every plane: DRM_FORMAT_MOD_LINEAR (0);
+	 * add takes it as modifier_hi (bits 63-32) and modifier_lo.
+	 */
+	uint64_t modifier;
+	/**
+	 * Per plane, a dma-buf file descriptor of the whole buffer, each a
+	 * duplicate of its own (O_CLOEXEC, the caller's: closed by
+	 * gntbuf_dmabuf_attributes_finish()); -1 past num_planes.
+	 */
+	int32_t fds[GNTBUF_MAX_PLANES];
+	/** Offset of each plane from the buffer's start, in bytes. */
+	uint32_t offsets[GNTBUF_MAX_PLANES];
+	/** Stride (pitch) of each plane, in bytes per row. */
+	uint32_t strides[GNTBUF_MAX_PLANES];
+};
+
+/**
+ * The dma-buf attributes of an image in a buffer: @p layout (from
+ * gntbuf_layout_init() for the fourcc, width and height, with the
+ * strides gntbuf_format_get_info()'s block sizes give) checked against the
+ * buffer (gntbuf_layout_check()), and for each plane a new duplicate of
+ * the buffer's dma-buf. A layout with DRM_FORMAT_MOD_INVALID ("implicit",
+ * linear here) is given as DRM_FORMAT_MOD_LINEAR: the library's buffers
+ * are linear, and a compositor that offers LINEAR takes it explicitly.
+ *
+ * @code
+ * gntbuf_layout_init(&layout, DRM_FORMAT_XRGB8888, 800, 600, 1);
+ * gntbuf_buffer_get_dmabuf_attributes(buf, &layout, &attrs);
+ * params = zwp_linux_dmabuf_v1_create_params(dmabuf);
+ * for (uint32_t i = 0; i < attrs.num_planes; i++)
+ *         zwp_linux_buffer_params_v1_add(params, attrs.fds[i], i,
+ *                 attrs.offsets[i], attrs.strides[i],
+ *                 attrs.modifier >> 32, attrs.modifier & 0xffffffff);
+ * zwp_linux_buffer_params_v1_create(params, attrs.width, attrs.height,
+ *                                   attrs.fourcc, 0);
+ * gntbuf_dmabuf_attributes_finish(&attrs);   // libwayland sent its dups
+ * @endcode
+ *
+ * @param buf the buffer.
+ * @param layout the image in it; its modifier must be LINEAR or INVALID.
+ * @param[out] attrs the attributes; written only on success, their fds
+ *   the caller's.
+ * @return 0 or a negative errno: -EINVAL (NULL; the layout's own errors
+ *   from gntbuf_layout_check()), -ERANGE (the image does not fit the
+ *   buffer), -EOPNOTSUPP (a modifier other than LINEAR and INVALID, a
+ *   fourcc the library does not know), -EBADF (the buffer's dma-buf was
+ *   let go by gntbuf_buffer_wait_released()), -EMFILE.
+ * @since 0.4.0 (version node GNTBUF_0.4)
+ */
+int
+gntbuf_buffer_get_dmabuf_attributes(struct gntbuf_buffer *buf,
+				    const struct gntbuf_layout *layout,
+				    struct gntbuf_dmabuf_attributes *attrs);
+
+/**
+ * Closes the fds of attributes from gntbuf_buffer_get_dmabuf_attributes()
+ * and sets them to -1; a second call does nothing.
+ *
+ * @param attrs the attributes, or NULL.
+ * @since 0.4.0 (version node GNTBUF_0.4)
+ */
+void
+gntbuf_dmabuf_attributes_finish(struct gntbuf_dmabuf_attributes *attrs);
 
 /** @} */
 

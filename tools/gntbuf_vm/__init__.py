@@ -5,6 +5,9 @@ One concern a module:
   common         errors, logging, exit statuses, what host and guest share
   amd64          the x86-64 machine: pinned kernel ABI and Xen, host
                  packages, Xen/dom0/QEMU command line, kernel and Xen images
+  arm64          the arm64 machine: its pinned kernel ABI and Xen, arm64
+                 packages (own apt state), dom0's arm64 root, QEMU's
+                 command line
   cache          where the cache is and what it holds (Paths)
   packages       Debian packages: install on the host, download, unpack
   extmods        kernel modules built out of tree against the rig's kernel

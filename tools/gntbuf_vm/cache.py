@@ -5,6 +5,7 @@ and the paths in it."""
 
 import os
 
+from . import arm64
 from .amd64 import KERNEL_ABI
 
 
@@ -23,10 +24,22 @@ def cache_dir():
                         KERNEL_ABI)
 
 
-def rig_paths(debug_kernel):
+def arm64_cache_dir():
+    """The arm64 rig's cache folder: $GNTBUF_CACHE-arm64 or
+    ~/.cache/gntbuf/<arm64 ABI>."""
+    if os.environ.get("GNTBUF_CACHE"):
+        return cache_dir() + "-arm64"
+    return os.path.join(os.path.expanduser("~"), ".cache", "gntbuf",
+                        arm64.KERNEL_ABI)
+
+
+def rig_paths(debug_kernel, arch="amd64"):
     """The cache of the stock rig, or of the debug kernel's (the stock
-    folder's name plus -debug, beside it).  Inside the rig, the cache and
-    kernel of the run itself ($GNTBUF_CACHE, $GNTBUF_KERNEL_ABI)."""
+    folder's name plus -debug, beside it), or of the arm64 rig.  Inside the
+    rig, the cache and kernel of the run itself ($GNTBUF_CACHE,
+    $GNTBUF_KERNEL_ABI)."""
+    if arch == "arm64":
+        return Paths(arm64_cache_dir(), arm64.KERNEL_ABI, False, "arm64")
     if os.environ.get("GNTBUF_IN_RIG") == "1":
         abi = os.environ.get("GNTBUF_KERNEL_ABI", KERNEL_ABI)
         return Paths(cache_dir(), abi, abi == DEBUG_RELEASE)
@@ -39,10 +52,11 @@ class Paths:
     """Everything the rig keeps in its cache folder, for one kernel: the
     stock Debian one, or the debug kernel built from its source."""
 
-    def __init__(self, root, abi=KERNEL_ABI, debug=False):
+    def __init__(self, root, abi=KERNEL_ABI, debug=False, arch="amd64"):
         self.root = root
         self.abi = abi
         self.debug = debug
+        self.arch = arch
         self.debs = os.path.join(root, "debs")
         self.stamps = os.path.join(root, "stamps")
         self.kernel_root = os.path.join(root, "kernel")
@@ -63,5 +77,12 @@ class Paths:
         # Uncompressed: a domU's ramdisk is this plus a per-domU archive
         # (libxc can gunzip only one gzip member, and slowly under TCG).
         self.domu_initrd = os.path.join(root, "domu-initrd.cpio")
+        # arm64: its apt state, and dom0's root (arm64 busybox, libc).
+        self.apt_lists = os.path.join(root, "apt", "lists")
+        self.apt_cache = os.path.join(root, "apt", "cache")
+        self.arm64_root = os.path.join(root, "root")
+        self.arm64_headers = os.path.join(root, "headers")
+        self.arm64_sysroot = os.path.join(root, "sysroot")
+        self.cross_file = os.path.join(root, "meson-cross.ini")
         self.runs = os.path.join(root, "runs")
         self.outs = os.path.join(root, "out")

@@ -3,7 +3,7 @@
 initramfs or by the host's /bin/sh in dom0's chroot), as templates whose
 @KEY@s common.fill replaces."""
 
-DOM0_INIT = r"""#!/bin/sh
+DOM0_INIT_HEAD = r"""#!/bin/sh
 # gntbuf-vm dom0 /init: reach the host's root over 9p, chroot into it and
 # run the per-run script that the host wrote in the run folder.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -38,7 +38,10 @@ done
 # (host folders under a tmpfs that CMD needs).
 . "/host$run/init.env" || fail "cannot read /host$run/init.env"
 
-for d in proc sys dev; do
+"""
+
+# x86: dom0 runs CMD in the host's own root.
+DOM0_ROOT_HOST = r"""for d in proc sys dev; do
     mount -o rbind "/$d" "/host/$d" || fail "cannot bind /$d"
 done
 # Host folders that CMD needs but that lie under a tmpfs (a clone in /tmp):
@@ -65,16 +68,49 @@ mount -t tmpfs tmpfs /host/lib/modules &&
 mkdir -p "/host$OUT"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out "/host$OUT" ||
     fail "cannot mount the output folder over 9p"
+"""
 
+# arm64: the host's programs cannot run, dom0's root is a tmpfs with the
+# arm64 root setup unpacked (its top-level folders bound read-only), the
+# host folders CMD needs at their own paths, and the output folder.
+DOM0_ROOT_ARM64 = r"""root=/newroot
+mkdir -p $root && mount -t tmpfs tmpfs $root || fail "cannot mount $root"
+for e in "/host$ARM64_ROOT"/*; do
+    n=${e##*/}
+    if [ -L "$e" ]; then
+        cp -a "$e" "$root/$n" || fail "cannot copy the link $n"
+    elif [ -d "$e" ]; then
+        mkdir "$root/$n" && mount -o bind "$e" "$root/$n" ||
+            fail "cannot bind the arm64 root's $n"
+    fi
+done
+for d in proc sys dev; do
+    mkdir -p "$root/$d" && mount -o rbind "/$d" "$root/$d" ||
+        fail "cannot bind /$d"
+done
+for d in @TMPFS@; do
+    mkdir -p "$root$d" && mount -t tmpfs tmpfs "$root$d" ||
+        fail "cannot mount a tmpfs on $d"
+done
+for k in $KEEP; do
+    mkdir -p "$root$k" && mount -o bind "/host$k" "$root$k" ||
+        fail "cannot bind the host's $k"
+done
+mkdir -p "$root$OUT"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out "$root$OUT" ||
+    fail "cannot mount the output folder over 9p"
+"""
+
+DOM0_INIT_TAIL = r"""
 vport=
 for p in /sys/class/virtio-ports/*; do
     [ "$(cat "$p/name" 2>/dev/null)" = "@VPORT@" ] && vport=/dev/${p##*/}
 done
 [ -n "$vport" ] || fail "no virtio port @VPORT@"
 
-GNTBUF_VPORT=$vport chroot /host /bin/sh "$run/stage2.sh"
+GNTBUF_VPORT=$vport chroot @ROOT@ /bin/sh "$run/stage2.sh"
 sync
-umount "/host$OUT"
+umount "@ROOT@$OUT"
 poweroff -f
 """
 
@@ -181,3 +217,7 @@ echo "@@DOMU-WARNINGS $n@@"
 [ "$n" = 0 ] || dmesg
 exit $rc
 """
+
+# dom0's /init, its @ROOT@ the folder it chroots into.
+DOM0_INIT = DOM0_INIT_HEAD + DOM0_ROOT_HOST + DOM0_INIT_TAIL
+DOM0_INIT_ARM64 = DOM0_INIT_HEAD + DOM0_ROOT_ARM64 + DOM0_INIT_TAIL

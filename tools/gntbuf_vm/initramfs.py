@@ -14,15 +14,19 @@ import tempfile
 
 from .amd64 import DOMU_LIBGCC
 from .common import GUEST_TMPFS, RigError, VPORT_NAME, fill, run_quiet
-from .guest_scripts import DOM0_INIT, DOMU_INIT
+from .guest_scripts import DOM0_INIT, DOM0_INIT_ARM64, DOMU_INIT
 
 
 # Modules the dom0 initramfs loads before it can reach the host's root; all
 # others are loaded from the full module tree once chrooted.
 DOM0_BOOT_MODULES = ["xenfs", "virtio_pci", "9pnet_virtio", "9p",
                      "virtio_console"]
+DOM0_BOOT_MODULES_ARM64 = ["xenfs", "virtio_mmio", "9pnet_virtio", "9p",
+                           "virtio_console"]
 DOMU_MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc",
                 "xen-privcmd", "drm_xen_front", "drm_kms_helper"]
+# Debian's arm64 kernel has no drm_xen_front.
+DOMU_MODULES_ARM64 = [m for m in DOMU_MODULES if m != "drm_xen_front"]
 DOMU_PROGRAMS = ["/usr/bin/modetest", "/usr/bin/xenstore"]
 DOMU_XENSTORE_LINKS = ["xenstore-read", "xenstore-write", "xenstore-ls",
                        "xenstore-list", "xenstore-exists", "xenstore-rm",
@@ -106,9 +110,11 @@ class Cpio:
         return gzip.compress(self.finish(), compresslevel=6, mtime=0)
 
 
-def add_busybox(cpio):
-    """Add busybox-static and a link for each of its applets."""
-    cpio.host_file("/bin/busybox", "/bin/busybox")
+def add_busybox(cpio, binary="/bin/busybox"):
+    """Add busybox-static (the host's or another architecture's binary of
+    the same Debian version) and a link for each of its applets, as the
+    host's lists them."""
+    cpio.host_file("/bin/busybox", binary)
     listing = run_quiet(["/bin/busybox", "--list-full"])
     for applet in listing.split():
         if applet != "bin/busybox":
@@ -181,15 +187,22 @@ def write_initrd(path, data):
 
 
 def dom0_init(paths):
-    """The text of the dom0 initramfs's /init."""
+    """The text of the dom0 initramfs's /init (x86: it chroots into the
+    host's root; arm64: into a root of arm64 programs, see arm64)."""
+    if paths.arch == "arm64":
+        return fill(DOM0_INIT_ARM64,
+                    BOOT_MODULES=" ".join(DOM0_BOOT_MODULES_ARM64),
+                    TMPFS=" ".join(GUEST_TMPFS), ABI=paths.abi,
+                    VPORT=VPORT_NAME, ROOT="/newroot")
     return fill(DOM0_INIT, BOOT_MODULES=" ".join(DOM0_BOOT_MODULES),
                 TMPFS=" ".join(GUEST_TMPFS), ABI=paths.abi,
-                VPORT=VPORT_NAME)
+                VPORT=VPORT_NAME, ROOT="/host")
 
 
-def domu_init():
+def domu_init(arch="amd64"):
     """The text of the domU initramfs's /init."""
-    return fill(DOMU_INIT, MODULES=" ".join(DOMU_MODULES))
+    return fill(DOMU_INIT, MODULES=" ".join(
+        DOMU_MODULES_ARM64 if arch == "arm64" else DOMU_MODULES))
 
 
 def build_dom0_initrd(paths):
@@ -199,6 +212,26 @@ def build_dom0_initrd(paths):
     add_modules(cpio, paths, DOM0_BOOT_MODULES)
     cpio.file("/init", dom0_init(paths).encode(), 0o755)
     write_initrd(paths.dom0_initrd, cpio.gzipped())
+
+
+def build_dom0_initrd_arm64(paths):
+    """Build the arm64 dom0 initramfs: the arm64 root's busybox, boot
+    modules, /init."""
+    cpio = Cpio()
+    add_busybox(cpio, os.path.join(paths.arm64_root, "bin", "busybox"))
+    add_modules(cpio, paths, DOM0_BOOT_MODULES_ARM64)
+    cpio.file("/init", dom0_init(paths).encode(), 0o755)
+    write_initrd(paths.dom0_initrd, cpio.gzipped())
+
+
+def build_domu_initrd_arm64(paths):
+    """Build the arm64 domU initramfs: busybox, the Xen modules, /init
+    (which idles after @@DOMU-READY@@: no /domu-cmd)."""
+    cpio = Cpio()
+    add_busybox(cpio, os.path.join(paths.arm64_root, "bin", "busybox"))
+    add_modules(cpio, paths, DOMU_MODULES_ARM64)
+    cpio.file("/init", domu_init("arm64").encode(), 0o755)
+    write_initrd(paths.domu_initrd, cpio.finish())
 
 
 def build_domu_initrd(paths):

@@ -11,8 +11,8 @@ import shutil
 import tempfile
 import time
 
-from . import common
-from .amd64 import XEN_BIN, qemu_command
+from . import amd64, arm64, common
+from .amd64 import XEN_BIN
 from .boot import boot
 from .extmods import gntdev_dmabuf_ko
 from .common import GUEST_TMPFS, PASS_ENV_PREFIXES, UsageError, fill, log
@@ -41,6 +41,11 @@ def guest_env(args, paths, out_dir):
         env["GNTBUF_DEBUG_KERNEL"] = "1"
     if args.domu:
         env["GNTBUF_DOMU"] = "1"
+        if paths.arch == "arm64":
+            # No gntbuf-vm domu-start there (no Python): CMD runs xl
+            # itself, with these.
+            env["GNTBUF_DOMU_KERNEL"] = paths.vmlinuz
+            env["GNTBUF_DOMU_INITRD"] = paths.domu_initrd
     if args.gntdev_dmabuf:
         # domains.domu_ramdisk() puts it in every domU.
         env["GNTBUF_GNTDEV_DMABUF"] = gntdev_dmabuf_ko(paths)
@@ -129,6 +134,11 @@ def check_run_args(args, paths):
     arguments, its path made absolute."""
     if not args.cmd:
         raise UsageError("nothing to run: give a command after --")
+    if paths.arch == "arm64":
+        for opt in ("pvh_domu", "vkms", "gntdev_dmabuf", "debug_kernel"):
+            if getattr(args, opt):
+                raise UsageError(f"--{opt.replace('_', '-')} is not there "
+                                 "on arm64 yet")
     if args.gntdev_dmabuf and paths.debug:
         raise UsageError("--gntdev-dmabuf builds for Debian's kernel only, "
                          "not with --debug-kernel")
@@ -171,11 +181,24 @@ def run(args, paths):
     os.makedirs(paths.runs, exist_ok=True)
     run_dir = tempfile.mkdtemp(dir=paths.runs)
     sock_dir = tempfile.mkdtemp(prefix="gntbuf-vm-")
+    if paths.arch == "arm64":
+        keep = arm64.host_folders(
+            [paths.root, os.getcwd()] + [argv[0] for argv in kmods] +
+            ([args.cmd[0]] if os.path.isabs(args.cmd[0]) else []))
+        qemu_command = arm64.qemu_command
+        for k in keep:
+            if re.search(r"\s", k):
+                raise UsageError(f"{k} is bound into the arm64 dom0 and "
+                                 "must not contain blanks")
+    else:
+        keep = kept_folders(args, paths, kmods)
+        qemu_command = amd64.qemu_command
     try:
         with open(os.path.join(run_dir, "init.env"), "w") as f:
             f.write(f"OUT={shlex.quote(out_dir)}\n"
                     f"MODULES={shlex.quote(paths.modules)}\n"
-                    f"KEEP={shlex.quote(' '.join(kept_folders(args, paths, kmods)))}\n")
+                    f"KEEP={shlex.quote(' '.join(keep))}\n"
+                    f"ARM64_ROOT={shlex.quote(paths.arm64_root)}\n")
         with open(os.path.join(run_dir, "stage2.sh"), "w") as f:
             f.write(stage2_script(args, paths, out_dir, kmods))
         sock_path = os.path.join(sock_dir, "out.sock")

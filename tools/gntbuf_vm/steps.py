@@ -6,9 +6,11 @@ a step it needs ran."""
 
 import fcntl
 import hashlib
+import inspect
 import os
 import time
 
+from . import arm64
 from .amd64 import (HOST_PACKAGES, KERNEL_ABI, XEN_GZ, extract_vmlinux,
                     unpack_xen)
 from .cache import Paths, cache_dir
@@ -19,9 +21,11 @@ from .debugkernel import (DEBUG_CONFIG, DEBUG_HOST_PACKAGES,
                           fetch_debug_source, patch_debug_source)
 from .extmods import (GNTDEV_DMABUF_KBUILD, GNTDEV_DMABUF_PATCHES,
                       build_gntdev_dmabuf, build_vkms, gntdev_dmabuf_ko)
-from .initramfs import (DOM0_BOOT_MODULES, DOMU_MODULES, DOMU_PROGRAMS,
-                        build_dom0_initrd, build_domu_initrd, dom0_init,
-                        domu_init)
+from .initramfs import (DOM0_BOOT_MODULES, DOM0_BOOT_MODULES_ARM64,
+                        DOMU_MODULES, DOMU_MODULES_ARM64, DOMU_PROGRAMS,
+                        build_dom0_initrd, build_dom0_initrd_arm64,
+                        build_domu_initrd, build_domu_initrd_arm64,
+                        dom0_init, domu_init)
 from .packages import fetch_kernel, fetch_source_bits, install_packages
 
 
@@ -31,6 +35,40 @@ def file_key(path):
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def digest(*parts):
+    """A step's fingerprint of several parts."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def arm64_setup_steps(paths):
+    """The arm64 rig's setup steps (see setup_steps): its apt lists, the
+    kernel, Xen, dom0's arm64 root, dom0's initramfs."""
+    return [
+        ("apt-lists", digest(*arm64.apt_options(paths)),
+         [paths.apt_lists], [], arm64.apt_update),
+        ("kernel", arm64.KERNEL_ABI, [paths.vmlinuz, paths.modules],
+         ["apt-lists"], arm64.fetch_kernel),
+        ("headers", arm64.KERNEL_ABI,
+         [os.path.join(paths.arm64_headers, "Module.symvers"),
+          os.path.join(paths.modules, "build")], ["apt-lists", "kernel"],
+         arm64.fetch_headers),
+        ("xen", arm64.XEN_PACKAGE, [paths.xen], ["apt-lists"],
+         arm64.fetch_xen),
+        ("sysroot", digest(*arm64.SYSROOT_PACKAGES, arm64.CROSS_FILE),
+         [paths.arm64_sysroot, paths.cross_file], ["apt-lists"],
+         arm64.build_sysroot),
+        ("root", digest(*arm64.ROOT_PACKAGES, file_key("/bin/busybox"),
+                        paths.kernel_root,
+                        inspect.getsource(arm64.build_root)),
+         [os.path.join(paths.arm64_root, "bin", "busybox")], ["apt-lists"],
+         arm64.build_root),
+        ("dom0-initrd", digest(dom0_init(paths), *DOM0_BOOT_MODULES_ARM64),
+         [paths.dom0_initrd], ["kernel", "root"], build_dom0_initrd_arm64),
+        ("domu-initrd", digest(domu_init("arm64"), *DOMU_MODULES_ARM64),
+         [paths.domu_initrd], ["kernel", "root"], build_domu_initrd_arm64),
+    ]
+
+
 def setup_steps(paths):
     """(name, fingerprint, outputs, needs, function) of each setup step, in
     order.
@@ -38,8 +76,8 @@ def setup_steps(paths):
     A step runs again when its fingerprint changes (the guest scripts'
     templates, the ABI, the host binaries it copies), an output is missing,
     or a step it needs ran."""
-    def digest(*parts):
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    if paths.arch == "arm64":
+        return arm64_setup_steps(paths)
     base = digest(paths.abi, file_key("/bin/busybox"))
     headers = f"/usr/src/linux-headers-{KERNEL_ABI}/Module.symvers"
     if paths.debug:
@@ -117,6 +155,24 @@ def debug_kernel_dir(paths):
     return 0 if built else 1
 
 
+def arm64_kernel_dir(paths):
+    """Print the arm64 kernel headers' tree (for `make -C TREE M=...
+    ARCH=arm64`); 0 when setup fetched it, 1 when not."""
+    print(paths.arm64_headers)
+    return 0 if all(step_current(paths, name, key, outputs)
+                    for name, key, outputs, _, _ in arm64_setup_steps(paths)
+                    if name == "headers") else 1
+
+
+def arm64_cross_file(paths):
+    """Print the meson cross file for arm64; 0 when setup wrote it and the
+    sysroot it names, 1 when not."""
+    print(paths.cross_file)
+    return 0 if all(step_current(paths, name, key, outputs)
+                    for name, key, outputs, _, _ in arm64_setup_steps(paths)
+                    if name == "sysroot") else 1
+
+
 def setup(paths, build_kernel=True):
     """Bring the cache up to date; return True when anything was done.
 
@@ -124,6 +180,8 @@ def setup(paths, build_kernel=True):
     module list are the debug kernel's starting point); without
     build_kernel, a debug kernel that must be (re)built is an error."""
     packages = HOST_PACKAGES + (DEBUG_HOST_PACKAGES if paths.debug else [])
+    if paths.arch == "arm64":
+        packages = arm64.HOST_PACKAGES
     installed = install_packages(packages)
     if paths.debug:
         installed = setup(Paths(cache_dir())) or installed

@@ -98,6 +98,8 @@
 #define GNTBUF_FEATURE_SYNC_RANGES	(1ULL << 7)
 /* %GNTBUF_SYNC_ANY_DMABUF: SYNC_RANGE(S) of other exporters' dma-bufs. */
 #define GNTBUF_FEATURE_SYNC_ANY_DMABUF	(1ULL << 8)
+/* RELEASE_FD: a pollable file per buffer, readable once it is released. */
+#define GNTBUF_FEATURE_RELEASE_FD	(1ULL << 9)
 
 /**
  * struct gntbuf_query - ABI version, features and limits
@@ -170,6 +172,38 @@ struct gntbuf_wait_released {
 	__u32 timeout_ms;
 	/** @pad: in: must be zero. */
 	__u32 pad;
+};
+
+/**
+ * struct gntbuf_release_fd - a file that poll() reports readable on release
+ *
+ * Argument of %GNTBUF_IOCTL_RELEASE_FD: the non-blocking form of
+ * WAIT_RELEASED, for an event loop (poll, epoll, a compositor's
+ * wl_event_loop).  The new file (an anonymous inode, "[gntbuf-release]",
+ * O_RDONLY, O_CLOEXEC) reports %EPOLLIN | %EPOLLRDNORM from poll() once
+ * the buffer is released as WAIT_RELEASED means it: the dma-buf released
+ * by every holder (fds, importers, mmaps) and every grant unmapped
+ * (EXPORT_REFS) or ended (ALLOC, IMPORT: the peer maps no page).  Before
+ * that it reports nothing, and never anything else: like a sync_file, it
+ * is only polled (read() and write() get -EINVAL).  Readiness is
+ * level-triggered and final: a released buffer stays released.  It does
+ * not forget the id: WAIT_RELEASED (timeout 0) afterwards returns 0 and
+ * forgets it.  The file holds the buffer's small structure, not its
+ * pages, and stays valid after the device file is closed or the id is
+ * forgotten; any number of files may watch one buffer.  /proc's fdinfo
+ * of the file shows the buffer id and whether it is released.  Errors:
+ * -ENOENT for an id this open file does not know (never made, or
+ * forgotten by a successful WAIT_RELEASED); -EINVAL for non-zero @flags;
+ * -EFAULT; -EMFILE, -ENFILE, -ENOMEM.  A buffer already released gets a
+ * file that is readable at once.
+ */
+struct gntbuf_release_fd {
+	/** @buffer_id: in: id from EXPORT_REFS, ALLOC or IMPORT. */
+	__u64 buffer_id;
+	/** @flags: in: must be zero. */
+	__u32 flags;
+	/** @fd: out: the new file, O_CLOEXEC, the caller's to close. */
+	__s32 fd;
 };
 
 /* Grant the pages read-only to the peer. */
@@ -382,5 +416,6 @@ struct gntbuf_stats {
 #define GNTBUF_IOCTL_SYNC_RANGE		_IOW(GNTBUF_IOCTL_MAGIC, 0x06, struct gntbuf_sync_range)
 #define GNTBUF_IOCTL_STATS		_IOWR(GNTBUF_IOCTL_MAGIC, 0x07, struct gntbuf_stats)
 #define GNTBUF_IOCTL_SYNC_RANGES	_IOW(GNTBUF_IOCTL_MAGIC, 0x08, struct gntbuf_sync_ranges)
+#define GNTBUF_IOCTL_RELEASE_FD		_IOWR(GNTBUF_IOCTL_MAGIC, 0x09, struct gntbuf_release_fd)
 
 #endif /* _UAPI_XEN_GNTBUF_H */
