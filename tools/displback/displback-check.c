@@ -41,7 +41,12 @@ static int load(const char *path, struct img *im)
 		fprintf(stderr, "%s: %s\n", path, p.message);
 		return -1;
 	}
-	p.format = PNG_FORMAT_RGB;
+	/*
+	 * Read as RGBA and drop the alpha: a compositor's screenshot of an
+	 * XRGB8888 output (weston-screenshooter) carries whatever the X byte
+	 * held as alpha, which libpng would otherwise blend over black.
+	 */
+	p.format = PNG_FORMAT_RGBA;
 	im->w = p.width;
 	im->h = p.height;
 	im->rgb = malloc(PNG_IMAGE_SIZE(p));
@@ -49,6 +54,8 @@ static int load(const char *path, struct img *im)
 		fprintf(stderr, "%s: %s\n", path, p.message);
 		return -1;
 	}
+	for (size_t i = 0; i < (size_t)im->w * im->h; i++)
+		memmove(im->rgb + i * 3, im->rgb + i * 4, 3);
 	return 0;
 }
 

@@ -235,6 +235,12 @@ struct sink_fb_desc {
 struct sink_ops {
 	const char *name;
 	int (*init)(struct sink *s);
+	/*
+	 * Optional: after start-up, once the Xen handles are open and the
+	 * privileges dropped (--user): what the sink should do as that user
+	 * (the wayland sink connects to the user's compositor here).
+	 */
+	int (*start)(struct sink *s);
 	void (*fini)(struct sink *s);
 	/* A connector appears (@w x @h).  *@priv is the sink's. */
 	int (*conn_open)(struct sink *s, struct conn *c, void **priv);
@@ -269,6 +275,9 @@ struct sink {
 extern const struct sink_ops sink_null_ops;
 extern const struct sink_ops sink_capture_ops;
 extern const struct sink_ops sink_kms_ops;
+#ifdef DISPLBACK_WAYLAND
+extern const struct sink_ops sink_wayland_ops;
+#endif
 
 /* ------------------------------------------------------------------ */
 /* The backend's objects. */
@@ -317,6 +326,9 @@ struct conn_stats {
 	 * CPU once per buffer.  Not part of the display path's count.
 	 */
 	uint64_t cpu_grant_maps;
+	/* The sink's own figures, appended to the summary line (filled by
+	 * its conn_close; empty: none). */
+	char sink_note[224];
 };
 
 struct conn {
@@ -407,6 +419,15 @@ struct options {
 	 * dma-buf's own pixels as <name>-frame<N>.png.
 	 */
 	bool kms_writeback;
+	/*
+	 * wayland: the compositor's socket (NULL: $WAYLAND_DISPLAY), windows
+	 * fullscreen, and how long a flip waits for the compositor to show
+	 * the frame and release the previous buffer before it is answered
+	 * anyway (ms).
+	 */
+	const char *wl_display;
+	bool wl_fullscreen;
+	unsigned int wl_timeout_ms;
 	/* Per-guest quotas (all the domain's vdispl devices together). */
 	unsigned int max_dbufs, max_fbs, max_pages, max_pending_flips;
 	/* Requests served per connector per loop iteration. */

@@ -8,7 +8,7 @@
  * XENDISPL_EVT_PG_FLIP arrives).  Two dumb buffers, drawn alternately.
  *
  *   displfront-flip [-n FRAMES] [-d /dev/dri/card0] [-t TIMEOUT_MS]
- *                   [-p PERIOD] [-m WxH] [-w HOOK]
+ *                   [-p PERIOD] [-m WxH] [-w HOOK] [-s SECONDS]
  *
  * Prints "displfront: frames N flips N events N" and exits 0 when every
  * flip's event arrived in time; 1 otherwise.  With -p, every PERIOD
@@ -26,6 +26,8 @@
  *   "displfront: measured WxH flips F latency p50 X p99 Y max Z ms"
  * (the hook, `gntbuf-pingpong mark`, lets dom0 read its counters while
  * the pipeline is quiet); from frame 3 on only the top 16 rows are drawn.
+ * -s holds the last frame on screen SECONDS (default 0.2) after the
+ * summary line, for a check of what dom0 shows (rig-wayland.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -185,9 +187,10 @@ int main(int argc, char **argv)
 	drmModeRes *res;
 	struct fbuf fb[2];
 	uint32_t crtc_id, w, h;
+	double hold_s = 0.2;
 	int fd, opt;
 
-	while ((opt = getopt(argc, argv, "n:d:t:p:m:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:p:m:w:s:")) != -1) {
 		switch (opt) {
 		case 'n': frames = (unsigned int)atoi(optarg); break;
 		case 'm': mode = optarg; break;
@@ -195,15 +198,16 @@ int main(int argc, char **argv)
 		case 'p': period = (unsigned int)atoi(optarg); break;
 		case 'd': dev = optarg; break;
 		case 't': timeout_ms = (unsigned int)atoi(optarg); break;
+		case 's': hold_s = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: displfront-flip [-n FRAMES] "
 				"[-d DEVICE] [-t TIMEOUT_MS] [-p PERIOD] "
-				"[-m WxH] [-w HOOK]\n");
+				"[-m WxH] [-w HOOK] [-s SECONDS]\n");
 			return 2;
 		}
 	}
 	if (frames < 1 || frames > 65535 || period > 65535 ||
-	    (hook && frames < 4))
+	    (hook && frames < 4) || !(hold_s >= 0 && hold_s <= 3600))
 		return 2;
 	if (hook)
 		period = frames;	/* one window: the timed frames */
@@ -306,8 +310,8 @@ int main(int argc, char **argv)
 	printf("displfront: frames %u flips %u events %u\n", frames, flips,
 	       events);
 	fflush(stdout);
-	/* Hold the last frame a moment, then let the frontend clean up. */
-	usleep(200 * 1000);
+	/* Hold the last frame (-s), then let the frontend clean up. */
+	usleep((useconds_t)(hold_s * 1e6));
 	drmModeFreeConnector(conn);
 	drmModeFreeResources(res);
 	close(fd);

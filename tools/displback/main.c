@@ -2,9 +2,11 @@
 /*
  * gntbuf-displback: serve the vdispl devices of every domain.
  *
- *   gntbuf-displback [--sink kms|capture|null] [--out DIR] [--every N]
- *                    [--max-captures N] [--device /dev/dri/cardN]
- *                    [--allow-copy] [--writeback]
+ *   gntbuf-displback [--sink kms|capture|null|wayland] [--out DIR]
+ *                    [--every N] [--max-captures N]
+ *                    [--device /dev/dri/cardN] [--allow-copy] [--writeback]
+ *                    [--wayland-display NAME] [--fullscreen]
+ *                    [--wayland-timeout MS]
  *                    [--provider gntbuf|gntdev] [--release-timeout MS]
  *                    [--max-dbufs N] [--max-fbs N] [--max-pages N]
  *                    [--max-pending-flips N] [--req-budget N]
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gntbuf-displback [options]\n"
-		"  --sink kms|capture|null  where frames go (default null)\n"
+		"  --sink kms|capture|null|wayland\n"
+		"                           where frames go (default null; wayland: %s)\n"
 		"  --out DIR                capture: folder for the PNG files\n"
 		"  --every N                capture: every Nth frame (default 1)\n"
 		"  --max-captures N         capture: at most N files per connector\n"
@@ -50,6 +53,12 @@ static void usage(FILE *f)
 		"  --writeback              kms: also read frames back through the writeback\n"
 		"                           connector (vkms enable_writeback=1) into --out:\n"
 		"                           <conn>-frameN-wb.png beside the dma-buf's <conn>-frameN.png\n"
+		"  --wayland-display NAME   wayland: the compositor's socket (default\n"
+		"                           $WAYLAND_DISPLAY in $XDG_RUNTIME_DIR)\n"
+		"  --fullscreen             wayland: each connector's window fullscreen,\n"
+		"                           scaled to the output (wp_viewporter)\n"
+		"  --wayland-timeout MS     wayland: answer a flip the compositor has not\n"
+		"                           shown and released after MS ms (default 2000)\n"
 		"  --provider NAME          buffer provider: gntbuf (default) or gntdev\n"
 		"  --release-timeout MS     DBUF_DESTROY: answer ETIMEDOUT when the buffer is\n"
 		"                           not released after MS ms (default 2000)\n"
@@ -65,6 +74,11 @@ static void usage(FILE *f)
 		"  --keep-caps              keep the capabilities (default: all dropped\n"
 		"                           after start-up)\n"
 		"  -v, --verbose            log every request\n",
+#ifdef DISPLBACK_WAYLAND
+		"built in",
+#else
+		"not built (-Dwayland)",
+#endif
 		DISPLBACK_DEF_MAX_DBUFS, DISPLBACK_DEF_MAX_FBS,
 		DISPLBACK_DEF_MAX_PAGES, DISPLBACK_DEF_MAX_PENDING_FLIPS,
 		DISPLBACK_MAX_FLIP_QUEUE + 1, DISPLBACK_DEF_REQ_BUDGET);
@@ -130,6 +144,10 @@ static const struct sink_ops *sink_by_name(const char *name)
 		return &sink_capture_ops;
 	if (!strcmp(name, "kms"))
 		return &sink_kms_ops;
+#ifdef DISPLBACK_WAYLAND
+	if (!strcmp(name, "wayland"))
+		return &sink_wayland_ops;
+#endif
 	return NULL;
 }
 
@@ -143,6 +161,9 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "allow-copy", no_argument, NULL, 'c' },
 		{ "writeback", no_argument, NULL, 'w' },
+		{ "wayland-display", required_argument, NULL, 'W' },
+		{ "fullscreen", no_argument, NULL, 'f' },
+		{ "wayland-timeout", required_argument, NULL, 'T' },
 		{ "provider", required_argument, NULL, 'p' },
 		{ "release-timeout", required_argument, NULL, 't' },
 		{ "max-dbufs", required_argument, NULL, 'D' },
@@ -164,6 +185,7 @@ int main(int argc, char **argv)
 	b.opt.sink = "null";
 	b.opt.capture_every = 1;
 	b.opt.release_timeout_ms = 2000;
+	b.opt.wl_timeout_ms = 2000;
 	b.opt.max_dbufs = DISPLBACK_DEF_MAX_DBUFS;
 	b.opt.max_fbs = DISPLBACK_DEF_MAX_FBS;
 	b.opt.max_pages = DISPLBACK_DEF_MAX_PAGES;
@@ -179,6 +201,9 @@ int main(int argc, char **argv)
 		case 'd': b.opt.kms_device = optarg; break;
 		case 'c': b.opt.kms_allow_copy = true; break;
 		case 'w': b.opt.kms_writeback = true; break;
+		case 'W': b.opt.wl_display = optarg; break;
+		case 'f': b.opt.wl_fullscreen = true; break;
+		case 'T': b.opt.wl_timeout_ms = (unsigned int)atoi(optarg); break;
 		case 'p': b.opt.provider = optarg; break;
 		case 't': b.opt.release_timeout_ms = (unsigned int)atoi(optarg); break;
 		case 'D': b.opt.max_dbufs = (unsigned int)atoi(optarg); break;
@@ -195,7 +220,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || !b.opt.capture_every || !b.opt.max_dbufs ||
 	    !b.opt.max_fbs || !b.opt.max_pages || !b.opt.req_budget ||
-	    !b.opt.max_pending_flips ||
+	    !b.opt.max_pending_flips || !b.opt.wl_timeout_ms ||
 	    b.opt.max_pending_flips > DISPLBACK_MAX_FLIP_QUEUE + 1) {
 		usage(stderr);
 		return 2;
@@ -266,6 +291,12 @@ int main(int argc, char **argv)
 	LOGI(NULL, -1, "running as uid %u gid %u, %s", (unsigned int)getuid(),
 	     (unsigned int)getgid(), b.opt.keep_caps ? "capabilities kept "
 	     "(--keep-caps)" : "no capabilities, no new privileges");
+	ret = b.sink.ops->start ? b.sink.ops->start(&b.sink) : 0;
+	if (ret) {
+		LOGE(NULL, -1, "sink %s: %s", b.sink.ops->name, strerror(-ret));
+		status = 1;
+		goto out_xenbus;
+	}
 
 	while (!b.stopping) {
 		struct pollfd fds[4];

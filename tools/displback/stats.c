@@ -76,13 +76,14 @@ void conn_print_summary(const struct conn *c)
 		"without the sink p50 %.3f p99 %.3f max %.3f ms "
 		"(percentiles of the last %u flips), captured %" PRIu64
 		", events dropped %" PRIu64 ", sink CPU-access grant maps %"
-		PRIu64 "\n",
+		PRIu64 "%s%s\n",
 		c->dev->domid, c->dev->devid, c->idx, c->width, c->height,
 		st->frames, st->flips, st->bytes_copied, st->grant_maps_first,
 		later ? (double)st->grant_maps_later / later : 0.0,
 		st->grant_maps_later, later, p50, p99,
 		st->latency_max_ns / 1e6, avg, own50, own99,
 		st->own_max_ns / 1e6, n, st->captured, st->events_dropped,
-		st->cpu_grant_maps);
+		st->cpu_grant_maps, st->sink_note[0] ? ", " : "",
+		st->sink_note);
 	fflush(stdout);
 }
