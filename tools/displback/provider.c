@@ -19,8 +19,8 @@ int provider_init(struct backend *b, const char *name)
 	ret = provider_gntbuf_init(b);
 	if (ret && name && !strcmp(name, "auto")) {
 		/* TODO(xen-gntbuf): drop once the module is in every rig. */
-		LOGW(NULL, -1, "libgntbuf: %s; falling back to the interim "
-		     "gntdev provider (no dma-bufs)", strerror(-ret));
+		LOGW(NULL, -1, "libgntbuf: %s; falling back to the "
+		     "gntdev provider", strerror(-ret));
 		return provider_gntdev_init(b);
 	}
 	return ret;

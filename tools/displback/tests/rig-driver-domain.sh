@@ -2,13 +2,19 @@
 # SPDX-License-Identifier: MIT
 # The display backend in a PVH driver domain (one boot of
 # `gntbuf-vm run --domu`, two domUs at once).  Dom0 only runs the
-# toolstack: gntbuf-displback (gntbuf provider, capture sink) runs in the
-# PVH domU "drv" with the xen-gntbuf module loaded there (an auto-translated
-# backend domain: the module's non-PV path), and the PV domU "fe" is
-# started with `vdispl = [ 'backend=drv,...' ]`: Linux's xen_drm_front in
-# fe talks to the backend in drv through xenstore nodes under drv's
+# toolstack: gntbuf-displback (capture sink) runs in the PVH domU "drv",
+# and the domU "fe" (PV; PVH for be-alloc=1) is started with
+# `vdispl = [ 'backend=drv,be-alloc=BE_ALLOC,...' ]`: Linux's xen_drm_front
+# in fe talks to the backend in drv through xenstore nodes under drv's
 # /local/domain/<drv>/backend/vdispl, grants and event channels between
-# two unprivileged domains.
+# two unprivileged domains.  The provider in drv is
+#  gntbuf      the xen-gntbuf module loaded there (an auto-translated
+#              backend domain: the module's non-PV path);
+#  gntdev      gntdev's own dma-bufs (libgntbuf's gntdev backend), the rig's
+#              patched xen-gntdev (`run --gntdev-dmabuf`) and vgem there and
+#              no xen-gntbuf module: be-alloc=0 buffers are gntdev
+#              EXP_FROM_REFS dma-bufs of fe's grants, be-alloc=1 buffers
+#              vgem dma-bufs that gntdev grants to fe (IMP_TO_REFS).
 #
 #  backend     drv's backend watches its own backend/vdispl folder and
 #              answers xl's device add (xl create of fe fails otherwise)
@@ -20,17 +26,21 @@
 #              against the next frame's pattern must fail)
 #  destroy     fe flips for ever; once drv has captured frames of that run,
 #              dom0 destroys fe: drv's backend tears the device down and
-#              logs it, keeps running, and the module's counters in drv are
-#              back to zero at once
+#              logs it, keeps running, and (gntbuf) the module's counters in
+#              drv are back to zero at once
 #  exit        SIGTERM: exit status 0, fe's summary line (N + the endless
-#              run's frames, 0 bytes copied), counters back to 0
+#              run's frames, 0 bytes copied), the provider's counters back
+#              to 0; gntdev: every buffer was a dma-buf of the kind
+#              BE_ALLOC asks for (none without one), and no xen-gntbuf
+#              module in drv
 #
 # The driver domain shares no folder with dom0: the checks run in drv
 # itself (this script, copied into drv's initramfs and run there with
 # --driver-domain), each printing a PASS/FAIL line on drv's console, then
 # one verdict line; dom0 reads them from $GNTBUF_OUT/xen-console/guest-drv.log.
 #
-#   rig-driver-domain.sh BUILD_DIR XEN_GNTBUF_KO
+#   rig-driver-domain.sh BUILD_DIR gntbuf BE_ALLOC XEN_GNTBUF_KO
+#   rig-driver-domain.sh BUILD_DIR gntdev BE_ALLOC  (in `run --gntdev-dmabuf`)
 # Results and logs in $GNTBUF_OUT/driver-domain/.  Exit 0 when every check
 # passes.
 set -u
@@ -45,6 +55,8 @@ tag=
 # check what it captured, print the results on the console.
 driver_domain() {
 	build=$1
+	provider=$2
+	be_alloc=$3
 	bin=$build/tools/displback
 	frames=/tmp/frames
 	log=/tmp/displback.log
@@ -75,7 +87,7 @@ driver_domain() {
 
 	# Captures: modetest's frame, displfront-flip's N and the endless run's
 	# first 2 (a PNG costs much under TCG: no more are written).
-	"$bin/gntbuf-displback" --sink capture --out "$frames" --provider gntbuf \
+	"$bin/gntbuf-displback" --sink capture --out "$frames" --provider "$provider" \
 		--max-captures $((N + 3)) -v >/tmp/summary.txt 2>"$log" &
 	pid=$!
 	if poll_until 30 logged "watching /local/domain/.*/backend/vdispl"; then
@@ -84,6 +96,21 @@ driver_domain() {
 		fail "the backend did not start"
 		prefix <"$log"
 		verdict
+	fi
+	if [ "$provider" = gntdev ]; then
+		# The gntdev path alone: no module, gntdev's dma-bufs.
+		if grep -q '^xen_gntbuf ' /proc/modules || [ -e /dev/xen/gntbuf ]; then
+			fail "gntdev: the xen-gntbuf module is loaded in drv"
+		else
+			pass "gntdev: no xen-gntbuf module in drv"
+		fi
+		want="frontend buffers gntdev dma-bufs (EXP_FROM_REFS), be-alloc buffers vgem dma-bufs granted by gntdev"
+		if logged "$want"; then
+			pass "gntdev: $(grep -o 'gntdev provider: .*' "$log" | head -1)"
+		else
+			fail "gntdev: the provider has no gntdev dma-bufs here:"
+			grep 'gntdev provider' "$log" | prefix
+		fi
 	fi
 
 	# The frontend domain: the one whose device connects.
@@ -109,7 +136,9 @@ driver_domain() {
 	else
 		fail "destroy: the backend did not tear down domain $d's device (or died)"
 	fi
-	if counters_zero; then
+	if [ "$provider" = gntdev ]; then
+		:	# no module to ask: the exit line's counters below
+	elif counters_zero; then
 		pass "destroy: the module's counters are back to zero at once: $(grep -E '^live|mapped|allocated' /tmp/gntbuf-info.txt | tr -s ' \n' ' ')"
 	else
 		fail "destroy: the module still holds buffers:"
@@ -167,10 +196,30 @@ driver_domain() {
 	*) fail "summary dom$d: $line" ;;
 	esac
 	ex=$(grep 'exit:' "$log")
-	case "$ex" in
-	*"live_buffers 0 mapped_pages 0 allocated_pages 0 "*) pass "gntbuf counters back to zero: ${ex#*exit: }" ;;
-	*) fail "gntbuf counters not back to zero: ${ex#*exit: }" ;;
-	esac
+	if [ "$provider" = gntdev ]; then
+		# be-alloc=0: gntdev exports of fe's grants; 1: vgem dma-bufs
+		# gntdev granted.  Not one buffer of the other kinds.
+		[ "$be_alloc" = 1 ] && kind=imports || kind=exports
+		n=$(echo "$ex" | sed -n "s/.* dmabuf_$kind \([0-9]*\).*/\1/p")
+		case "$ex" in
+		*"live_buffers 0 "*"map_only 0"*) pass "gntdev counters back to zero, no buffer without a dma-buf: ${ex#*exit: }" ;;
+		*) fail "gntdev counters: ${ex#*exit: }" ;;
+		esac
+		# modetest's buffer, then two of each displfront-flip run.
+		if [ "${n:-0}" -ge 5 ]; then
+			pass "gntdev: $n buffers were gntdev dma-buf $kind"
+		else
+			fail "gntdev: ${n:-no} dma-buf $kind (be-alloc=$be_alloc)"
+		fi
+		if grep -q 'DBUF_CREATE.*dma-buf fd -1' "$log"; then
+			fail "gntdev: a DBUF_CREATE without a dma-buf"
+		fi
+	else
+		case "$ex" in
+		*"live_buffers 0 mapped_pages 0 allocated_pages 0 "*) pass "gntbuf counters back to zero: ${ex#*exit: }" ;;
+		*) fail "gntbuf counters not back to zero: ${ex#*exit: }" ;;
+		esac
+	fi
 	verdict
 }
 
@@ -183,7 +232,9 @@ fi
 # ---------------------------------------------------------------------------
 # In dom0: start drv, then fe, destroy fe mid-stream, read drv's verdict.
 build=$1
-ko=$2
+provider=$2
+be_alloc=$3
+ko=${4:-}
 bin=$build/tools/displback
 out=$GNTBUF_OUT/driver-domain
 rm -rf "$out"
@@ -213,16 +264,27 @@ finish() {
 	exit
 }
 
-phase "drv: xl create (PVH driver domain)"
+phase "drv: xl create (PVH driver domain, provider $provider)"
+if [ "$provider" = gntdev ]; then
+	# gntdev's dma-bufs (the rig's xen-gntdev: domu-start puts it in
+	# every domU of a `run --gntdev-dmabuf`), vgem for be-alloc pages.
+	if [ -z "${GNTBUF_GNTDEV_DMABUF:-}" ]; then
+		fail "provider gntdev wants \`gntbuf-vm run --gntdev-dmabuf\`"
+		finish
+	fi
+	set -- --modprobe vgem
+else
+	set -- --kmod "$ko"
+fi
 # driver_domain = 1: xl.cfg(5)'s mark of a domain that runs backends
 # (measured: this test passes without it too; xl writes the backend nodes
 # with drv as their owner either way).
 if ! gntbuf-vm domu-start drv --pvh --memory 256 --cfg 'driver_domain = 1' \
 	--extra-program "$bin/gntbuf-displback" --extra-program "$bin/displback-check" \
-	--extra-program "$build/tools/gntbuf-info" --kmod "$ko" \
+	--extra-program "$build/tools/gntbuf-info" "$@" \
 	--extra-file "$self:/rig-driver-domain.sh" \
 	--extra-file "$(dirname "$self")/rig-lib.sh:/rig-lib.sh" \
-	--cmd "sh /rig-driver-domain.sh --driver-domain $build"; then
+	--cmd "sh /rig-driver-domain.sh --driver-domain $build $provider $be_alloc"; then
 	fail "xl create drv (PVH, driver_domain = 1)"
 	finish
 fi
@@ -233,10 +295,16 @@ fi
 dd=$(domid drv)
 phase "drv is domain $dd, its backend is up"
 
-phase "fe: xl create, vdispl backend=drv"
-if ! gntbuf-vm domu-start fe --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
+# be-alloc=1: fe is PVH.  In a PV guest Linux's frontend maps the
+# backend's grants for the kernel only (GNTMAP_host_map) and its
+# dumb-buffer mmap then faults ("BUG: Bad rss-counter state", measured
+# here too), so be-alloc needs an auto-translated frontend (rig-display.sh).
+fe_type=
+[ "$be_alloc" = 1 ] && fe_type=--pvh
+phase "fe: xl create (${fe_type:+PVH, }vdispl backend=drv, be-alloc=$be_alloc)"
+if ! gntbuf-vm domu-start fe $fe_type --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
 	--extra-file "$fe_script:/frontend-flip.sh" \
-	--cfg 'vdispl = [ "backend=drv,be-alloc=0,connectors=0:800x600" ]' --cmd "sh /frontend-flip.sh fe $N"; then
+	--cfg "vdispl = [ \"backend=drv,be-alloc=$be_alloc,connectors=0:800x600\" ]" --cmd "sh /frontend-flip.sh fe $N 10000"; then
 	fail "xl create fe (vdispl backend=drv): no backend in drv answered"
 	finish
 fi
