@@ -198,7 +198,12 @@ static int gntdev_init(struct gntbuf_device *dev)
 	return 0;
 }
 
-static int open_gntdev(struct gntbuf_device **out)
+/*
+ * The gntdev backend on gntdev's file @fd, borrowed (duplicated, driven
+ * with gntdev's ioctls directly), or with @fd < 0 on a file of its own
+ * (libxengnttab).
+ */
+static int open_gntdev(int fd, struct gntbuf_device **out)
 {
 	struct gntbuf_device *dev;
 	int ret;
@@ -207,7 +212,10 @@ static int open_gntdev(struct gntbuf_device **out)
 	if (!dev)
 		return -ENOMEM;
 
-	ret = gntbuf_gntdev_open(&dev->xgt);
+	if (fd < 0)
+		ret = gntbuf_gntdev_open(&dev->xgt);
+	else
+		ret = gntbuf_gntdev_open_fd(fd, &dev->xgt);
 	if (ret)
 		goto err_free;
 	ret = gntdev_init(dev);
@@ -234,13 +242,13 @@ gntbuf_device_open(enum gntbuf_backend backend, struct gntbuf_device **out)
 	case GNTBUF_BACKEND_MODULE:
 		return open_module(out);
 	case GNTBUF_BACKEND_GNTDEV:
-		return open_gntdev(out);
+		return open_gntdev(-1, out);
 	case GNTBUF_BACKEND_AUTO:
 		ret = open_module(out);
 		/* Any other failure of a module that is there is reported. */
 		if (ret != -ENODEV)
 			return ret;
-		return open_gntdev(out);
+		return open_gntdev(-1, out);
 	}
 	return -EINVAL;
 }
@@ -298,28 +306,6 @@ err_free:
 	return ret;
 }
 
-static int gntdev_from_fd(int fd, struct gntbuf_device **out)
-{
-	struct gntbuf_device *dev;
-	int ret;
-
-	dev = device_new(GNTBUF_BACKEND_GNTDEV);
-	if (!dev)
-		return -ENOMEM;
-	ret = gntbuf_gntdev_open_fd(fd, &dev->xgt);
-	if (ret)
-		goto err_free;
-	ret = gntdev_init(dev);
-	if (ret)
-		goto err_free;
-	*out = dev;
-	return 0;
-
-err_free:
-	device_free(dev);
-	return ret;
-}
-
 GNTBUF_EXPORT int
 gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
 		      struct gntbuf_device **out)
@@ -349,7 +335,7 @@ gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
 				module_from_fd(fd, out);
 		if (strcmp(name, "xen/gntdev") == 0)
 			return backend == GNTBUF_BACKEND_MODULE ? -ENODEV :
-				gntdev_from_fd(fd, out);
+				open_gntdev(fd, out);
 		return -ENODEV;
 	}
 	/* No sysfs: the module's QUERY, then gntdev's probe, decide. */
@@ -358,7 +344,7 @@ gntbuf_device_open_fd(int fd, enum gntbuf_backend backend,
 		if (ret != -ENODEV || backend == GNTBUF_BACKEND_MODULE)
 			return ret;
 	}
-	ret = gntdev_from_fd(fd, out);
+	ret = open_gntdev(fd, out);
 	/* Not gntdev's dma-buf code either: not a grant device at all. */
 	return ret == -EOPNOTSUPP && backend == GNTBUF_BACKEND_AUTO ?
 		-ENODEV : ret;
