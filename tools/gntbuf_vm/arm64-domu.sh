@@ -8,7 +8,8 @@
 # ($GNTBUF_DOMU_INITRD) plus a second newc archive (busybox cpio) holding
 # /domu-cmd and the --extra-file files, an xl config with the rig's domU
 # kernel ($GNTBUF_DOMU_KERNEL), xl create; the console is logged by
-# xenconsoled in $GNTBUF_OUT/xen-console/guest-NAME.log.  --pvh is accepted
+# xenconsoled in $GNTBUF_OUT/xen-console/guest-NAME.log; with
+# $GNTBUF_GNTDEV_DMABUF (run --gntdev-dmabuf) the rig's xen-gntdev.  --pvh is accepted
 # and changes nothing (every arm64 guest is auto-translated); the options
 # that need the host's module tree (--modprobe, --kmod, --extra-program)
 # are refused.
@@ -71,6 +72,13 @@ done
 if [ -n "$cmd" ]; then
 	printf '%s\n' "$cmd" >"$dir/root/domu-cmd" &&
 		chmod 755 "$dir/root/domu-cmd" || exit 1
+fi
+# run --gntdev-dmabuf: the rig's xen-gntdev over Debian's, at its path in
+# the module tree (as domains.gntdev_dmabuf_overlay() does on x86).
+if [ -n "${GNTBUF_GNTDEV_DMABUF:-}" ]; then
+	ko=/lib/modules/$(uname -r)/kernel/drivers/xen/xen-gntdev.ko
+	mkdir -p "$dir/root${ko%/*}" &&
+		cp "$GNTBUF_GNTDEV_DMABUF" "$dir/root$ko" || exit 1
 fi
 cp "$GNTBUF_DOMU_INITRD" "$dir/initrd.cpio" || exit 1
 # Linux unpacks concatenated archives; later files replace earlier ones.

@@ -64,11 +64,16 @@ XEN_TOOL_PACKAGES = [
     "libtinfo6"]
 # The arm64 packages unpacked into dom0's root, each with its files only
 # (dependencies are listed here, not resolved).
+# libgbm1 and what it loads: gntbuf_lib's GBM helper (Mesa's DRI drivers,
+# libgl1-mesa-dri with libllvm15, about 135 MB, are left out: its
+# gbm-import subtest skips, saying so).
+GBM_PACKAGES = ["libgbm1", "libwayland-server0", "libexpat1", "libffi8"]
 ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1",
-                 "libdrm2"] + XEN_TOOL_PACKAGES
+                 "libdrm2"] + XEN_TOOL_PACKAGES + GBM_PACKAGES
 # The arm64 -dev packages (and what their links lead to) that cross builds
 # need, unpacked into the sysroot that the meson cross file names.
-SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2", "libxen-dev"] + [
+SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2", "libxen-dev",
+                    "libgbm-dev"] + GBM_PACKAGES + [
     p for p in XEN_TOOL_PACKAGES if p.startswith("lib")]
 # Top-level folders of dom0's root that are its own: a host folder below
 # one of them is bound at its own path one level deeper (/tmp/clone),
@@ -238,6 +243,11 @@ pkgconfig = 'pkg-config'
 sys_root = '@SYSROOT@'
 pkg_config_libdir = ['@SYSROOT@/usr/lib/aarch64-linux-gnu/pkgconfig',
                      '@SYSROOT@/usr/share/pkgconfig']
+
+[built-in options]
+# Libraries the sysroot's ones need that live in its /lib (libgbm's
+# libexpat): ld looks for them there too.
+c_link_args = ['-Wl,-rpath-link,@SYSROOT@/lib/aarch64-linux-gnu']
 
 [host_machine]
 system = 'linux'

@@ -20,7 +20,8 @@ from .debugkernel import (DEBUG_CONFIG, DEBUG_HOST_PACKAGES,
                           build_debug_kernel, configure_debug_kernel,
                           fetch_debug_source, patch_debug_source)
 from .extmods import (GNTDEV_DMABUF_KBUILD, GNTDEV_DMABUF_PATCHES,
-                      build_gntdev_dmabuf, build_vkms, gntdev_dmabuf_ko)
+                      build_gntdev_dmabuf, build_gntdev_dmabuf_arm64,
+                      build_vkms, gntdev_dmabuf_ko)
 from .initramfs import (DOM0_BOOT_MODULES, DOM0_BOOT_MODULES_ARM64,
                         DOMU_MODULES, DOMU_MODULES_ARM64, DOMU_PROGRAMS,
                         build_dom0_initrd, build_dom0_initrd_arm64,
@@ -66,6 +67,11 @@ def arm64_setup_steps(paths):
          [paths.dom0_initrd], ["kernel", "root"], build_dom0_initrd_arm64),
         ("domu-initrd", digest(domu_init("arm64"), *DOMU_MODULES_ARM64),
          [paths.domu_initrd], ["kernel", "root"], build_domu_initrd_arm64),
+        # Loaded by `run --gntdev-dmabuf` only, as on x86.
+        ("gntdev-dmabuf",
+         digest(arm64.KERNEL_ABI, GNTDEV_DMABUF_KBUILD,
+                *[p for patch in GNTDEV_DMABUF_PATCHES for p in patch]),
+         [gntdev_dmabuf_ko(paths)], ["headers"], build_gntdev_dmabuf_arm64),
     ]
 
 
