@@ -275,9 +275,11 @@ bool has_vgem_handle(const struct buf *b)
 	return b->vgem_handle != 0;
 }
 
-bool is_dmabuf_open_unimported(const struct buf *b)
+/* What vgem-prime-import picks: an open dma-buf, not an EXPORT's if asked. */
+bool is_prime_candidate(const struct buf *b)
 {
-	return is_dmabuf_open(b);
+	return is_dmabuf_open(b) &&
+	       !(opt_no_prime_export && b->kind == K_EXPORT);
 }
 
 int pick_map(void)
