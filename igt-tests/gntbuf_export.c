@@ -469,9 +469,10 @@ static void test_granter_ends_first(enum gntbuf_source src)
  * pages keep their last bytes, until dom0 lets go of the last mapping.
  *
  * On arm64 two of the holders are not there yet and the rest runs without
- * them, saying so: the rig has no vkms there, and the module refuses
- * vgem's import of an EXPORT_REFS buffer (EREMOTEIO: vgem has no Xen DMA
- * ops; tools/meson.build, issue 12).  Elsewhere both are required.
+ * them, saying so: the module refuses vgem's and vkms's imports of an
+ * EXPORT_REFS buffer there (EREMOTEIO: platform devices without Xen DMA
+ * ops; tools/meson.build, issue 12), so the suite boots without vkms.
+ * Elsewhere both are required.
  */
 #ifdef __aarch64__
 #define HOLDERS_OPTIONAL true
@@ -504,7 +505,9 @@ static void test_granter_destroyed(enum gntbuf_source src)
 	if (kms >= 0)
 		kms_frame = gntbuf_test_open_vkms();
 	else
-		igt_info("no vkms here (arm64): held without its vmap\n");
+		igt_info("no vkms (arm64: it refuses EXPORT_REFS buffers, "
+			 "the suite boots without it): held without its "
+			 "vmap\n");
 	vgem = gntbuf_test_open_vgem();
 	kmsg = gntbuf_kmsg_open();
 
