@@ -73,6 +73,10 @@ struct comp {
 	unsigned int repaint_ms;
 	struct behaviour never_release, refuse, slow, disconnect;
 	unsigned int disconnect_commits;
+	/* Made at start, so that the loop's timer fd (one for all its
+	 * timers) is there before any client: fds are counted in tests. */
+	struct wl_event_source *disconnect_timer;
+	struct wl_client *disconnect_client;
 	struct wl_list surfaces;
 	struct {
 		unsigned long imports, refused, released, withheld;
@@ -318,18 +322,22 @@ static void arm_repaint(struct surface *s)
 
 /* ---- disconnect-after ---- */
 
-static void disconnect_idle(void *data)
+/* Armed at the Nth commit: the client is closed outside its request. */
+static int disconnect_now(void *data)
 {
-	struct wl_client *target = data, *c;
+	struct wl_client *c;
 
+	(void)data;
 	wl_client_for_each(c, wl_display_get_client_list(comp.display)) {
-		if (c == target) {
+		if (c == comp.disconnect_client) {
 			LOG("disconnect-after=%u: closing the client's "
 			    "connection", comp.disconnect.n);
 			wl_client_destroy(c);
-			return;
+			break;
 		}
 	}
+	comp.disconnect_client = NULL;
+	return 0;
 }
 
 /* ---- wl_surface ---- */
@@ -418,9 +426,11 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 				LOG("\"%s\": unreadable buffer: %s", s->title,
 				    strerror(-ret));
 			if (buffer_matches(&comp.disconnect, new) &&
-			    ++comp.disconnect_commits == comp.disconnect.n)
-				wl_event_loop_add_idle(comp.loop,
-						       disconnect_idle, client);
+			    ++comp.disconnect_commits == comp.disconnect.n) {
+				comp.disconnect_client = client;
+				wl_event_source_timer_update(
+					comp.disconnect_timer, 1);
+			}
 		} else {
 			/* Unmapped: the next map starts with a configure. */
 			dump(s, "unmapped");
@@ -1104,6 +1114,13 @@ int main(int argc, char **argv)
 		LOG("cannot create the globals");
 		return 1;
 	}
+	comp.disconnect_timer = wl_event_loop_add_timer(comp.loop,
+							disconnect_now, NULL);
+	if (!comp.disconnect_timer ||
+	    wl_event_source_timer_update(comp.disconnect_timer, 0)) {
+		LOG("cannot create a timer");
+		return 1;
+	}
 	sig[0] = wl_event_loop_add_signal(comp.loop, SIGTERM, on_signal, NULL);
 	sig[1] = wl_event_loop_add_signal(comp.loop, SIGINT, on_signal, NULL);
 	sig[2] = wl_event_loop_add_signal(comp.loop, SIGUSR1, on_signal, NULL);
@@ -1125,6 +1142,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		if (sig[i])
 			wl_event_source_remove(sig[i]);
+	wl_event_source_remove(comp.disconnect_timer);
 	wl_display_destroy(comp.display);
 	return 0;
 }
