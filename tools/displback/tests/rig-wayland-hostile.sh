@@ -147,7 +147,7 @@ esac
 for s in 800x600:dma-buf 640x480:wl_shm; do
 	size=${s%:*}
 	how=${s#*:}
-	pic=$(ls "$out"/pics/dom*-$(devof "$size")-conn0-$size-1.png 2>/dev/null)
+	pic=$(ls "$out"/pics/dom*-"$(devof "$size")"-conn0-$size-1.png 2>/dev/null)
 	if [ -n "$pic" ] && grep -q "conn0 $size\": unmapped: wrote .*read through $how)" "$clog" &&
 	   "$bin/displback-check" frame "$pic" $((N - 1)) >"$out/check-$size.txt" 2>&1; then
 		pass "pixels: the compositor's $size picture (read through $how) is frame $((N - 1)) of the pattern"
