@@ -122,20 +122,39 @@ cat "$out/summary.txt"
 grep -E 'wayland|exit:' "$log" | grep -v debug | sed 's/^/  /' | head -40
 sed 's/^/  /' "$clog"
 
-line() { grep "summary: dom[0-9]* dev[0-9] conn0 $1:" "$out/summary.txt" | tail -1; }
-num() { echo "$1" | sed -n "s/.*$2 \\([0-9.]*\\).*/\\1/p"; }
-devof() { line "$1" | sed -n 's/.* \(dev[0-9]\) conn0.*/\1/p'; }
-big=$(line 800x600)
-mid=$(line 640x480)
-small=$(line 320x240)
+# The summary lines and their figures, read with the shell's builtins: a
+# process costs a fraction of a second in a PV dom0 under TCG.
+big='' mid='' small=''
+while IFS= read -r l; do
+	case $l in
+	*" conn0 800x600: "*) big=$l ;;
+	*" conn0 640x480: "*) mid=$l ;;
+	*" conn0 320x240: "*) small=$l ;;
+	esac
+done <"$out/summary.txt"
+# field VAR LINE NAME: VAR = the number after "NAME " in LINE, or empty.
+field() {
+	_r=${2#*"$3 "}
+	if [ "$_r" = "$2" ]; then _r=; else _r=${_r%%[!0-9.]*}; fi
+	eval "$1=\$_r"
+}
+# devname VAR LINE: VAR = the line's "devN".
+devname() {
+	_r=${2#* dev}
+	eval "$1=dev\${_r%% *}"
+}
+devname big_dev "$big"
+devname mid_dev "$mid"
+devname small_dev "$small"
 
 # --- served: the 800x600 connector ---------------------------------------
-p50=$(num "$big" 'flip latency p50')
+field p50 "$big" 'flip latency p50'
+field dmabuf "$big" 'dma-buf'
+field waited "$big" 'releases waited for'
 case "$big" in
 *"frames received $((N + M)) (flips $((N + M - 2))), bytes copied 0,"*"wl_shm 0),"*"flips answered on timeout 0"*)
-	if [ "$(num "$big" 'dma-buf')" -ge "$N" ] &&
-	   [ "$(num "$big" 'releases waited for')" -ge $((N - 2)) ] &&
-	   awk -v p="${p50:-99999}" -v t=$TIMEOUT 'BEGIN { exit !(p < t / 3) }'; then
+	if [ "${dmabuf:-0}" -ge "$N" ] && [ "${waited:-0}" -ge $((N - 2)) ] &&
+	   [ "${p50%%.*}" -lt $((TIMEOUT / 3)) ]; then
 		pass "served: 800x600 through dma-bufs, 0 bytes copied, no flip on the timeout, flip p50 $p50 ms (< $TIMEOUT / 3) beside the withheld connector"
 	else
 		fail "served: 800x600: $big"
@@ -144,29 +163,30 @@ case "$big" in
 esac
 
 # --- pixels: the compositor's pictures at the first unmap --------------------
-for s in 800x600:dma-buf 640x480:wl_shm; do
-	size=${s%:*}
+for s in 800x600:dma-buf:$big_dev 640x480:wl_shm:$mid_dev; do
+	size=${s%%:*}
 	how=${s#*:}
-	pic=$(ls "$out"/pics/dom*-"$(devof "$size")"-conn0-$size-1.png 2>/dev/null)
-	if [ -n "$pic" ] && grep -q "conn0 $size\": unmapped: wrote .*read through $how)" "$clog" &&
+	dev=${how#*:}
+	how=${how%:*}
+	for pic in "$out"/pics/dom*-"$dev"-conn0-"$size"-1.png; do :; done
+	if [ -f "$pic" ] && grep -q "conn0 $size\": unmapped: wrote .* ($size, read through $how)" "$clog" &&
 	   "$bin/displback-check" frame "$pic" $((N - 1)) >"$out/check-$size.txt" 2>&1; then
 		pass "pixels: the compositor's $size picture (read through $how) is frame $((N - 1)) of the pattern"
 	else
-		fail "pixels: $size: ${pic:-no picture} $(head -3 "$out/check-$size.txt" 2>/dev/null)"
+		fail "pixels: $size: $pic $(head -3 "$out/check-$size.txt" 2>/dev/null)"
 	fi
 done
 
 # --- refused: the 640x480 connector ------------------------------------------
-p50=$(num "$mid" 'flip latency p50')
-shm=$(num "$mid" 'wl_shm')
-copied=$(num "$mid" 'bytes copied')
+field p50 "$mid" 'flip latency p50'
+field shm "$mid" 'wl_shm'
+field copied "$mid" 'bytes copied'
 refused=$(grep -c 'import of 640x480 refused: refuse-imports' "$clog")
 logged=$(grep -c 'fb .*: the compositor refused the dma-buf import: copying through wl_shm' "$log")
 case "$mid" in
 *"frames received $N (flips $((N - 1))),"*"dma-buf 0, wl_shm $N),"*"flips answered on timeout 0"*)
 	if [ "$refused" -eq 2 ] && [ "$logged" -eq 2 ] &&
-	   [ "$copied" -eq $((N * 640 * 480 * 4)) ] &&
-	   awk -v p="${p50:-0}" -v s=$SLOW 'BEGIN { exit !(p >= s) }'; then
+	   [ "$copied" -eq $((N * 640 * 480 * 4)) ] && [ "${p50%%.*}" -ge $SLOW ]; then
 		pass "refused: 640x480's 2 imports refused and logged, $shm frames through wl_shm ($copied bytes, counted), flip p50 $p50 ms >= slow $SLOW, no timeout"
 	else
 		fail "refused: 640x480: refused $refused, logged $logged, $mid"
@@ -181,16 +201,17 @@ case "$imports" in
 esac
 
 # --- withheld: the 320x240 connector ------------------------------------------
-to=$(num "$small" 'flips answered on timeout')
-warned=$(grep -c "warn dom[0-9]* $(devof 320x240) conn0: wayland: the compositor has not .* in $TIMEOUT ms: the flip is answered" "$log")
-other=$(grep "warn dom[0-9]* dev[0-9] conn0: wayland: the compositor has not" "$log" | grep -vc " $(devof 320x240) ")
+field to "$small" 'flips answered on timeout'
+field dropped "$small" 'frames dropped'
+warned=$(grep -c "warn dom[0-9]* $small_dev conn0: wayland: the compositor has not .* in $TIMEOUT ms: the flip is answered" "$log")
+all=$(grep -c "warn dom[0-9]* dev[0-9] conn0: wayland: the compositor has not" "$log")
 case "$small" in
 *"frames received $N (flips $((N - 1))),"*)
-	if [ "${to:-0}" -ge 1 ] && [ "$warned" -eq "$to" ] && [ "$other" -eq 0 ] &&
-	   [ "$(num "$small" 'frames dropped')" -ge 1 ]; then
-		pass "withheld: 320x240's buffers never released: $to flips answered on the $TIMEOUT ms timeout (each logged), $(num "$small" 'frames dropped') frames dropped; no other connector timed out"
+	if [ "${to:-0}" -ge 1 ] && [ "$warned" -eq "$to" ] && [ "$all" -eq "$warned" ] &&
+	   [ "${dropped:-0}" -ge 1 ]; then
+		pass "withheld: 320x240's buffers never released: $to flips answered on the $TIMEOUT ms timeout (each logged), $dropped frames dropped; no other connector timed out"
 	else
-		fail "withheld: 320x240: $to on timeout, $warned logged, $other on other connectors: $small"
+		fail "withheld: 320x240: $to on timeout, $warned logged, $all on all connectors: $small"
 	fi ;;
 *) fail "withheld: 320x240: ${small:-no summary line}" ;;
 esac
