@@ -118,6 +118,7 @@ phase "stopped"
 [ $rc -eq 0 ] && pass "clean: backend exit status 0 after SIGTERM" ||
 	fail "clean: backend exit status $rc"
 grep -E '^wh' "$out/wh-console.log" | grep -v 'connector' | sed 's/^/  /'
+phase "logs"
 cat "$out/summary.txt"
 grep -E 'wayland|exit:' "$log" | grep -v debug | sed 's/^/  /' | head -40
 sed 's/^/  /' "$clog"
@@ -163,6 +164,7 @@ case "$big" in
 esac
 
 # --- pixels: the compositor's pictures at the first unmap --------------------
+phase "pixels"
 for s in 800x600:dma-buf:$big_dev 640x480:wl_shm:$mid_dev; do
 	size=${s%%:*}
 	how=${s#*:}
@@ -177,6 +179,7 @@ for s in 800x600:dma-buf:$big_dev 640x480:wl_shm:$mid_dev; do
 	fi
 done
 
+phase "pixels checked"
 # --- refused: the 640x480 connector ------------------------------------------
 field p50 "$mid" 'flip latency p50'
 field shm "$mid" 'wl_shm'
