@@ -133,6 +133,9 @@ while IFS= read -r l; do
 	*" conn0 320x240: "*) small=$l ;;
 	esac
 done <"$out/summary.txt"
+# Set by field and devname (eval).
+p50='' dmabuf='' waited='' shm='' copied='' to='' dropped=''
+big_dev='' mid_dev='' small_dev=''
 # field VAR LINE NAME: VAR = the number after "NAME " in LINE, or empty.
 field() {
 	_r=${2#*"$3 "}
