@@ -46,31 +46,15 @@ bool kms_wb_due(struct sink *s, struct conn *c, struct kms_conn *kc)
 /* The writeback buffer: a dumb XRGB8888 buffer of the mode's size. */
 int kms_wb_prepare(struct kms *k, struct conn *c, struct kms_conn *kc)
 {
-	struct drm_mode_create_dumb cd = { .width = c->width,
-					   .height = c->height, .bpp = 32 };
-	struct drm_mode_map_dumb md = { 0 };
-	uint32_t h[4] = { 0 }, p[4] = { 0 }, o[4] = { 0 };
-	void *map;
+	int ret;
 
-	if (kc->wb_fb)
+	if (kc->wb.fb_id)
 		return 0;
-	if (drmIoctl(k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd))
-		return -errno;
-	kc->wb_handle = cd.handle;
-	kc->wb_pitch = cd.pitch;
-	kc->wb_size = cd.size;
-	h[0] = cd.handle;
-	p[0] = cd.pitch;
-	md.handle = cd.handle;
-	if (drmModeAddFB2(k->fd, c->width, c->height, DRM_FORMAT_XRGB8888, h,
-			  p, o, &kc->wb_fb, 0) ||
-	    drmIoctl(k->fd, DRM_IOCTL_MODE_MAP_DUMB, &md))
-		return -errno;
-	map = mmap(NULL, cd.size, PROT_READ, MAP_SHARED, k->fd,
-		   (off_t)md.offset);
-	if (map == MAP_FAILED)
-		return -errno;
-	kc->wb_map = map;
+	ret = kms_dumb_create(k, c->width, c->height,
+			      pixfmt_find(DRM_FORMAT_XRGB8888), PROT_READ,
+			      &kc->wb);
+	if (ret)
+		return ret;
 	LOGI(c->dev, c->idx, "kms: crtc %u drives writeback connector %u "
 	     "(--writeback), %ux%u XRGB8888 buffer", kc->pipe->crtc_id,
 	     kc->pipe->wb_conn_id, c->width, c->height);
@@ -83,7 +67,7 @@ void kms_wb_add(drmModeAtomicReq *req, struct kms_conn *kc, int32_t *fence)
 	struct kms_pipe *p = kc->pipe;
 
 	*fence = -1;
-	drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_fb, kc->wb_fb);
+	drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_fb, kc->wb.fb_id);
 	drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_fence,
 				 (uint64_t)(uintptr_t)fence);
 }
@@ -118,7 +102,7 @@ int kms_wb_finish(struct sink *s, struct conn *c, struct kms_conn *kc,
 	conn_name(c, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s/%s-frame%06" PRIu64 "-wb.png",
 		 b->opt.out_dir, name, c->st.frames);
-	ret = png_write_fb(path, kc->wb_map, kc->wb_pitch,
+	ret = png_write_fb(path, kc->wb.map, kc->wb.pitch,
 			   pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
 	if (ret) {
 		LOGE(c->dev, c->idx, "kms: writeback: %s: %s", path,

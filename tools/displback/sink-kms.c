@@ -13,7 +13,7 @@
  *
  * With --writeback (a test aid), the CRTC drives vkms's writeback
  * connector and every --every-th frame is read back:
- * sink-kms-writeback.c.  The device and its pipes: sink-kms-pipes.c.
+ * sink-kms-writeback.c.  The device and its pipes: sink-kms-device.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -122,7 +122,7 @@ static int kms_disable(struct kms *k, struct kms_conn *kc)
 		return -ENOMEM;
 	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_fb, 0);
 	drmModeAtomicAddProperty(req, kc->pipe->plane_id, kc->pipe->p_crtc, 0);
-	if (kc->wb_fb)
+	if (kc->wb.fb_id)
 		drmModeAtomicAddProperty(req, kc->pipe->wb_conn_id,
 					 kc->pipe->p_wb_crtc, 0);
 	else
@@ -155,12 +155,7 @@ static void kms_conn_close(struct sink *s, struct conn *c, void *priv)
 			kms_dispatch(s);
 	}
 	kms_disable(k, kc);
-	if (kc->wb_fb)
-		drmModeRmFB(k->fd, kc->wb_fb);
-	if (kc->wb_map)
-		munmap(kc->wb_map, kc->wb_size);
-	if (kc->wb_handle)
-		drmCloseBufferHandle(k->fd, kc->wb_handle);
+	kms_dumb_destroy(k, &kc->wb);
 	if (kc->mode_blob)
 		drmModeDestroyPropertyBlob(k->fd, kc->mode_blob);
 	if (kc->pipe)
@@ -195,52 +190,20 @@ static int kms_fb_attach(struct sink *s, const struct sink_fb_desc *fb,
 	      gntbuf_drm_add_fb(k->drm, fb->mem->fd, &layout, &kf->fb_id) :
 	      -EBADF;
 	if (ret && s->b->opt.kms_allow_copy) {
-		struct drm_mode_create_dumb cd = { .width = g->width,
-						   .height = g->height,
-						   .bpp = g->fmt->cpp * 8 };
-		struct drm_mode_map_dumb md = { 0 };
-		uint32_t h[4] = { 0 }, p[4] = { 0 }, o[4] = { 0 };
-
 		LOGW(NULL, -1, "kms: PRIME import of fb %#" PRIx64 ": %s; "
 		     "copying into a dumb buffer instead", fb->cookie,
 		     strerror(-ret));
-		if (drmIoctl(k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd)) {
-			ret = -errno;
-			goto err;
-		}
-		kf->copy = true;
-		kf->dumb_handle = cd.handle;
-		kf->dumb_pitch = cd.pitch;
-		kf->dumb_size = cd.size;
-		h[0] = cd.handle;
-		p[0] = cd.pitch;
-		md.handle = cd.handle;
-		if (drmModeAddFB2(k->fd, g->width, g->height, g->fmt->fourcc,
-				  h, p, o, &kf->fb_id, 0) ||
-		    drmIoctl(k->fd, DRM_IOCTL_MODE_MAP_DUMB, &md)) {
-			ret = -errno;
-			goto err;
-		}
-		kf->dumb_map = mmap(NULL, cd.size, PROT_WRITE, MAP_SHARED,
-				    k->fd, (off_t)md.offset);
-		if (kf->dumb_map == MAP_FAILED) {
-			kf->dumb_map = NULL;
-			ret = -errno;
-			goto err;
-		}
-		ret = 0;
+		ret = kms_dumb_create(k, g->width, g->height, g->fmt,
+				      PROT_WRITE, &kf->dumb);
+		kf->copy = !ret;
+		kf->fb_id = kf->dumb.fb_id;
 	}
-	if (ret)
-		goto err;
+	if (ret) {
+		free(kf);
+		return ret;
+	}
 	*priv = kf;
 	return 0;
-err:
-	if (kf->fb_id && kf->copy)
-		drmModeRmFB(k->fd, kf->fb_id);
-	if (kf->dumb_handle)
-		drmCloseBufferHandle(k->fd, kf->dumb_handle);
-	free(kf);
-	return ret;
 }
 
 static void kms_fb_detach(struct sink *s, void *priv)
@@ -251,10 +214,7 @@ static void kms_fb_detach(struct sink *s, void *priv)
 	if (!kf->copy) {
 		gntbuf_drm_remove_fb(kf->k->drm, kf->fb_id);
 	} else {
-		drmModeRmFB(kf->k->fd, kf->fb_id);
-		if (kf->dumb_map)
-			munmap(kf->dumb_map, kf->dumb_size);
-		drmCloseBufferHandle(kf->k->fd, kf->dumb_handle);
+		kms_dumb_destroy(kf->k, &kf->dumb);
 	}
 	free(kf);
 }
@@ -273,7 +233,7 @@ static int kms_copy(struct sink *s, struct conn *c, struct kms_fb *kf,
 	if (ret)
 		return ret;
 	for (uint32_t y = 0; y < g->height; y++)
-		memcpy(kf->dumb_map + (size_t)y * kf->dumb_pitch,
+		memcpy(kf->dumb.map + (size_t)y * kf->dumb.pitch,
 		       data + g->offset + (size_t)y * g->pitch, row);
 	b->prov->cpu_end(b, fb->mem);
 	c->st.bytes_copied += (uint64_t)row * g->height;
@@ -348,7 +308,7 @@ static int kms_show(struct sink *s, struct conn *c, void *cp, void *fp,
 	req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
-	if (kc->wb_fb)
+	if (kc->wb.fb_id)
 		drmModeAtomicAddProperty(req, p->wb_conn_id, p->p_wb_crtc,
 					 p->crtc_id);
 	else
@@ -403,7 +363,7 @@ static int kms_flip(struct sink *s, struct conn *c, void *cp, void *fp,
 	if (!req)
 		return -ENOMEM;
 	add_plane(req, kc->pipe, kf->fb_id, w, h);
-	wb = kms_wb_due(s, c, kc) && kc->wb_fb;
+	wb = kms_wb_due(s, c, kc) && kc->wb.fb_id;
 	if (wb)
 		kms_wb_add(req, kc, &fence);
 	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_NONBLOCK |

@@ -2,8 +2,9 @@
 /*
  * The KMS sink's internals, shared by its three parts: sink-kms.c (the
  * sink's operations: connectors, framebuffer import, modeset and flips),
- * sink-kms-pipes.c (opening the DRM device and pairing connectors with
- * CRTCs and planes) and sink-kms-writeback.c (--writeback read-back).
+ * sink-kms-device.c (opening the DRM device, pairing connectors with
+ * CRTCs and planes, dumb buffers) and sink-kms-writeback.c (--writeback
+ * read-back).
  */
 #ifndef GNTBUF_SINK_KMS_H
 #define GNTBUF_SINK_KMS_H
@@ -28,6 +29,13 @@ struct kms_pipe {
 	int n_modes;
 };
 
+/* A dumb buffer with a framebuffer on it, mapped (all 0 when unused). */
+struct kms_dumb {
+	uint32_t handle, fb_id, pitch;
+	uint8_t *map;
+	uint64_t size;
+};
+
 struct kms {
 	int fd;
 	struct gntbuf_drm *drm;
@@ -42,21 +50,16 @@ struct kms_conn {
 	bool active;
 	bool flip_pending;	/* a commit's event is still to come */
 	/* --writeback: the buffer the writeback connector fills */
-	uint32_t wb_handle, wb_fb, wb_pitch;
-	uint8_t *wb_map;
-	uint64_t wb_size;
+	struct kms_dumb wb;
 	uint64_t wb_written;
 };
 
 struct kms_fb {
 	struct kms *k;
 	uint32_t fb_id;
-	/* copy path */
+	/* copy path: fb_id is dumb's */
 	bool copy;
-	uint32_t dumb_handle;
-	uint8_t *dumb_map;
-	uint64_t dumb_size;
-	uint32_t dumb_pitch;
+	struct kms_dumb dumb;
 };
 
 /*
@@ -65,6 +68,15 @@ struct kms_fb {
  * (with k->fd -1) if it has no usable pipe, or -errno of open().
  */
 int kms_open_device(struct kms *k, const char *path, bool writeback);
+
+/*
+ * A dumb buffer of @width x @height pixels of @fmt, added as a framebuffer
+ * and mapped with @prot (PROT_READ or PROT_WRITE) into @d: 0, or -errno
+ * with nothing left behind.  kms_dumb_destroy() takes a zeroed @d too.
+ */
+int kms_dumb_create(struct kms *k, uint32_t width, uint32_t height,
+		    const struct pixfmt *fmt, int prot, struct kms_dumb *d);
+void kms_dumb_destroy(struct kms *k, struct kms_dumb *d);
 
 /* --writeback (sink-kms-writeback.c) */
 bool kms_wb_due(struct sink *s, struct conn *c, struct kms_conn *kc);

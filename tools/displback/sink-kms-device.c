@@ -4,11 +4,12 @@
  * each connected connector with a CRTC and that CRTC's primary plane (a
  * "pipe"), the property ids each commit needs looked up once; with
  * --writeback, each pipe's CRTC also gets the writeback connector it can
- * drive.
+ * drive; and the dumb buffers of the copy path and of --writeback.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -209,4 +210,52 @@ int kms_open_device(struct kms *k, const char *path, bool writeback)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+int kms_dumb_create(struct kms *k, uint32_t width, uint32_t height,
+		    const struct pixfmt *fmt, int prot, struct kms_dumb *d)
+{
+	struct drm_mode_create_dumb cd = { .width = width, .height = height,
+					   .bpp = fmt->cpp * 8 };
+	struct drm_mode_map_dumb md = { 0 };
+	uint32_t h[4] = { 0 }, p[4] = { 0 }, o[4] = { 0 };
+	void *map;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	if (drmIoctl(k->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd))
+		return -errno;
+	d->handle = cd.handle;
+	d->pitch = cd.pitch;
+	d->size = cd.size;
+	h[0] = cd.handle;
+	p[0] = cd.pitch;
+	md.handle = cd.handle;
+	if (drmModeAddFB2(k->fd, width, height, fmt->fourcc, h, p, o,
+			  &d->fb_id, 0) ||
+	    drmIoctl(k->fd, DRM_IOCTL_MODE_MAP_DUMB, &md)) {
+		ret = -errno;
+		goto fail;
+	}
+	map = mmap(NULL, cd.size, prot, MAP_SHARED, k->fd, (off_t)md.offset);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		goto fail;
+	}
+	d->map = map;
+	return 0;
+fail:
+	kms_dumb_destroy(k, d);
+	return ret;
+}
+
+void kms_dumb_destroy(struct kms *k, struct kms_dumb *d)
+{
+	if (d->fb_id)
+		drmModeRmFB(k->fd, d->fb_id);
+	if (d->map)
+		munmap(d->map, d->size);
+	if (d->handle)
+		drmCloseBufferHandle(k->fd, d->handle);
+	memset(d, 0, sizeof(*d));
 }
