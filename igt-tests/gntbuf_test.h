@@ -481,9 +481,10 @@ bool gntbuf_fail_nth_injected(int fd);
  * mappings of dma-bufs and DRM devices) is closed before the next subtest
  * or fixture starts, so that it cannot fail the later ones (those that
  * unload the module) too.  IGT's igt_subtest and igt_fixture macros reach
- * it through these, where igt.h came first.
+ * it through these, where igt.h (igt-decl's, or IGT's own igt_core.h)
+ * came first.
  */
-#ifdef GNTBUF_IGT_DECL_H
+#if defined(GNTBUF_IGT_DECL_H) || defined(IGT_CORE_H)
 bool gntbuf_test_run_subtest(const char *name, const char *file, int line);
 bool gntbuf_test_fixture(void);
 void gntbuf_test_subtest_success(void);
