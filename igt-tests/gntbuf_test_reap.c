@@ -100,12 +100,33 @@ static bool closable(const char *target)
 	       !strcmp(target, "anon_inode:sync_file");
 }
 
+static void note_map(unsigned long start)
+{
+	unsigned long *more;
+
+	more = realloc(cur.maps, (cur.n_maps + 1) * sizeof(*cur.maps));
+	if (!more)
+		return;
+	cur.maps = more;
+	cur.maps[cur.n_maps++] = start;
+}
+
+static void unmap_new(unsigned long start, unsigned long end,
+		      const char *path)
+{
+	for (int i = 0; i < cur.n_maps; i++)
+		if (cur.maps[i] == start)
+			return;
+	igt_info("subtest %s did not succeed: unmapping %#lx-%#lx (%s) it "
+		 "left mapped\n", cur.name, start, end, path);
+	munmap((void *)start, end - start);
+}
+
 /*
- * Calls @fn(start, end, path) for each watched mapping of /proc/self/maps;
- * @fn may munmap (the file is read whole first).
+ * The watched mappings of /proc/self/maps (read whole first): noted, or
+ * with @unmap those not noted unmapped.
  */
-static void for_each_map(void (*fn)(unsigned long, unsigned long,
-				    const char *))
+static void scan_maps(bool unmap)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
 	char *buf = NULL, *line, *save;
@@ -132,34 +153,12 @@ static void for_each_map(void (*fn)(unsigned long, unsigned long,
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end,
 			   &path) < 2 || !path || !watched(line + path))
 			continue;
-		fn(start, end, line + path);
+		if (unmap)
+			unmap_new(start, end, line + path);
+		else
+			note_map(start);
 	}
 	free(buf);
-}
-
-static void note_map(unsigned long start, unsigned long end,
-		     const char *path)
-{
-	unsigned long *more;
-
-	(void)end;
-	(void)path;
-	more = realloc(cur.maps, (cur.n_maps + 1) * sizeof(*cur.maps));
-	if (!more)
-		return;
-	cur.maps = more;
-	cur.maps[cur.n_maps++] = start;
-}
-
-static void unmap_new(unsigned long start, unsigned long end,
-		      const char *path)
-{
-	for (int i = 0; i < cur.n_maps; i++)
-		if (cur.maps[i] == start)
-			return;
-	igt_info("subtest %s did not succeed: unmapping %#lx-%#lx (%s) it "
-		 "left mapped\n", cur.name, start, end, path);
-	munmap((void *)start, end - start);
 }
 
 /* Close and unmap what the subtest that did not succeed left behind. */
@@ -190,7 +189,7 @@ static void reap(void)
 		close(now[i]);
 	}
 	free(now);
-	for_each_map(unmap_new);
+	scan_maps(true);
 }
 
 bool gntbuf_test_run_subtest(const char *name, const char *file, int line)
@@ -203,7 +202,7 @@ bool gntbuf_test_run_subtest(const char *name, const char *file, int line)
 	cur.maps = NULL;
 	cur.n_maps = 0;
 	cur.fds = open_fds(&cur.n_fds);
-	for_each_map(note_map);
+	scan_maps(false);
 	snprintf(cur.name, sizeof(cur.name), "%s", name);
 	cur.running = true;
 	return true;

@@ -211,11 +211,10 @@ static void kms_fb_detach(struct sink *s, void *priv)
 	struct kms_fb *kf = priv;
 
 	(void)s;
-	if (!kf->copy) {
-		gntbuf_drm_remove_fb(kf->k->drm, kf->fb_id);
-	} else {
+	if (kf->copy)
 		kms_dumb_destroy(kf->k, &kf->dumb);
-	}
+	else
+		gntbuf_drm_remove_fb(kf->k->drm, kf->fb_id);
 	free(kf);
 }
 
