@@ -35,5 +35,9 @@ if [ ! -f "$dir/build.ninja" ]; then
 	fi
 fi
 printf '%s\n' "$want" >"$dir/gntbuf-cross-options"
+# meson compile looks TARGETs up before ninja regenerates build.ninja: a
+# target new in the tree would not be found in a build dir configured
+# before it.
+ninja -C "$dir" build.ninja >/dev/null
 "$meson" compile -C "$dir" "$@"
 touch "$stamp"
