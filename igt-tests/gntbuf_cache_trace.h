@@ -72,6 +72,7 @@ struct ct_expect {
 	bool to_cpu;			/* every line invalidated (or flushed) */
 	const struct ct_span *spans;	/* the ranges; NULL: whole buffer */
 	unsigned int nspans;
+	bool self_test;			/* problems expected: logged as info */
 };
 
 /* Mounts tracefs if needed and sets the probes; skips without kprobes. */
