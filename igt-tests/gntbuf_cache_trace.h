@@ -16,9 +16,12 @@
  *   "invalidate", nothing for DMA_TO_DEVICE), and Xen's
  *   xen_dma_sync_for_device/_for_cpu(dev, handle, size, dir), the
  *   GNTTABOP_cache_flush hypercalls swiotlb-xen issues for frames dom0
- *   does not map (arch/arm/xen/mm.c).  dcache_*_poc themselves cannot be
- *   kprobed: their first instruction reads CTR_EL0 (MRS), which arm64's
- *   kprobes refuse to single-step.
+ *   does not map (arch/arm/xen/mm.c); where the module issues
+ *   GNTTABOP_cache_flush itself (a read-only grant mapping maintained by
+ *   Xen), its one-frame wrapper gntbuf_cache_flush_frame(bus, len, op),
+ *   if it has one.  Functions written in assembly (dcache_*_poc,
+ *   HYPERVISOR_grant_table_op) cannot be kprobed there (measured:
+ *   kprobe_events refuses them with EINVAL).
  *
  * Which byte of which buffer an operation touched, by content: each
  * buffer holds the test pattern of its own seed (gntbuf_pattern_word()),
@@ -33,8 +36,8 @@
  *   word there through /proc/kcore's RAM segments (the kernel's linear
  *   map).  A hypercall's bus address is first mapped back to the frame
  *   Linux maps the grant at, through the p2m entries it records when the
- *   grant is mapped (__set_phys_to_machine(pfn, mfn), probed while the
- *   buffer is made).  (/proc/self/pagemap shows no frame of the
+ *   grant is mapped (__set_phys_to_machine_multi(pfn, mfn, nr), probed
+ *   while the buffer is made).  (/proc/self/pagemap shows no frame of the
  *   VM_PFNMAP mmap of foreign pages.)
  */
 #ifndef GNTBUF_CACHE_TRACE_H
