@@ -403,6 +403,67 @@ static void test_vgem(enum mem mem)
 }
 
 /*
+ * SYNC_RANGE of another exporter's dma-buf (GNTBUF_SYNC_ANY_DMABUF, issue
+ * 15's explicit flush for gntdev's dma-bufs; vgem's here, the exporter the
+ * rig has on both architectures): the module attaches its own device,
+ * maps the dma-buf and syncs the parts of the segments the range touches.
+ * On arm64 that device is not coherent: every line of the range in the
+ * directions asked, nothing else (vgem maps through drm_prime, with
+ * DMA_ATTR_SKIP_CPU_SYNC: no whole-buffer sync of its own).  On x86 the
+ * device is coherent: nothing.
+ */
+static void test_any_dmabuf(void)
+{
+	const bool noncoherent = !vgem_coherent();
+	struct gntbuf_test_dumb dumb;
+	struct ct_buffer ct = { .pages = PAGES };
+	int problems = 0, vgem, fd;
+
+	gntbuf_require_features(dev, GNTBUF_FEATURE_SYNC_ANY_DMABUF);
+	vgem = gntbuf_test_open_vgem();
+	/* 1024x300 XRGB8888: 300 pages. */
+	gntbuf_test_dumb_create(vgem, 1024, PAGES, 32, &dumb);
+	igt_assert_eq_u64(dumb.size, (uint64_t)PAGES * PAGE);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	ct.seed = 0x6a09e667u ^ (++seed_counter * 0x9e3779b9u);
+	snprintf(ct.name, sizeof(ct.name), "vgem %up", PAGES);
+	gntbuf_pattern_fill(dumb.map, dumb.size, ct.seed);
+	ct_buffer_register(&ct);
+	igt_info("the module's device is %scoherent here\n",
+		 noncoherent ? "not " : "");
+
+	for (size_t i = 0; i < 3; i++) {
+		const struct ct_span *span = i == 1 ? &across : &sub_page;
+		uint32_t flags = range_dirs[i];
+		char what[64];
+		struct ct_expect e = {
+			.what = what, .spans = span, .nspans = 1,
+			.to_device = noncoherent &&
+				     (flags & GNTBUF_SYNC_TO_DEVICE),
+			.to_cpu = noncoherent && (flags & GNTBUF_SYNC_TO_CPU),
+		};
+
+		snprintf(what, sizeof(what), "SYNC_RANGE ANY_DMABUF %s "
+			 "%#llx+%#llx", sync_flags_name(flags),
+			 (unsigned long long)span->offset,
+			 (unsigned long long)span->length);
+		ct_begin();
+		gntbuf_sync_range(dev, 0, fd, flags | GNTBUF_SYNC_BY_FD |
+				  GNTBUF_SYNC_ANY_DMABUF, span->offset,
+				  span->length);
+		problems += ct_end(&ct, &e);
+	}
+
+	ct_buffer_unregister(&ct);
+	close(fd);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	close(vgem);
+	igt_assert_f(problems == 0, "%d problems in the cache operations "
+		     "traced (above)\n", problems);
+}
+
+/*
  * The checks themselves, on real traces of the module's own operations
  * held against the wrong expectations: each must find its problem.
  */
@@ -532,6 +593,14 @@ igt_main
 		igt_subtest_f("vgem-%s", mem_names[m])
 			test_vgem(m);
 	}
+
+	igt_describe("SYNC_RANGE with GNTBUF_SYNC_ANY_DMABUF of another "
+		     "exporter's dma-buf (vgem's): every line of the range in "
+		     "each direction asked and nothing else where the "
+		     "module's device is not coherent (arm64), nothing where "
+		     "it is (x86).");
+	igt_subtest("any-dmabuf-vgem")
+		test_any_dmabuf();
 
 	igt_fixture {
 		gntbuf_kmsg_assert_clean(kmsg, "the cache-trace steps");
