@@ -76,6 +76,10 @@ struct gntbuf_file {
  * @dma: the device address of each page while @mapped
  * @dir: the direction of the current mapping
  * @mapped: @sgt is mapped for @attach's device
+ * @xen_bus: @dma holds the granted frames' bus addresses, computed by the
+ *	module for a device that Xen's DMA ops never reached (dmabuf.c),
+ *	which the module maintains the caches for; nothing is mapped through
+ *	the DMA API
  */
 struct gntbuf_attachment {
 	struct list_head node;
@@ -84,6 +88,7 @@ struct gntbuf_attachment {
 	dma_addr_t *dma;
 	enum dma_data_direction dir;
 	bool mapped;
+	bool xen_bus;
 };
 
 /**
