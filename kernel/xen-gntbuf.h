@@ -187,6 +187,7 @@ extern struct list_head gntbuf_list;
 int gntbuf_charge_total(u32 count);
 void gntbuf_uncharge_total(u32 count);
 unsigned int gntbuf_max_mmaps_per_buffer(void);
+void gntbuf_query_limits(struct gntbuf_query *q);
 
 int gntbuf_check_domid(u32 domid);
 int gntbuf_check_count(u32 count);
@@ -202,6 +203,12 @@ void gntbuf_file_forget(struct gntbuf_file *file, struct gntbuf_buffer *buf);
 int gntbuf_status_to_errno(int status);
 int gntbuf_install_fd(struct gntbuf_buffer *buf, void __user *uarg,
 		      const void *reply, size_t size, s32 *fd_field);
+
+/* info.c */
+long gntbuf_ioctl_query(void __user *uarg);
+long gntbuf_ioctl_stats(void __user *uarg);
+void gntbuf_debugfs_init(void);
+void gntbuf_debugfs_exit(void);
 
 /* grant.c */
 int gntbuf_grant_frames(struct gntbuf_buffer *buf, const unsigned long *gfns);
