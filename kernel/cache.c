@@ -392,9 +392,6 @@ static long gntbuf_sync_buffer(struct gntbuf_buffer *buf, u32 flags,
 	unsigned int i;
 	u64 bytes = 0;
 
-	if (buf->kind == GNTBUF_KIND_IMPORT)
-		return -EINVAL;
-
 	mutex_lock(&buf->lock);
 	if (buf->released) {
 		mutex_unlock(&buf->lock);
@@ -501,6 +498,75 @@ static long gntbuf_sync_dmabuf(struct dma_buf *dmabuf, u32 flags,
 	return 0;
 }
 
+#ifdef CONFIG_X86
+/*
+ * x86: the CPU caches are coherent with DMA, and the module flushes only
+ * pages it maps itself (an import's are the exporter's, which its own
+ * begin/end_cpu_access keeps); attaching the module's device here could
+ * make swiotlb-xen bounce a segment vgem merged, and a sync copy stale
+ * bytes over it.  The ranges count as maintained.
+ */
+static long gntbuf_sync_import_ranges(struct dma_buf *dmabuf, u32 flags,
+				      const struct gntbuf_sync_span *spans,
+				      unsigned int n)
+{
+	unsigned int i;
+	u64 bytes = 0;
+
+	for (i = 0; i < n; i++)
+		bytes += spans[i].length;
+	atomic64_add(bytes, &gntbuf_counters.flushed_bytes_range);
+	return 0;
+}
+#else
+static long gntbuf_sync_import_ranges(struct dma_buf *dmabuf, u32 flags,
+				      const struct gntbuf_sync_span *spans,
+				      unsigned int n)
+{
+	return gntbuf_sync_dmabuf(dmabuf, flags, spans, n);
+}
+#endif
+
+/*
+ * Maintain @n ranges of an IMPORT: the exporter's pages, which the peer
+ * reads and writes through their grants.  To the CPU: the exporter's
+ * begin_cpu_access (DMA_FROM_DEVICE: it waits for its devices' writes and
+ * hands the pages to the CPU, for the whole buffer, the dma-buf API
+ * having no partial form), then (not x86) the ranges through the DMA API
+ * on the module's own device attached to the imported dma-buf, as
+ * %GNTBUF_SYNC_ANY_DMABUF does.  To the device: the ranges, then the
+ * exporter's end_cpu_access (DMA_TO_DEVICE).
+ */
+static long gntbuf_sync_import(struct gntbuf_buffer *buf, u32 flags,
+			       const struct gntbuf_sync_span *spans,
+			       unsigned int n)
+{
+	struct dma_buf *dmabuf;
+	long ret;
+
+	/* The import holds its dma-buf until it is released: hold it too. */
+	mutex_lock(&buf->lock);
+	if (buf->released) {
+		mutex_unlock(&buf->lock);
+		return -ENOENT;
+	}
+	dmabuf = buf->dmabuf;
+	get_dma_buf(dmabuf);
+	mutex_unlock(&buf->lock);
+
+	if (flags & GNTBUF_SYNC_TO_CPU) {
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE);
+		if (ret)
+			goto out_put;
+	}
+	ret = gntbuf_sync_import_ranges(dmabuf, flags, spans, n);
+	if (!ret && (flags & GNTBUF_SYNC_TO_DEVICE))
+		ret = dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE);
+out_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
 /* Every range within @buf?  (A range of 0 bytes anywhere up to the end.) */
 static bool gntbuf_spans_fit(struct gntbuf_buffer *buf,
 			     const struct gntbuf_sync_span *spans,
@@ -558,8 +624,12 @@ static long gntbuf_sync_spans(struct gntbuf_file *file, u32 flags,
 	if (!buf)
 		return -ENOENT;
 	ret = -EINVAL;
-	if (gntbuf_spans_fit(buf, spans, n))
-		ret = gntbuf_sync_buffer(buf, flags, spans, n);
+	if (gntbuf_spans_fit(buf, spans, n)) {
+		if (buf->kind == GNTBUF_KIND_IMPORT)
+			ret = gntbuf_sync_import(buf, flags, spans, n);
+		else
+			ret = gntbuf_sync_buffer(buf, flags, spans, n);
+	}
 	gntbuf_buffer_put(buf);
 	return ret;
 }
