@@ -36,7 +36,9 @@
  * trusted only when the DMA API translates through it; an identity
  * (passthrough) IOMMU domain is checked like a device without one.  IMPORT
  * maps with a device of the module's own whose DMA addresses are
- * guest-physical, so its mapping never bounces.
+ * guest-physical, so its mapping never bounces.  On ARM, where Xen has
+ * no GNTTABOP_cache_flush (before Xen 4.6), a read-only EXPORT_REFS is
+ * -EOPNOTSUPP: its cache maintenance needs that call.
  *
  * Userspace mappings (mmap of a dma-buf): a read-only EXPORT_REFS dma-buf
  * refuses PROT_WRITE (-EACCES).  A mapping of an EXPORT_REFS dma-buf is
