@@ -37,7 +37,7 @@
  * (passthrough) IOMMU domain is checked like a device without one.  IMPORT
  * maps with a device of the module's own whose DMA addresses are
  * guest-physical, so its mapping never bounces.  On ARM, where Xen has
- * no GNTTABOP_cache_flush (before Xen 4.6), a read-only EXPORT_REFS is
+ * no GNTTABOP_cache_flush (an old Xen), a read-only EXPORT_REFS is
  * -EOPNOTSUPP: its cache maintenance needs that call.
  *
  * Userspace mappings (mmap of a dma-buf): a read-only EXPORT_REFS dma-buf
