@@ -351,7 +351,8 @@ igt_main
 	igt_describe("SYNC_RANGE of another open file's id: ENOENT.");
 	igt_subtest("sync-range-id-of-another-file")
 		test_sync_other_file();
-	igt_describe("SYNC_RANGE of an IMPORT id: EINVAL.");
+	igt_describe("SYNC_RANGE of an IMPORT id past its end or wrapping "
+		     "around: EINVAL; after IMPORT_RELEASE: ENOENT.");
 	igt_subtest("sync-range-import-id")
 		test_sync_import_id();
 	igt_describe("SYNC_RANGE by fd of a vgem dma-buf or /dev/null: "

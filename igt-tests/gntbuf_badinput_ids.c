@@ -261,9 +261,13 @@ void test_sync_import_id(void)
 	int vgem = gntbuf_test_open_vgem(), prime;
 	uint64_t id = live_import(dev, vgem, &prime);
 
-	/* The pages of an import are its exporter's to maintain. */
-	expect_sync(id, 0, GNTBUF_SYNC_BOTH, 0, 1, EINVAL);
+	/* Past the end of the import, or wrapping around: EINVAL. */
+	expect_sync(id, 0, GNTBUF_SYNC_BOTH, PAGES * GNTBUF_TEST_PAGE_SIZE, 1,
+		    EINVAL);
+	expect_sync(id, 0, GNTBUF_SYNC_BOTH, 1, UINT64_MAX, EINVAL);
+	/* Once IMPORT_RELEASE ended it, its id names nothing to sync. */
 	gntbuf_import_release(dev, id);
+	expect_sync(id, 0, GNTBUF_SYNC_BOTH, 0, 1, ENOENT);
 	gntbuf_wait_released(dev, id, 5000);
 	close(prime);
 	close(vgem);

@@ -467,19 +467,7 @@ static void test_granter_ends_first(enum gntbuf_source src)
  * vkms scanning it out (dma_buf_vmap()).  Xen keeps a destroyed domain's
  * pages while another domain maps them: the domain stays dying, and its
  * pages keep their last bytes, until dom0 lets go of the last mapping.
- *
- * On arm64 two of the holders are not there yet and the rest runs without
- * them, saying so: the module refuses vgem's and vkms's imports of an
- * EXPORT_REFS buffer there (EREMOTEIO: platform devices without Xen DMA
- * ops; tools/meson.build, issue 12), so the suite boots without vkms.
- * Elsewhere both are required.
  */
-#ifdef __aarch64__
-#define HOLDERS_OPTIONAL true
-#else
-#define HOLDERS_OPTIONAL false
-#endif
-
 static void test_granter_destroyed(enum gntbuf_source src)
 {
 	const size_t bytes = GNTBUF_VKMS_BYTES;
@@ -490,7 +478,7 @@ static void test_granter_destroyed(enum gntbuf_source src)
 	struct gntbuf_stats before, held;
 	struct gntbuf_peer *peer;
 	struct gntbuf_grants g;
-	int kms, kms_frame = -1, vgem, kmsg, fd, frame_fd = -1, ret, state;
+	int kms, kms_frame, vgem, kmsg, fd, frame_fd, ret, state;
 	uint32_t domid;
 	uint8_t *map;
 	long bad;
@@ -500,14 +488,8 @@ static void test_granter_destroyed(enum gntbuf_source src)
 			       GNTBUF_PEER_PVH : GNTBUF_PEER_PV);
 	igt_require_f(!peer->dom0, "the granter is dom0 here (this test runs "
 		      "in a domU): dom0 cannot be destroyed\n");
-	kms = HOLDERS_OPTIONAL ? __gntbuf_test_open_vkms() :
-				 gntbuf_test_open_vkms();
-	if (kms >= 0)
-		kms_frame = gntbuf_test_open_vkms();
-	else
-		igt_info("no vkms (arm64: it refuses EXPORT_REFS buffers, "
-			 "the suite boots without it): held without its "
-			 "vmap\n");
+	kms = gntbuf_test_open_vkms();
+	kms_frame = gntbuf_test_open_vkms();
 	vgem = gntbuf_test_open_vgem();
 	kmsg = gntbuf_kmsg_open();
 
@@ -521,30 +503,17 @@ static void test_granter_destroyed(enum gntbuf_source src)
 	gntbuf_dmabuf_begin(fd, false);
 	gntbuf_pattern_check(map, bytes, SEED_GRANTER);
 	gntbuf_dmabuf_end(fd, false);
-	ret = drmPrimeFDToHandle(vgem, fd, &gem_close.handle) ? -errno : 0;
-	if (HOLDERS_OPTIONAL && ret == -EREMOTEIO) {
-		igt_info("vgem PRIME import refused (EREMOTEIO, arm64): held "
-			 "without it\n");
-		gem_close.handle = 0;
-	} else {
-		igt_assert_f(ret == 0, "vgem PRIME import: %s\n",
-			     strerror(-ret));
-	}
-	if (kms >= 0) {
-		gntbuf_test_dumb_create(kms_frame, GNTBUF_VKMS_WIDTH,
-					GNTBUF_VKMS_HEIGHT, 32, &frame);
-		igt_assert_eq(drmPrimeHandleToFD(kms_frame, frame.handle,
-						 DRM_CLOEXEC | DRM_RDWR,
-						 &frame_fd), 0);
-		memset(frame.map, 0, bytes);
-		gntbuf_vkms_show(kms, fd, frame_fd, &scanout);
-		check_xrgb((uint32_t *)frame.map, bytes, SEED_GRANTER);
-	}
+	igt_assert_f(drmPrimeFDToHandle(vgem, fd, &gem_close.handle) == 0,
+		     "vgem PRIME import: %s\n", strerror(errno));
+	gntbuf_test_dumb_create(kms_frame, GNTBUF_VKMS_WIDTH,
+				GNTBUF_VKMS_HEIGHT, 32, &frame);
+	igt_assert_eq(drmPrimeHandleToFD(kms_frame, frame.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &frame_fd), 0);
+	memset(frame.map, 0, bytes);
+	gntbuf_vkms_show(kms, fd, frame_fd, &scanout);
+	check_xrgb((uint32_t *)frame.map, bytes, SEED_GRANTER);
 	gntbuf_stats(dev, &held);
-	gntbuf_stats_print(kms >= 0 && gem_close.handle ?
-			   "held through mmap, vgem and vkms" :
-			   gem_close.handle ? "held through mmap and vgem" :
-			   "held through mmap", &held);
+	gntbuf_stats_print("held through mmap, vgem and vkms", &held);
 
 	/* The granter goes, its grants with it. */
 	gntbuf_peer_destroy(peer);
@@ -579,17 +548,11 @@ static void test_granter_destroyed(enum gntbuf_source src)
 	gntbuf_dmabuf_begin(fd, true);
 	gntbuf_pattern_fill(map, bytes, SEED_DMABUF);
 	gntbuf_dmabuf_end(fd, true);
-	if (kms >= 0) {
-		memset(frame.map, 0, bytes);
-		gntbuf_vkms_writeback(&scanout, frame_fd);
-		check_xrgb((uint32_t *)frame.map, bytes, SEED_DMABUF);
-		igt_info("after the destroy: vkms composed, through its vmap, "
-			 "the bytes written through the mmap\n");
-	} else {
-		gntbuf_dmabuf_begin(fd, false);
-		gntbuf_pattern_check(map, bytes, SEED_DMABUF);
-		gntbuf_dmabuf_end(fd, false);
-	}
+	memset(frame.map, 0, bytes);
+	gntbuf_vkms_writeback(&scanout, frame_fd);
+	check_xrgb((uint32_t *)frame.map, bytes, SEED_DMABUF);
+	igt_info("after the destroy: vkms composed, through its vmap, the "
+		 "bytes written through the mmap\n");
 	gntbuf_kmsg_assert_clean(kmsg, "after the granter was destroyed");
 
 	/* Still held: the domain cannot go yet. */
@@ -599,14 +562,11 @@ static void test_granter_destroyed(enum gntbuf_source src)
 		     gntbuf_xen_domain_state_name(state));
 
 	/* Every holder lets go: vkms, the mmap, vgem, the fd. */
-	if (kms >= 0) {
-		gntbuf_vkms_off(&scanout);
-		close(frame_fd);
-		gntbuf_test_dumb_destroy(kms_frame, &frame);
-	}
+	gntbuf_vkms_off(&scanout);
+	close(frame_fd);
+	gntbuf_test_dumb_destroy(kms_frame, &frame);
 	igt_assert_eq(munmap(map, bytes), 0);
-	if (gem_close.handle)
-		do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gem_close);
+	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gem_close);
 	close(fd);
 	gntbuf_wait_released(dev, id, 5000);
 	gntbuf_assert_back_to(dev, &before, 1000);
@@ -617,10 +577,8 @@ static void test_granter_destroyed(enum gntbuf_source src)
 	gntbuf_kmsg_assert_clean(kmsg, "after the release");
 	close(kmsg);
 	close(vgem);
-	if (kms >= 0) {
-		close(kms_frame);
-		close(kms);
-	}
+	close(kms_frame);
+	close(kms);
 }
 
 /* Unload is refused while a dma-buf of the module lives. */

@@ -40,9 +40,7 @@
  * Seed: --seed N, else $GNTBUF_RANDOM_SEED, else the time; it is printed
  * first.  Calls: --calls N, else $GNTBUF_RANDOM_CALLS, else 100000.
  * $GNTBUF_RANDOM_SKIP=name,name leaves those kinds of call (the names of
- * the histogram) out, to look past a known failure;
- * "vgem-prime-import-export" leaves out only vgem's imports of EXPORT_REFS
- * buffers (refused on arm64 today, see tools/meson.build).
+ * the histogram) out, to look past a known failure.
  *
  * This file holds the sequence (its setup, teardown and checks at the end),
  * the options and the subtests; the model and the calls are in the other
@@ -63,7 +61,6 @@ IGT_TEST_DESCRIPTION("A seeded random sequence of every ioctl, close, mmap, "
 uint64_t opt_seed;
 bool opt_seed_set;
 unsigned long opt_calls;
-bool opt_no_prime_export;
 
 /* ---- the sequence ---- */
 
@@ -333,12 +330,6 @@ static void parse_skip(const char *list)
 	     name = strtok_r(NULL, ", ", &save)) {
 		int op;
 
-		if (strcmp(name, "vgem-prime-import-export") == 0) {
-			opt_no_prime_export = true;
-			igt_info("left out of the sequence: vgem PRIME imports "
-				 "of EXPORT_REFS buffers\n");
-			continue;
-		}
 		for (op = 0; op < OP_COUNT; op++)
 			if (strcmp(ops[op].name, name) == 0)
 				break;

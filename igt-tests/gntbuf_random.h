@@ -42,8 +42,6 @@
 extern uint64_t opt_seed;
 extern bool opt_seed_set;
 extern unsigned long opt_calls;
-/* GNTBUF_RANDOM_SKIP=vgem-prime-import-export: no vgem import of EXPORTs. */
-extern bool opt_no_prime_export;
 
 /* ---- the random generator (gntbuf_random_model.c) ---- */
 
@@ -218,7 +216,7 @@ bool is_known_import(const struct buf *b);
 bool is_alloc_open(const struct buf *b);
 bool is_export_open(const struct buf *b);
 bool has_vgem_handle(const struct buf *b);
-bool is_prime_candidate(const struct buf *b);
+bool is_dmabuf_open_unimported(const struct buf *b);
 
 /* Sizes and charges. */
 uint64_t size_of(const struct buf *b);

@@ -382,7 +382,7 @@ void op_vgem_close(void)
 
 void op_prime_import(void)
 {
-	int i = pick_buf(is_prime_candidate), ret;
+	int i = pick_buf(is_dmabuf_open_unimported), ret;
 	uint32_t handle = 0;
 
 	if (i < 0)

@@ -275,11 +275,9 @@ bool has_vgem_handle(const struct buf *b)
 	return b->vgem_handle != 0;
 }
 
-/* What vgem-prime-import picks: an open dma-buf, not an EXPORT's if asked. */
-bool is_prime_candidate(const struct buf *b)
+bool is_dmabuf_open_unimported(const struct buf *b)
 {
-	return is_dmabuf_open(b) &&
-	       !(opt_no_prime_export && b->kind == K_EXPORT);
+	return is_dmabuf_open(b);
 }
 
 int pick_map(void)

@@ -446,10 +446,13 @@ void op_sync_bad(void)
 		i = pick_buf(is_known_import);
 		if (i < 0)
 			return;
-		describe("SYNC_RANGE on dev %d of import %llu", m.bufs[i].dev,
+		/* An import's pages are synced through its exporter. */
+		describe("SYNC_RANGE on dev %d of %simport %llu", m.bufs[i].dev,
+			 m.bufs[i].released ? "ended " : "",
 			 (unsigned long long)m.bufs[i].id);
 		result(OP_SYNC_BAD, do_sync(m.bufs[i].dev, m.bufs[i].id, 0,
-					    flags, 0, 1), -EINVAL);
+					    flags, 0, 1),
+		       m.bufs[i].released ? -ENOENT : 0);
 		break;
 	case 6:
 		i = pick_buf(is_known_released_syncable);

@@ -557,6 +557,71 @@ static void test_ranges_bad_input(void)
  * mapping holds. Without the flag such an fd is still EINVAL; the flag
  * wants BY_FD; a range past the end is EINVAL and maintains nothing.
  */
+/*
+ * SYNC_RANGE of an IMPORT id: the module's own ALLOC dma-buf imported, so
+ * that its exporter's begin/end_cpu_access show in flushed_bytes_full
+ * (the whole buffer each), and the ranges in flushed_bytes_range; then a
+ * vgem dma-buf imported, whose bytes come through unchanged.
+ */
+static void test_range_import(void)
+{
+	struct gntbuf_test_dumb dumb;
+	uint32_t refs[PAGES], refs2[PAGES];
+	uint64_t alloc_id, id, full, range;
+	int fd, vgem, prime;
+
+	gntbuf_require_features(dev, GNTBUF_FEATURE_SYNC_IMPORT);
+	fd = gntbuf_alloc(dev, GNTBUF_SELF, PAGES, 0, refs, &alloc_id);
+	id = gntbuf_import(dev, fd, GNTBUF_SELF, PAGES, 0, refs2);
+
+	/* To the CPU: the exporter's begin_cpu_access, then the range. */
+	full = full_flushed();
+	range = range_flushed();
+	gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_CPU, 100, 5000);
+	igt_assert_eq_u64(full_flushed() - full, BYTES);
+	igt_assert_eq_u64(range_flushed() - range, 5000);
+	/* To the device: the range, then the exporter's end_cpu_access. */
+	gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_DEVICE, BYTES - 1, 1);
+	igt_assert_eq_u64(full_flushed() - full, 2 * BYTES);
+	igt_assert_eq_u64(range_flushed() - range, 5001);
+	/* Both: one of each. */
+	gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_BOTH, 0, BYTES);
+	igt_assert_eq_u64(full_flushed() - full, 4 * BYTES);
+	igt_assert_eq_u64(range_flushed() - range, 5001 + BYTES);
+
+	/* Past the end: EINVAL, nothing maintained, the exporter not asked. */
+	igt_assert_eq(__gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_CPU,
+					  BYTES, 1), -EINVAL);
+	igt_assert_eq_u64(full_flushed() - full, 4 * BYTES);
+	igt_assert_eq_u64(range_flushed() - range, 5001 + BYTES);
+
+	/* Released: ENOENT. */
+	gntbuf_import_release(dev, id);
+	igt_assert_eq(__gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_TO_CPU, 0,
+					  1), -ENOENT);
+	gntbuf_wait_released(dev, id, 5000);
+	close(fd);
+	gntbuf_wait_released(dev, alloc_id, 5000);
+
+	/* Another exporter's pages (vgem): synced, bytes unchanged. */
+	vgem = gntbuf_test_open_vgem();
+	gntbuf_test_dumb_create(vgem, 256, 64, 32, &dumb);
+	igt_assert_eq_u64(dumb.size, BYTES);
+	gntbuf_pattern_fill(dumb.map, BYTES, 0x2545f491u);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &prime), 0);
+	id = gntbuf_import(dev, prime, GNTBUF_SELF, PAGES, 0, refs2);
+	range = range_flushed();
+	gntbuf_sync_range(dev, id, 0, GNTBUF_SYNC_BOTH, 4096, 8192);
+	igt_assert_eq_u64(range_flushed() - range, 8192);
+	gntbuf_pattern_check(dumb.map, BYTES, 0x2545f491u);
+	gntbuf_import_release(dev, id);
+	gntbuf_wait_released(dev, id, 5000);
+	close(prime);
+	gntbuf_test_dumb_destroy(vgem, &dumb);
+	close(vgem);
+}
+
 static void test_range_any_dmabuf(void)
 {
 	const uint32_t any = GNTBUF_SYNC_BY_FD | GNTBUF_SYNC_ANY_DMABUF;
@@ -808,6 +873,15 @@ igt_main
 		     "no BY_FD, past the end, not a dma-buf, closed: errors.");
 	igt_subtest("range-any-dmabuf-vgem")
 		test_range_any_dmabuf();
+
+	igt_describe("SYNC_RANGE of an IMPORT id: the exporter's "
+		     "begin_cpu_access before a range to the CPU and its "
+		     "end_cpu_access after one to the device (a gntbuf ALLOC "
+		     "exporter counts each), the ranges counted to the byte; "
+		     "past the end EINVAL, after IMPORT_RELEASE ENOENT; a vgem "
+		     "import's bytes unchanged.");
+	igt_subtest("range-import")
+		test_range_import();
 
 	igt_describe("Children sync through DMA_BUF_IOCTL_SYNC and SYNC_RANGE "
 		     "and check their data while being interrupted by signals "

@@ -11,16 +11,27 @@
  * x86: CLFLUSH/CLFLUSHOPT (clflush_cache_range()) writes a dirty line back
  * and invalidates it, so both directions are the same instruction.
  *
- * ARM, ARM64: the module maps each page once for its own device, which is
- * not cache-coherent, and maintains the range with the DMA API: cleaning
- * to the point of coherency before a device reads, invalidating before the
- * CPU reads.  Through swiotlb-xen this turns, for a foreign frame, into the
- * GNTTABOP_cache_flush hypercall.
+ * ARM, ARM64 (the design is in README.md, "Cache maintenance"): the CPU
+ * cache lines of a page are maintained where the page is mapped
+ * read-write, by virtual address through the DMA API: each page is mapped
+ * once for the module's own, non-coherent device (dma-direct, given no
+ * swiotlb so that it never bounces, swiotlb=force or not), then cleaned
+ * to the point of coherency (dma_sync_single_range_for_device(),
+ * DMA_TO_DEVICE) or invalidated (dma_sync_single_range_for_cpu(),
+ * DMA_FROM_DEVICE).  Data caches are physically tagged, and a grant-mapped
+ * page's address translates, through Xen's stage 2, to the granted frame:
+ * the lines maintained are that frame's.  A read-only grant mapping is
+ * never maintained by address (an invalidate by address may need write
+ * permission, which stage 2 does not give): Xen cleans, or cleans and
+ * invalidates, the granted frame through its own mapping
+ * (GNTTABOP_cache_flush, by the frame's bus address, as swiotlb-xen does
+ * for foreign frames).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -31,6 +42,9 @@
 #include <asm/cacheflush.h>
 #else
 #include <linux/dma-direct.h>
+#include <xen/interface/grant_table.h>
+#include <xen/page.h>
+#include <asm/xen/hypercall.h>
 #endif
 
 #include "xen-gntbuf.h"
@@ -43,6 +57,33 @@
  * buffer before it does.
  */
 static struct device *gntbuf_dma_dev;
+
+#ifndef CONFIG_X86
+/* Xen performs GNTTABOP_cache_flush (asked once at load, as Linux does). */
+static bool gntbuf_cflush;
+
+static void gntbuf_cache_probe(struct device *dev)
+{
+	struct gnttab_cache_flush cflush = { };
+
+#ifdef CONFIG_SWIOTLB
+	/*
+	 * No bounce pool for this device: its mappings are only handles for
+	 * the DMA API's cache maintenance of each page in place, and a bounce
+	 * slot would be maintained instead of the page (swiotlb=force).
+	 * dma-direct with a 64-bit mask then maps every page in place.
+	 */
+	dev->dma_io_tlb_mem = NULL;
+#endif
+	/* An empty operation: Xen does nothing and says 0, if it knows it. */
+	gntbuf_cflush = !HYPERVISOR_grant_table_op(GNTTABOP_cache_flush,
+						   &cflush, 1);
+}
+#else
+static void gntbuf_cache_probe(struct device *dev)
+{
+}
+#endif
 
 /**
  * gntbuf_cache_dev_init() - create the device the maintenance maps through
@@ -63,6 +104,7 @@ int gntbuf_cache_dev_init(void)
 		root_device_unregister(dev);
 		return ret;
 	}
+	gntbuf_cache_probe(dev);
 	gntbuf_dma_dev = dev;
 	return 0;
 }
@@ -109,40 +151,57 @@ static void gntbuf_cache_page(struct gntbuf_buffer *buf, unsigned long pg,
 	kunmap_local(vaddr);
 }
 #else /* !CONFIG_X86 */
+/* Maintained by Xen, by bus address, rather than by virtual address? */
+static bool gntbuf_cache_by_xen(struct gntbuf_buffer *buf)
+{
+	return buf->kind == GNTBUF_KIND_EXPORT && buf->readonly;
+}
+
 int gntbuf_cache_init(struct gntbuf_buffer *buf)
 {
+	struct device *dev = gntbuf_dma_dev;
 	unsigned int i;
 
+	if (gntbuf_cache_by_xen(buf) && !gntbuf_cflush)
+		return -EOPNOTSUPP;
 	buf->cpu_dma = kvmalloc_array(buf->count, sizeof(*buf->cpu_dma),
 				      GFP_KERNEL);
 	if (!buf->cpu_dma)
 		return -ENOMEM;
 	for (i = 0; i < buf->count; i++) {
+		struct page *page = buf->pages[i];
 		dma_addr_t addr;
 
-		addr = dma_map_page_attrs(gntbuf_dma_dev, buf->pages[i], 0,
-					  PAGE_SIZE, DMA_BIDIRECTIONAL,
+		if (gntbuf_cache_by_xen(buf)) {
+			/* The granted frame's bus address (the grant's). */
+			buf->cpu_dma[i] = PFN_PHYS(pfn_to_bfn(page_to_xen_pfn(page)));
+			continue;
+		}
+		addr = dma_map_page_attrs(dev, page, 0, PAGE_SIZE,
+					  DMA_BIDIRECTIONAL,
 					  DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(gntbuf_dma_dev, addr) ||
-		    is_swiotlb_buffer(gntbuf_dma_dev,
-				      dma_to_phys(gntbuf_dma_dev, addr))) {
-			if (!dma_mapping_error(gntbuf_dma_dev, addr))
-				dma_unmap_page_attrs(gntbuf_dma_dev, addr,
-						     PAGE_SIZE,
-						     DMA_BIDIRECTIONAL,
-						     DMA_ATTR_SKIP_CPU_SYNC);
-			while (i--)
-				dma_unmap_page_attrs(gntbuf_dma_dev,
-						     buf->cpu_dma[i], PAGE_SIZE,
-						     DMA_BIDIRECTIONAL,
-						     DMA_ATTR_SKIP_CPU_SYNC);
-			kvfree(buf->cpu_dma);
-			buf->cpu_dma = NULL;
-			return -EREMOTEIO;
+		if (dma_mapping_error(dev, addr))
+			goto fail_unmap;
+		if (addr != phys_to_dma(dev, page_to_phys(page))) {
+			/* Not in place: the maintenance would miss the page. */
+			dma_unmap_page_attrs(dev, addr, PAGE_SIZE,
+					     DMA_BIDIRECTIONAL,
+					     DMA_ATTR_SKIP_CPU_SYNC);
+			goto fail_unmap;
 		}
 		buf->cpu_dma[i] = addr;
 	}
 	return 0;
+
+fail_unmap:
+	while (i--)
+		dma_unmap_page_attrs(dev, buf->cpu_dma[i], PAGE_SIZE,
+				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	kvfree(buf->cpu_dma);
+	buf->cpu_dma = NULL;
+	pr_warn_ratelimited("buffer %llu: the cache device cannot map a page in place\n",
+			    buf->id);
+	return -EREMOTEIO;
 }
 
 void gntbuf_cache_fini(struct gntbuf_buffer *buf)
@@ -151,11 +210,34 @@ void gntbuf_cache_fini(struct gntbuf_buffer *buf)
 
 	if (!buf->cpu_dma)
 		return;
-	for (i = 0; i < buf->count; i++)
+	for (i = 0; i < buf->count && !gntbuf_cache_by_xen(buf); i++)
 		dma_unmap_page_attrs(gntbuf_dma_dev, buf->cpu_dma[i], PAGE_SIZE,
 				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 	kvfree(buf->cpu_dma);
 	buf->cpu_dma = NULL;
+}
+
+/*
+ * Xen maintains @len bytes at bus address @bus, within one frame, through
+ * its own mapping of it: GNTTABOP_cache_flush, one frame per call as
+ * Linux's own swiotlb-xen does (arch/arm/xen/mm.c), which keeps each call
+ * visible to a trace (kprobe on HYPERVISOR_grant_table_op, command 12).
+ */
+static noinline void gntbuf_cache_flush_frame(phys_addr_t bus,
+					      unsigned int len, u32 op)
+{
+	struct gnttab_cache_flush cflush = {
+		.a.dev_bus_addr = bus & XEN_PAGE_MASK,
+		.offset = xen_offset_in_page(bus),
+		.length = len,
+		.op = op,
+	};
+	int ret;
+
+	ret = HYPERVISOR_grant_table_op(GNTTABOP_cache_flush, &cflush, 1);
+	if (ret)
+		pr_warn_ratelimited("GNTTABOP_cache_flush of frame %pa: %d\n",
+				    &bus, ret);
 }
 
 static void gntbuf_cache_page(struct gntbuf_buffer *buf, unsigned long pg,
@@ -164,6 +246,22 @@ static void gntbuf_cache_page(struct gntbuf_buffer *buf, unsigned long pg,
 {
 	dma_addr_t addr = buf->cpu_dma[pg];
 
+	if (gntbuf_cache_by_xen(buf)) {
+		/*
+		 * Read-only grant mapping.  To device: clean what any CPU
+		 * (the granter's) left dirty.  To CPU: clean and invalidate,
+		 * never a bare invalidate, which could drop a line the
+		 * granter wrote and not yet cleaned.
+		 */
+		if (to_cpu)
+			gntbuf_cache_flush_frame(addr + off, len,
+						 GNTTAB_CACHE_CLEAN |
+						 GNTTAB_CACHE_INVAL);
+		else if (to_device)
+			gntbuf_cache_flush_frame(addr + off, len,
+						 GNTTAB_CACHE_CLEAN);
+		return;
+	}
 	/* To device: clean the CPU's dirty lines to the point of coherency. */
 	if (to_device)
 		dma_sync_single_range_for_device(gntbuf_dma_dev, addr, off,
@@ -235,6 +333,23 @@ void gntbuf_sync_attachment(struct gntbuf_attachment *ga, unsigned long first,
 	struct device *dev = ga->attach->dev;
 	unsigned long pg;
 
+	if (ga->xen_bus) {
+		/*
+		 * Addresses the module gave (dmabuf.c): what swiotlb-xen's
+		 * syncs would do for it, the module does.  arm64's for a
+		 * non-coherent device: clean for the device whatever the
+		 * direction, invalidate for the CPU unless it only wrote.
+		 */
+		struct gntbuf_buffer *buf = ga->attach->dmabuf->priv;
+
+		if (dev_is_dma_coherent(dev) ||
+		    (!for_device && ga->dir == DMA_TO_DEVICE))
+			return;
+		for (pg = first; pg <= last; pg++)
+			gntbuf_cache_page(buf, pg, 0, PAGE_SIZE, for_device,
+					  !for_device);
+		return;
+	}
 	for (pg = first; pg <= last; pg++) {
 		if (for_device)
 			dma_sync_single_for_device(dev, ga->dma[pg], PAGE_SIZE,
@@ -285,9 +400,6 @@ static long gntbuf_sync_buffer(struct gntbuf_buffer *buf, u32 flags,
 	bool to_cpu = flags & GNTBUF_SYNC_TO_CPU;
 	unsigned int i;
 	u64 bytes = 0;
-
-	if (buf->kind == GNTBUF_KIND_IMPORT)
-		return -EINVAL;
 
 	mutex_lock(&buf->lock);
 	if (buf->released) {
@@ -395,6 +507,75 @@ static long gntbuf_sync_dmabuf(struct dma_buf *dmabuf, u32 flags,
 	return 0;
 }
 
+#ifdef CONFIG_X86
+/*
+ * x86: the CPU caches are coherent with DMA, and the module flushes only
+ * pages it maps itself (an import's are the exporter's, which its own
+ * begin/end_cpu_access keeps); attaching the module's device here could
+ * make swiotlb-xen bounce a segment vgem merged, and a sync copy stale
+ * bytes over it.  The ranges count as maintained.
+ */
+static long gntbuf_sync_import_ranges(struct dma_buf *dmabuf, u32 flags,
+				      const struct gntbuf_sync_span *spans,
+				      unsigned int n)
+{
+	unsigned int i;
+	u64 bytes = 0;
+
+	for (i = 0; i < n; i++)
+		bytes += spans[i].length;
+	atomic64_add(bytes, &gntbuf_counters.flushed_bytes_range);
+	return 0;
+}
+#else
+static long gntbuf_sync_import_ranges(struct dma_buf *dmabuf, u32 flags,
+				      const struct gntbuf_sync_span *spans,
+				      unsigned int n)
+{
+	return gntbuf_sync_dmabuf(dmabuf, flags, spans, n);
+}
+#endif
+
+/*
+ * Maintain @n ranges of an IMPORT: the exporter's pages, which the peer
+ * reads and writes through their grants.  To the CPU: the exporter's
+ * begin_cpu_access (DMA_FROM_DEVICE: it waits for its devices' writes and
+ * hands the pages to the CPU, for the whole buffer, the dma-buf API
+ * having no partial form), then (not x86) the ranges through the DMA API
+ * on the module's own device attached to the imported dma-buf, as
+ * %GNTBUF_SYNC_ANY_DMABUF does.  To the device: the ranges, then the
+ * exporter's end_cpu_access (DMA_TO_DEVICE).
+ */
+static long gntbuf_sync_import(struct gntbuf_buffer *buf, u32 flags,
+			       const struct gntbuf_sync_span *spans,
+			       unsigned int n)
+{
+	struct dma_buf *dmabuf;
+	long ret;
+
+	/* The import holds its dma-buf until it is released: hold it too. */
+	mutex_lock(&buf->lock);
+	if (buf->released) {
+		mutex_unlock(&buf->lock);
+		return -ENOENT;
+	}
+	dmabuf = buf->dmabuf;
+	get_dma_buf(dmabuf);
+	mutex_unlock(&buf->lock);
+
+	if (flags & GNTBUF_SYNC_TO_CPU) {
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE);
+		if (ret)
+			goto out_put;
+	}
+	ret = gntbuf_sync_import_ranges(dmabuf, flags, spans, n);
+	if (!ret && (flags & GNTBUF_SYNC_TO_DEVICE))
+		ret = dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE);
+out_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
 /* Every range within @buf?  (A range of 0 bytes anywhere up to the end.) */
 static bool gntbuf_spans_fit(struct gntbuf_buffer *buf,
 			     const struct gntbuf_sync_span *spans,
@@ -452,8 +633,12 @@ static long gntbuf_sync_spans(struct gntbuf_file *file, u32 flags,
 	if (!buf)
 		return -ENOENT;
 	ret = -EINVAL;
-	if (gntbuf_spans_fit(buf, spans, n))
-		ret = gntbuf_sync_buffer(buf, flags, spans, n);
+	if (gntbuf_spans_fit(buf, spans, n)) {
+		if (buf->kind == GNTBUF_KIND_IMPORT)
+			ret = gntbuf_sync_import(buf, flags, spans, n);
+		else
+			ret = gntbuf_sync_buffer(buf, flags, spans, n);
+	}
 	gntbuf_buffer_put(buf);
 	return ret;
 }

@@ -14,6 +14,7 @@
 
 #include <linux/device.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/iosys-map.h>
@@ -21,7 +22,11 @@
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
+#include <xen/features.h>
 #include <xen/page.h>
+#ifndef CONFIG_X86
+#include <xen/swiotlb-xen.h>
+#endif
 
 #include "xen-gntbuf.h"
 
@@ -32,18 +37,64 @@ static bool gntbuf_cpu_readonly(struct gntbuf_buffer *buf)
 }
 
 /*
+ * Do this domain's devices reach its pages at machine addresses?  An x86
+ * PV domain's do (through swiotlb-xen and the p2m); so do those of an ARM
+ * domain that Xen maps 1:1 (a dom0: Linux gives every device it
+ * configures swiotlb-xen there, xen_swiotlb_detect()).  In other
+ * auto-translated domains devices use guest-physical addresses, behind the
+ * IOMMU that shares Xen's stage 2, where a grant is mapped too.
+ */
+static bool gntbuf_machine_dma(void)
+{
+#ifdef CONFIG_X86
+	return !xen_feature(XENFEAT_auto_translated_physmap);
+#else
+	return xen_swiotlb_detect();
+#endif
+}
+
+/*
  * The bus address a device reaches @page at without bouncing: the frame
- * that swiotlb-xen (xen_phys_to_dma()) or dma-direct would use.  In a PV
- * domain pfn_to_bfn() reads the p2m, where gnttab_map_refs() put the
- * foreign frame.  IMPORT of a gntbuf ALLOC buffer attaches with the
- * module's import device, whose DMA addresses are guest-physical.
+ * that swiotlb-xen (xen_phys_to_dma()) or dma-direct would use.  Where
+ * devices see machine addresses, pfn_to_bfn() reads the p2m, where
+ * gnttab_map_refs() put the granted frame.  IMPORT of a gntbuf ALLOC
+ * buffer attaches with the module's import device, whose DMA addresses
+ * are guest-physical.
  */
 static dma_addr_t gntbuf_page_dma(struct device *dev, struct page *page)
 {
+	unsigned long pfn = page_to_xen_pfn(page);
+
 	/* IMPORT's own device addresses pages guest-physically. */
 	if (gntbuf_is_import_dev(dev))
 		return page_to_phys(page);
-	return phys_to_dma(dev, PFN_PHYS(pfn_to_bfn(page_to_xen_pfn(page))));
+	if (gntbuf_machine_dma())
+		pfn = pfn_to_bfn(pfn);
+	return phys_to_dma(dev, PFN_PHYS(pfn));
+}
+
+/*
+ * Does @dev get the grant-mapped pages of @buf at the addresses the module
+ * computes, rather than from its own DMA API?  Only a device that the DMA
+ * API maps with dma-direct (no DMA ops) in an ARM domain whose devices see
+ * machine addresses: arch_setup_dma_ops() gives every device it configures
+ * swiotlb-xen there, so such a device was never configured for Xen (vgem,
+ * a platform device without a firmware node) and dma-direct would hand it
+ * a grant-mapped page's pseudo-physical address: the frame ballooned out
+ * for it, not the granted one.  It gets what swiotlb-xen would give
+ * (xen_phys_to_dma(): the granted frame), and the module maintains the
+ * caches for it (gntbuf_sync_attachment()).  x86 PV devices all have
+ * swiotlb-xen; an auto-translated x86 domain's see guest-physical
+ * addresses.
+ */
+static bool gntbuf_xen_bus_map(struct device *dev, struct gntbuf_buffer *buf)
+{
+#ifdef CONFIG_X86
+	return false;
+#else
+	return buf->kind == GNTBUF_KIND_EXPORT && gntbuf_machine_dma() &&
+	       !get_dma_ops(dev) && !gntbuf_is_import_dev(dev);
+#endif
 }
 
 /*
@@ -108,6 +159,8 @@ static void gntbuf_unmap_pages(struct device *dev,
 			       struct gntbuf_attachment *ga, unsigned int n,
 			       enum dma_data_direction dir)
 {
+	if (ga->xen_bus)
+		return;	/* Nothing was mapped through the DMA API. */
 	while (n--)
 		dma_unmap_page_attrs(dev, ga->dma[n], PAGE_SIZE, dir,
 				     DMA_ATTR_SKIP_CPU_SYNC);
@@ -131,8 +184,12 @@ static int gntbuf_map_pages(struct device *dev, struct gntbuf_buffer *buf,
 	for_each_sgtable_sg(&ga->sgt, sg, i) {
 		dma_addr_t addr;
 
-		addr = dma_map_page_attrs(dev, buf->pages[i], 0, PAGE_SIZE,
-					  dir, DMA_ATTR_SKIP_CPU_SYNC);
+		if (ga->xen_bus)
+			addr = gntbuf_page_dma(dev, buf->pages[i]);
+		else
+			addr = dma_map_page_attrs(dev, buf->pages[i], 0,
+						  PAGE_SIZE, dir,
+						  DMA_ATTR_SKIP_CPU_SYNC);
 		if (dma_mapping_error(dev, addr)) {
 			gntbuf_unmap_pages(dev, ga, i, dir);
 			return -ENOMEM;
@@ -206,13 +263,15 @@ static struct sg_table *gntbuf_map_dma_buf(struct dma_buf_attachment *attach,
 	for_each_sgtable_sg(&ga->sgt, sg, i)
 		sg_set_page(sg, buf->pages[i], PAGE_SIZE, 0);
 
+	/* Checked as swiotlb-xen would check it: forced, or out of reach. */
 	if (gntbuf_would_bounce(dev, buf)) {
 		ret = -EREMOTEIO;
 		goto fail_refuse;
 	}
+	ga->xen_bus = gntbuf_xen_bus_map(dev, buf);
 
 	ret = gntbuf_map_pages(dev, buf, ga, dir);
-	if (ret == -ENOMEM && !gntbuf_dev_translated(dev) &&
+	if (ret == -ENOMEM && !ga->xen_bus && !gntbuf_dev_translated(dev) &&
 	    !gntbuf_is_import_dev(dev)) {
 		/* dma-direct fails only when a bounce buffer was wanted. */
 		ret = -EREMOTEIO;
@@ -221,7 +280,7 @@ static struct sg_table *gntbuf_map_dma_buf(struct dma_buf_attachment *attach,
 	if (ret)
 		goto fail_free_table;
 
-	if (!gntbuf_mapped_in_place(dev, buf, ga)) {
+	if (!ga->xen_bus && !gntbuf_mapped_in_place(dev, buf, ga)) {
 		/* Skipping the CPU sync also skipped any bounce copy. */
 		gntbuf_unmap_pages(dev, ga, buf->count, dir);
 		ret = -EREMOTEIO;
@@ -240,6 +299,7 @@ fail_refuse:
 	dev_warn_ratelimited(dev, "buffer %llu: refused a mapping that would bounce\n",
 			     buf->id);
 fail_free_table:
+	ga->xen_bus = false;
 	sg_free_table(&ga->sgt);
 fail_free_dma:
 	kvfree(ga->dma);
@@ -263,6 +323,7 @@ static void gntbuf_unmap_dma_buf(struct dma_buf_attachment *attach,
 	kvfree(ga->dma);
 	ga->dma = NULL;
 	ga->mapped = false;
+	ga->xen_bus = false;
 	ga->dir = DMA_NONE;
 	mutex_unlock(&buf->lock);
 }

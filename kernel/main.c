@@ -4,20 +4,19 @@
  * from dma-bufs, with the CPU cache maintenance done by the exporter.
  *
  * This file: the misc device /dev/xen/gntbuf, the ioctl dispatch, the
- * limits, the buffer ids and lookup, the counters and debugfs.
+ * limits, the buffer ids and lookup; QUERY, STATS and debugfs are in
+ * info.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
-#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -87,8 +86,6 @@ static atomic64_t gntbuf_next_id = ATOMIC64_INIT(0);
 DEFINE_MUTEX(gntbuf_list_lock);
 LIST_HEAD(gntbuf_list);
 
-static struct dentry *gntbuf_debugfs;
-
 static unsigned int gntbuf_limit(const unsigned int *param)
 {
 	return min(READ_ONCE(*param), GNTBUF_HARD_MAX_PAGES);
@@ -124,6 +121,17 @@ int gntbuf_check_count(u32 count)
 	if ((u64)count << PAGE_SHIFT > SIZE_MAX)
 		return -E2BIG;
 	return 0;
+}
+
+/**
+ * gntbuf_query_limits() - the limits QUERY reports
+ * @q: filled: max_pages_per_buffer, max_pages_per_file, max_pages_total
+ */
+void gntbuf_query_limits(struct gntbuf_query *q)
+{
+	q->max_pages_per_buffer = gntbuf_limit(&max_pages_per_buffer);
+	q->max_pages_per_file = gntbuf_limit(&max_pages_per_file);
+	q->max_pages_total = READ_ONCE(max_pages_total);
 }
 
 /**
@@ -481,62 +489,6 @@ int gntbuf_install_fd(struct gntbuf_buffer *buf, void __user *uarg,
 	return 0;
 }
 
-static long gntbuf_ioctl_query(void __user *uarg)
-{
-	struct gntbuf_query q;
-
-	if (copy_from_user(&q, uarg, sizeof(q)))
-		return -EFAULT;
-	if (q.flags)
-		return -EINVAL;
-
-	q.abi_version = GNTBUF_ABI_VERSION;
-	q.features = GNTBUF_FEATURE_EXPORT_REFS | GNTBUF_FEATURE_ALLOC |
-		     GNTBUF_FEATURE_IMPORT | GNTBUF_FEATURE_SYNC_RANGE |
-		     GNTBUF_FEATURE_SYNC_RANGES | GNTBUF_FEATURE_NO_BOUNCE |
-		     GNTBUF_FEATURE_SYNC_ANY_DMABUF | GNTBUF_FEATURE_RELEASE_FD;
-	if (xen_feature(XENFEAT_auto_translated_physmap))
-		q.features |= GNTBUF_FEATURE_AUTO_TRANSLATED;
-	else
-		q.features |= GNTBUF_FEATURE_PV_MAPPINGS;
-	q.max_pages_per_buffer = gntbuf_limit(&max_pages_per_buffer);
-	q.max_pages_per_file = gntbuf_limit(&max_pages_per_file);
-	q.max_pages_total = READ_ONCE(max_pages_total);
-	q.page_size = GNTBUF_PAGE_SIZE;
-
-	if (copy_to_user(uarg, &q, sizeof(q)))
-		return -EFAULT;
-	return 0;
-}
-
-static void gntbuf_read_stats(struct gntbuf_stats *s)
-{
-	struct gntbuf_counters *c = &gntbuf_counters;
-
-	s->live_buffers = atomic_read(&c->live_buffers);
-	s->mapped_pages = atomic64_read(&c->mapped_pages);
-	s->allocated_pages = atomic64_read(&c->allocated_pages);
-	s->granted_pages = atomic64_read(&c->granted_pages);
-	s->bounce_refusals = atomic64_read(&c->bounce_refusals);
-	s->flushed_bytes_full = atomic64_read(&c->flushed_bytes_full);
-	s->flushed_bytes_range = atomic64_read(&c->flushed_bytes_range);
-	s->pending_release = atomic64_read(&c->pending_release);
-}
-
-static long gntbuf_ioctl_stats(void __user *uarg)
-{
-	struct gntbuf_stats s;
-
-	if (copy_from_user(&s, uarg, sizeof(s)))
-		return -EFAULT;
-	if (s.flags)
-		return -EINVAL;
-	gntbuf_read_stats(&s);
-	if (copy_to_user(uarg, &s, sizeof(s)))
-		return -EFAULT;
-	return 0;
-}
-
 /*
  * WAIT_RELEASED.  On a signal, ABI 2's number writes the time left back
  * into @timeout_ms and asks for a restart (-ERESTARTSYS), so that a
@@ -679,54 +631,6 @@ static struct miscdevice gntbuf_misc = {
 	.mode = 0600,
 };
 
-static const char *const gntbuf_kind_names[] = {
-	[GNTBUF_KIND_EXPORT] = "export",
-	[GNTBUF_KIND_ALLOC] = "alloc",
-	[GNTBUF_KIND_IMPORT] = "import",
-};
-
-static int stats_show(struct seq_file *m, void *unused)
-{
-	struct gntbuf_stats s;
-
-	gntbuf_read_stats(&s);
-	seq_printf(m, "live_buffers %u\n", s.live_buffers);
-	seq_printf(m, "mapped_pages %llu\n", s.mapped_pages);
-	seq_printf(m, "allocated_pages %llu\n", s.allocated_pages);
-	seq_printf(m, "granted_pages %llu\n", s.granted_pages);
-	seq_printf(m, "bounce_refusals %llu\n", s.bounce_refusals);
-	seq_printf(m, "flushed_bytes_full %llu\n", s.flushed_bytes_full);
-	seq_printf(m, "flushed_bytes_range %llu\n", s.flushed_bytes_range);
-	seq_printf(m, "pending_release %llu\n", s.pending_release);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(stats);
-
-static int buffers_show(struct seq_file *m, void *unused)
-{
-	struct gntbuf_buffer *buf;
-
-	seq_puts(m, "id kind domid pages access importers state\n");
-	mutex_lock(&gntbuf_list_lock);
-	list_for_each_entry(buf, &gntbuf_list, global_node) {
-		const char *state = "live";
-
-		if (READ_ONCE(buf->pending))
-			state = "pending";
-		else if (READ_ONCE(buf->peer_gone))
-			state = "peer-gone";
-		else if (READ_ONCE(buf->released))
-			state = "releasing";
-		seq_printf(m, "%llu %s %u %u %s %u %s\n", buf->id,
-			   gntbuf_kind_names[buf->kind], buf->domid,
-			   buf->count, buf->readonly ? "ro" : "rw",
-			   READ_ONCE(buf->nr_attachments), state);
-	}
-	mutex_unlock(&gntbuf_list_lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(buffers);
-
 static int __init gntbuf_init(void)
 {
 	int ret;
@@ -762,10 +666,7 @@ static int __init gntbuf_init(void)
 	if (ret)
 		goto fail_import_exit;
 
-	gntbuf_debugfs = debugfs_create_dir("xen-gntbuf", NULL);
-	debugfs_create_file("stats", 0400, gntbuf_debugfs, NULL, &stats_fops);
-	debugfs_create_file("buffers", 0400, gntbuf_debugfs, NULL,
-			    &buffers_fops);
+	gntbuf_debugfs_init();
 	gntbuf_peer_init();
 
 	/* Last: from here an open can create buffers. */
@@ -776,7 +677,7 @@ static int __init gntbuf_init(void)
 
 fail_peer_exit:
 	gntbuf_peer_exit();
-	debugfs_remove_recursive(gntbuf_debugfs);
+	gntbuf_debugfs_exit();
 	gntbuf_cache_dev_exit();
 fail_import_exit:
 	gntbuf_import_exit();
@@ -799,8 +700,9 @@ static void __exit gntbuf_exit(void)
 {
 	struct gntbuf_buffer *buf;
 
-	debugfs_remove_recursive(gntbuf_debugfs);
+	/* First: from here no open can reach a buffer. */
 	misc_deregister(&gntbuf_misc);
+	gntbuf_debugfs_exit();
 	gntbuf_peer_exit();
 
 	for (;;) {

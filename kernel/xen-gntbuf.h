@@ -76,6 +76,10 @@ struct gntbuf_file {
  * @dma: the device address of each page while @mapped
  * @dir: the direction of the current mapping
  * @mapped: @sgt is mapped for @attach's device
+ * @xen_bus: @dma holds the granted frames' bus addresses, computed by the
+ *	module for a device that Xen's DMA ops never reached (dmabuf.c),
+ *	which the module maintains the caches for; nothing is mapped through
+ *	the DMA API
  */
 struct gntbuf_attachment {
 	struct list_head node;
@@ -84,6 +88,7 @@ struct gntbuf_attachment {
 	dma_addr_t *dma;
 	enum dma_data_direction dir;
 	bool mapped;
+	bool xen_bus;
 };
 
 /**
@@ -182,6 +187,7 @@ extern struct list_head gntbuf_list;
 int gntbuf_charge_total(u32 count);
 void gntbuf_uncharge_total(u32 count);
 unsigned int gntbuf_max_mmaps_per_buffer(void);
+void gntbuf_query_limits(struct gntbuf_query *q);
 
 int gntbuf_check_domid(u32 domid);
 int gntbuf_check_count(u32 count);
@@ -197,6 +203,12 @@ void gntbuf_file_forget(struct gntbuf_file *file, struct gntbuf_buffer *buf);
 int gntbuf_status_to_errno(int status);
 int gntbuf_install_fd(struct gntbuf_buffer *buf, void __user *uarg,
 		      const void *reply, size_t size, s32 *fd_field);
+
+/* info.c */
+long gntbuf_ioctl_query(void __user *uarg);
+long gntbuf_ioctl_stats(void __user *uarg);
+void gntbuf_debugfs_init(void);
+void gntbuf_debugfs_exit(void);
 
 /* grant.c */
 int gntbuf_grant_frames(struct gntbuf_buffer *buf, const unsigned long *gfns);

@@ -36,7 +36,9 @@
  * trusted only when the DMA API translates through it; an identity
  * (passthrough) IOMMU domain is checked like a device without one.  IMPORT
  * maps with a device of the module's own whose DMA addresses are
- * guest-physical, so its mapping never bounces.
+ * guest-physical, so its mapping never bounces.  On ARM, where Xen has
+ * no GNTTABOP_cache_flush (an old Xen), a read-only EXPORT_REFS is
+ * -EOPNOTSUPP: its cache maintenance needs that call.
  *
  * Userspace mappings (mmap of a dma-buf): a read-only EXPORT_REFS dma-buf
  * refuses PROT_WRITE (-EACCES).  A mapping of an EXPORT_REFS dma-buf is
@@ -100,6 +102,8 @@
 #define GNTBUF_FEATURE_SYNC_ANY_DMABUF	(1ULL << 8)
 /* RELEASE_FD: a pollable file per buffer, readable once it is released. */
 #define GNTBUF_FEATURE_RELEASE_FD	(1ULL << 9)
+/* SYNC_RANGE(S) of an IMPORT id (before: -EINVAL). */
+#define GNTBUF_FEATURE_SYNC_IMPORT	(1ULL << 10)
 
 /**
  * struct gntbuf_query - ABI version, features and limits
@@ -316,8 +320,15 @@ struct gntbuf_import_release {
  * @length) of the buffer, for every CPU and device mapping of it; the cost
  * grows with @length, not with the buffer.  At least one direction bit is
  * required.  A zero @length does nothing and succeeds; a range past the end
- * is -EINVAL.  Errors: -EINVAL also for unknown flags, no direction, an
- * IMPORT id, an fd that is not a gntbuf dma-buf (without
+ * is -EINVAL.  An IMPORT id (%GNTBUF_FEATURE_SYNC_IMPORT) names the
+ * imported dma-buf's pages: %GNTBUF_SYNC_TO_CPU first asks its exporter's
+ * begin_cpu_access (DMA_FROM_DEVICE: it waits for its devices' writes, for
+ * the whole buffer), %GNTBUF_SYNC_TO_DEVICE ends with its end_cpu_access
+ * (DMA_TO_DEVICE), and the ranges are maintained between them as
+ * %GNTBUF_SYNC_ANY_DMABUF maintains any dma-buf (except on x86, where the
+ * caches are coherent with devices); -ENOENT once IMPORT_RELEASE was called,
+ * and the exporter's errno.  Errors: -EINVAL also for unknown flags, no
+ * direction, an fd that is not a gntbuf dma-buf (without
  * %GNTBUF_SYNC_ANY_DMABUF) or no dma-buf at all, %GNTBUF_SYNC_ANY_DMABUF
  * without %GNTBUF_SYNC_BY_FD, a non-zero @buffer_id with
  * %GNTBUF_SYNC_BY_FD or a non-zero @fd without it; the exporter's errno
@@ -326,7 +337,7 @@ struct gntbuf_import_release {
  * that is not open.
  */
 struct gntbuf_sync_range {
-	/** @buffer_id: in: id from EXPORT_REFS or ALLOC; 0 with %GNTBUF_SYNC_BY_FD. */
+	/** @buffer_id: in: id from EXPORT_REFS, ALLOC or IMPORT; 0 with %GNTBUF_SYNC_BY_FD. */
 	__u64 buffer_id;
 	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD (borrowed); else 0. */
 	__s32 fd;
@@ -364,7 +375,7 @@ struct gntbuf_sync_span {
  * @ranges_ptr.  @count 0 does nothing and succeeds.
  */
 struct gntbuf_sync_ranges {
-	/** @buffer_id: in: id from EXPORT_REFS or ALLOC; 0 with %GNTBUF_SYNC_BY_FD. */
+	/** @buffer_id: in: id from EXPORT_REFS, ALLOC or IMPORT; 0 with %GNTBUF_SYNC_BY_FD. */
 	__u64 buffer_id;
 	/** @fd: in: a gntbuf dma-buf, with %GNTBUF_SYNC_BY_FD (borrowed); else 0. */
 	__s32 fd;
