@@ -58,6 +58,9 @@ def main(argv):
                 cpio.host_file(path, path)
     for host, guest in files:
         cpio.host_file(guest, host)
+    # Not compressed: gzip halves what dom0 reads and xl loads, but the
+    # domU's kernel then takes longer to unpack it under TCG (in one
+    # run the PVH domU reached /init at 37 s of its uptime, against 16-21 s).
     with open(out + ".tmp", "wb") as f:
         f.write(cpio.finish())
     os.replace(out + ".tmp", out)
