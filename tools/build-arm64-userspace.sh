@@ -7,7 +7,7 @@
 # tests on gntbuf's builtin IGT core, igt-tests/igt-core, since Debian has
 # no libigt for arm64), then each TARGET compiled; STAMP touched on success.
 # A BUILD_DIR configured with other options (an older tree's) is
-# reconfigured.
+# reconfigured, one set up with another cross file made anew.
 set -eu
 meson=$1 cross=$2 src=$3 dir=$4 stamp=$5
 shift 5
@@ -15,6 +15,11 @@ opts="-Dkernel_module=disabled -Digt_tests=enabled -Digt_core=builtin
 -Dexamples=disabled -Drig_tests=disabled -Ddkms=false"
 # shellcheck disable=SC2086 # one word per option
 want=$(printf '%s\n' "$cross" $opts)
+# meson keeps the cross file it was set up with: another one (setup wrote
+# it anew) wants a fresh BUILD_DIR.
+if [ -f "$dir/build.ninja" ] && ! cmp -s "$cross" "$dir/gntbuf-cross-file"; then
+	rm -rf "$dir"
+fi
 if [ -f "$dir/build.ninja" ] &&
 	[ "$(cat "$dir/gntbuf-cross-options" 2>/dev/null)" != "$want" ]; then
 	# shellcheck disable=SC2086 # one word per option
@@ -35,5 +40,6 @@ if [ ! -f "$dir/build.ninja" ]; then
 	fi
 fi
 printf '%s\n' "$want" >"$dir/gntbuf-cross-options"
+cp "$cross" "$dir/gntbuf-cross-file"
 "$meson" compile -C "$dir" "$@"
 touch "$stamp"

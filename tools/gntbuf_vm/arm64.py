@@ -65,11 +65,16 @@ XEN_TOOL_PACKAGES = [
 # The arm64 packages unpacked into dom0's root, each with its files only
 # (dependencies are listed here, not resolved).
 ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1",
-                 "libdrm2"] + XEN_TOOL_PACKAGES
+                 "libdrm2"] + XEN_TOOL_PACKAGES + [
+    # the display test: modetest (for the domUs' initramfs, see
+    # initramfs.DOMU_PROGRAMS_ARM64), libpng for gntbuf-displback
+    "libdrm-tests", "libpng16-16"]
 # The arm64 -dev packages (and what their links lead to) that cross builds
 # need, unpacked into the sysroot that the meson cross file names.
 SYSROOT_PACKAGES = ["libdrm-dev", "libdrm2", "libxen-dev"] + [
-    p for p in XEN_TOOL_PACKAGES if p.startswith("lib")]
+    p for p in XEN_TOOL_PACKAGES if p.startswith("lib")] + [
+    # gntbuf-displback and displback-check
+    "libpng-dev", "libpng16-16", "zlib1g-dev", "zlib1g"]
 # Top-level folders of dom0's root that are its own: a host folder below
 # one of them is bound at its own path one level deeper (/tmp/clone),
 # others by their top-level folder (/work, /root, /home).
@@ -238,6 +243,11 @@ pkgconfig = 'pkg-config'
 sys_root = '@SYSROOT@'
 pkg_config_libdir = ['@SYSROOT@/usr/lib/aarch64-linux-gnu/pkgconfig',
                      '@SYSROOT@/usr/share/pkgconfig']
+
+[built-in options]
+# What the sysroot's libraries need from its /lib (libpng16's libz.so.1).
+c_link_args = ['-Wl,-rpath-link,@SYSROOT@/lib/aarch64-linux-gnu']
+cpp_link_args = ['-Wl,-rpath-link,@SYSROOT@/lib/aarch64-linux-gnu']
 
 [host_machine]
 system = 'linux'

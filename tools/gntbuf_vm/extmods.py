@@ -17,6 +17,7 @@ import shutil
 import tempfile
 
 from .amd64 import KERNEL_ABI
+from .arm64 import CROSS_COMPILE
 from .common import RigError, run_quiet
 from .packages import SOURCE_PACKAGE, SOURCE_TOP, download_source, \
     extract_source
@@ -152,3 +153,42 @@ def build_gntdev_dmabuf(paths):
                    f"M={src}", "modules"])
         shutil.rmtree(paths.gntdev_dmabuf, ignore_errors=True)
         shutil.copytree(src, paths.gntdev_dmabuf)
+
+
+# arm64: vkms (`run --vkms`) and xen_drm_front (the domUs' PV display
+# frontend), which Debian's arm64 kernel leaves out (neither
+# CONFIG_DRM_VKMS nor CONFIG_DRM_XEN_FRONTEND; drm_kms_helper,
+# drm_shmem_helper and xen-front-pgdir-shbuf, what they need, are
+# modules there).  Cross-built out of tree from the same linux-source,
+# unpatched, against the arm64 headers, into the arm64 module tree's extra/.
+ARM64_EXTMODS = [
+    # (folder in linux-source, its Kconfig symbol, the module it builds)
+    ("drivers/gpu/drm/vkms", "CONFIG_DRM_VKMS=m", "vkms.ko"),
+    ("drivers/gpu/drm/xen", "CONFIG_DRM_XEN_FRONTEND=m", "drm_xen_front.ko"),
+]
+
+
+def arm64_extmods_kos(paths):
+    """The cached arm64 modules that build_arm64_extmods adds."""
+    return [os.path.join(paths.modules, "extra", ko)
+            for _, _, ko in ARM64_EXTMODS]
+
+
+def build_arm64_extmods(paths):
+    """Extract ARM64_EXTMODS' sources from linux-source (one download; the
+    arm64 image is of the same Debian version as the amd64 one), cross-build
+    each against the arm64 headers, add them to the module tree."""
+    deb = download_source(paths)
+    extra = os.path.join(paths.modules, "extra")
+    os.makedirs(extra, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=paths.root) as tmp:
+        extract_source(deb, tmp, [f"{SOURCE_TOP}/{d}/"
+                                  for d, _, _ in ARM64_EXTMODS])
+        os.unlink(deb)
+        for folder, config, ko in ARM64_EXTMODS:
+            src = os.path.join(tmp, SOURCE_TOP, folder)
+            run_quiet(["make", "-C", paths.arm64_headers, f"M={src}",
+                       "ARCH=arm64", f"CROSS_COMPILE={CROSS_COMPILE}",
+                       config, "modules"])
+            shutil.copy(os.path.join(src, ko), extra)
+    run_quiet(["depmod", "-b", paths.kernel_root, paths.abi])

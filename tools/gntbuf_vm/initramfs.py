@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 
 from .amd64 import DOMU_LIBGCC
+from .arm64 import CROSS_COMPILE
 from .common import GUEST_TMPFS, RigError, VPORT_NAME, fill, run_quiet
 from .guest_scripts import DOM0_INIT, DOM0_INIT_ARM64, DOMU_INIT
 
@@ -25,8 +26,14 @@ DOM0_BOOT_MODULES_ARM64 = ["xenfs", "virtio_mmio", "9pnet_virtio", "9p",
                            "virtio_console"]
 DOMU_MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc",
                 "xen-privcmd", "drm_xen_front", "drm_kms_helper"]
-# Debian's arm64 kernel has no drm_xen_front.
-DOMU_MODULES_ARM64 = [m for m in DOMU_MODULES if m != "drm_xen_front"]
+# Debian's arm64 kernel has no drm_xen_front: the rig cross-builds it
+# (extmods.build_arm64_extmods) into the module tree's extra/.
+DOMU_MODULES_ARM64 = DOMU_MODULES
+# From the arm64 root (arm64.ROOT_PACKAGES' libdrm-tests), with the
+# libraries they need from there.
+DOMU_PROGRAMS_ARM64 = ["/usr/bin/modetest"]
+# Where the arm64 loader looks (Debian's multiarch folders).
+ARM64_LIB_DIRS = ["/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
 DOMU_PROGRAMS = ["/usr/bin/modetest", "/usr/bin/xenstore"]
 DOMU_XENSTORE_LINKS = ["xenstore-read", "xenstore-write", "xenstore-ls",
                        "xenstore-list", "xenstore-exists", "xenstore-rm",
@@ -179,6 +186,32 @@ def add_program(cpio, program):
             cpio.host_file(match.group(1), match.group(1))
 
 
+def add_root_program(cpio, root, program):
+    """Add a program of another architecture's root (its path inside root),
+    with the libraries of its NEEDED closure found in root's ARM64_LIB_DIRS
+    and its program interpreter."""
+    todo = [program]
+    done = set()
+    while todo:
+        path = todo.pop()
+        if path in done:
+            continue
+        done.add(path)
+        host = os.path.join(root, path.lstrip("/"))
+        cpio.host_file(path, host)    # a link's target, as a file
+        out = run_quiet([CROSS_COMPILE + "readelf", "-d", "-l", "-W", host])
+        interp = re.search(r"program interpreter: (\S+?)\]", out)
+        if interp:
+            todo.append(interp.group(1))
+        for lib in re.findall(r"\(NEEDED\).*\[(\S+)\]", out):
+            for d in ARM64_LIB_DIRS:
+                if os.path.exists(os.path.join(root, d.lstrip("/"), lib)):
+                    todo.append(os.path.join(d, lib))
+                    break
+            else:
+                raise RigError(f"{program}: {lib} is not in {root}")
+
+
 def write_initrd(path, data):
     """Write an initramfs atomically."""
     with open(path + ".tmp", "wb") as f:
@@ -225,11 +258,14 @@ def build_dom0_initrd_arm64(paths):
 
 
 def build_domu_initrd_arm64(paths):
-    """Build the arm64 domU initramfs: busybox, the Xen modules, /init
-    (which idles after @@DOMU-READY@@: no /domu-cmd)."""
+    """Build the arm64 domU initramfs: busybox, the Xen modules and
+    xen_drm_front, modetest, /init (which idles after @@DOMU-READY@@: no
+    /domu-cmd)."""
     cpio = Cpio()
     add_busybox(cpio, os.path.join(paths.arm64_root, "bin", "busybox"))
     add_modules(cpio, paths, DOMU_MODULES_ARM64)
+    for program in DOMU_PROGRAMS_ARM64:
+        add_root_program(cpio, paths.arm64_root, program)
     cpio.file("/init", domu_init("arm64").encode(), 0o755)
     write_initrd(paths.domu_initrd, cpio.finish())
 

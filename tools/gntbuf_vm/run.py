@@ -139,7 +139,7 @@ def check_run_args(args, paths):
     if not args.cmd:
         raise UsageError("nothing to run: give a command after --")
     if paths.arch == "arm64":
-        for opt in ("pvh_domu", "vkms", "gntdev_dmabuf", "debug_kernel"):
+        for opt in ("pvh_domu", "gntdev_dmabuf", "debug_kernel"):
             if getattr(args, opt):
                 raise UsageError(f"--{opt.replace('_', '-')} is not there "
                                  "on arm64 yet")

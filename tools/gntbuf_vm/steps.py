@@ -21,11 +21,13 @@ from .debugkernel import (DEBUG_CONFIG, DEBUG_HOST_PACKAGES,
                           fetch_debug_source, patch_debug_source)
 from .extmods import (GNTDEV_DMABUF_KBUILD, GNTDEV_DMABUF_PATCHES,
                       build_gntdev_dmabuf, build_vkms, gntdev_dmabuf_ko)
+from .extmods import ARM64_EXTMODS, arm64_extmods_kos, build_arm64_extmods
 from .initramfs import (DOM0_BOOT_MODULES, DOM0_BOOT_MODULES_ARM64,
                         DOMU_MODULES, DOMU_MODULES_ARM64, DOMU_PROGRAMS,
                         build_dom0_initrd, build_dom0_initrd_arm64,
                         build_domu_initrd, build_domu_initrd_arm64,
                         dom0_init, domu_init)
+from .initramfs import DOMU_PROGRAMS_ARM64, add_root_program
 from .packages import fetch_kernel, fetch_source_bits, install_packages
 
 
@@ -64,8 +66,16 @@ def arm64_setup_steps(paths):
          arm64.build_root),
         ("dom0-initrd", digest(dom0_init(paths), *DOM0_BOOT_MODULES_ARM64),
          [paths.dom0_initrd], ["kernel", "root"], build_dom0_initrd_arm64),
-        ("domu-initrd", digest(domu_init("arm64"), *DOMU_MODULES_ARM64),
-         [paths.domu_initrd], ["kernel", "root"], build_domu_initrd_arm64),
+        # vkms and xen_drm_front cross-built (extmods), in the module tree.
+        ("extmods", digest(arm64.KERNEL_ABI, *[p for m in ARM64_EXTMODS
+                                                 for p in m]),
+         arm64_extmods_kos(paths), ["kernel", "headers"],
+         build_arm64_extmods),
+        ("domu-initrd", digest(domu_init("arm64"), *DOMU_MODULES_ARM64,
+                               *DOMU_PROGRAMS_ARM64,
+                               inspect.getsource(add_root_program)),
+         [paths.domu_initrd], ["kernel", "root", "extmods"],
+         build_domu_initrd_arm64),
     ]
 
 

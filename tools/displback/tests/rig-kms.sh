@@ -11,9 +11,13 @@
 # the same frame read from the dma-buf through begin/end CPU access, and be
 # the frame displfront-flip drew (its known pattern).
 #
-#   rig-kms.sh BUILD_DIR
+# BE_ALLOC (default 0) is the vdispl be-alloc: 1 has the backend allocate
+# the buffers (the module's ALLOC) and grant them to the domU.
+#
+#   rig-kms.sh BUILD_DIR [BE_ALLOC]
 set -u
 build=$1
+be_alloc=${2:-0}
 bin=$build/tools/displback
 out=$GNTBUF_OUT/kms
 log=$out/displback.log
@@ -29,7 +33,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 	>"$out/summary.txt" 2>"$log" &
 pid=$!
 gntbuf-vm domu-start k1 --memory 256 --extra-file "$bin/displfront-flip:/displfront-flip" \
-	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600" ]' \
+	--cfg "vdispl = [ \"backend=0,be-alloc=$be_alloc,connectors=0:800x600\" ]" \
 	--cmd "/displfront-flip -n $N; echo \"k1: displfront-flip exit \$?\"" ||
 	fail "xl create k1"
 gntbuf-vm domu-wait k1 '@@DOMU-EXIT' --timeout 400 >/dev/null || fail "k1 did not finish"
@@ -75,6 +79,13 @@ if [ -n "$d" ] && [ "$nwb" -eq $N ] && [ $bad -eq 0 ]; then
 	pass "writeback: $N frames read back through vkms's writeback connector, each equal to the dma-buf's frame and the pattern drawn for it"
 else
 	fail "writeback: $nwb of $N read back, $bad differ (see checks.txt)"
+fi
+if [ "$be_alloc" = 1 ]; then
+	if [ -n "$d" ] && grep -q "dom$d .*backend-allocated" "$log"; then
+		pass "be-alloc: the frames came through backend-allocated buffers"
+	else
+		fail "be-alloc: no backend-allocated buffer in the log"
+	fi
 fi
 echo "kms: $fails failure(s)"
 [ $fails -eq 0 ]

@@ -1,0 +1,259 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The wayland sink against a hostile and slow compositor, in the rig's dom0
+# (gntbuf-vm run --domu --kmod xen-gntbuf.ko; one boot, one PV domU).
+# hostile-compositor (tests/hostile-compositor.c, a small libwayland-server
+# compositor that reads every frame it is given, through the dma-buf's
+# mmap or wl_shm) is dom0's compositor, hostile to buffers by size.  The
+# domU has three vdispl devices, one connector each, all flipping
+# displfront-flip's pattern at once (N frames each):
+#
+#   dev 800x600  well served: dma-buf imports, released, frame callbacks
+#                after 16 ms; after N frames, a second run of M frames
+#                during which the compositor closes the connection
+#                (disconnect-after, the (N+3)th commit of an 800x600 buffer)
+#   dev 640x480  refuse-imports and slow=SLOW: every import refused (the
+#                sink falls back to wl_shm and counts the copies), each
+#                repaint (release, frame callback) SLOW ms after the commit
+#   dev 320x240  never-release: the compositor keeps every buffer
+#
+#  served    800x600: every frame through a dma-buf, 0 bytes copied, no
+#            flip answered on the timeout, releases waited for; its flip
+#            latency p50 under TIMEOUT/3 while 320x240's flips wait TIMEOUT
+#            (its p99 is not: the backend's own wl_shm copy for 640x480,
+#            which maps the buffer's grants the first time, stalls the
+#            loop for a second under TCG)
+#  pixels    the compositor's picture of each connector, written when the
+#            domU's run unmaps it, is frame N-1 of the pattern (800x600:
+#            read through the dma-buf's mmap; 640x480: through wl_shm)
+#  refused   640x480: imports refused and logged, every frame copied
+#            through wl_shm (bytes copied = frames x 640 x 480 x 4), the
+#            flip latency at least SLOW ms, none answered on the timeout
+#  withheld  320x240: flips answered on the timeout (--wayland-timeout)
+#            and logged, frames dropped, the domU's flips all answered
+#  flips     every PG_FLIP of every connector answered by the backend (its
+#            summary's flips = the domU's flips), none refused
+#  gone      the compositor closed the connection in the 800x600's second
+#            run: logged, all of that run's flips answered
+#  clean     the backend still runs, exits 0 on SIGTERM, holds as many fds
+#            after the domU as before it, and the module's counters are
+#            back to zero; the compositor holds no fd of the backend's
+#            (its dma-bufs closed with the connection)
+#
+#   rig-wayland-hostile.sh BUILD_DIR
+# Results and logs in $GNTBUF_OUT/wayland-hostile/.  Exit 0 when every
+# check passes.
+set -u
+build=$1
+bin=$build/tools/displback
+out=$GNTBUF_OUT/wayland-hostile
+rm -rf "$out"	# no picture of an earlier run may pass a check
+mkdir -p "$out/pics"
+log=$out/displback.log
+clog=$out/compositor.log
+fails=0
+N=5
+M=10
+SLOW=300
+TIMEOUT=3000
+. "$(dirname "$0")/rig-lib.sh"
+
+export XDG_RUNTIME_DIR=/tmp/xdg-hostile
+mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+"$bin/hostile-compositor" --socket wl-hostile --out "$out/pics" \
+	refuse-imports@640x480 slow=$SLOW@640x480 never-release@320x240 \
+	disconnect-after=$((N + 3))@800x600 2>"$clog" &
+cpid=$!
+poll_until 20 test -S "$XDG_RUNTIME_DIR/wl-hostile" ||
+	{ fail "hostile-compositor did not start: $(cat "$clog")"; exit 1; }
+cfd0=$(ls /proc/$cpid/fd | wc -l)
+"$bin/gntbuf-displback" --sink wayland --wayland-display wl-hostile \
+	--wayland-timeout $TIMEOUT --max-pending-flips 9 --provider gntbuf \
+	-v >"$out/summary.txt" 2>"$log" &
+pid=$!
+poll_until 30 grep -q 'wayland: wp_viewporter' "$log" ||
+	fail "the backend did not connect to the compositor"
+fd0=$(ls /proc/$pid/fd | wc -l)
+phase "compositor and backend up (backend fds $fd0, compositor fds $cfd0)"
+
+# Three runs at once, one per card (each run's output names its mode),
+# then the 800x600's second run.
+gntbuf-vm domu-start wh --memory 256 \
+	--extra-file "$bin/displfront-flip:/displfront-flip" \
+	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600", "backend=0,be-alloc=0,connectors=0:640x480", "backend=0,be-alloc=0,connectors=0:320x240" ]' \
+	--cmd "t=0
+while [ \$(ls /dev/dri/card* 2>/dev/null | wc -l) -lt 3 ] && [ \$t -lt 150 ]; do sleep 0.2; t=\$((t + 1)); done
+for c in /dev/dri/card*; do
+	(/displfront-flip -d \$c -n $N -t 20000 >/tmp/\${c#/dev/dri/}.out 2>&1; echo \"exit \$?\" >>/tmp/\${c#/dev/dri/}.out) &
+done
+wait
+for f in /tmp/card*.out; do
+	m=\$(sed -n 's/.* mode \\([0-9x]*\\),.*/\\1/p' \$f)
+	[ \"\$m\" = 800x600 ] && big=\${f#/tmp/} && big=/dev/dri/\${big%.out}
+	while read l; do echo \"wh \$m: \$l\"; done <\$f
+done
+echo \"wh: run1 done, 800x600 is \$big\"
+/displfront-flip -d \$big -n $M -t 20000; echo \"wh: run2 exit \$?\"" ||
+	fail "xl create wh"
+gntbuf-vm domu-wait wh '@@DOMU-EXIT' --timeout 400 >/dev/null || fail "wh did not finish"
+tr -d '\r' <"$GNTBUF_OUT/xen-console/guest-wh.log" >"$out/wh-console.log" 2>/dev/null
+phase "domU done"
+# The backend's teardown of the three devices.
+removed() { [ "$(grep -c 'device removed' "$log")" -ge 3 ]; }
+poll_until 60 removed || fail "the backend did not remove the domU's devices"
+fd1=$(ls /proc/$pid/fd | wc -l)
+cfd1=$(ls /proc/$cpid/fd | wc -l)
+if kill -0 $pid 2>/dev/null; then
+	pass "clean: the backend still runs after the compositor's attacks"
+else
+	fail "clean: the backend died"
+fi
+phase "stopping the backend"
+kill -TERM $pid
+wait $pid
+rc=$?
+kill -TERM $cpid
+wait $cpid
+phase "stopped"
+[ $rc -eq 0 ] && pass "clean: backend exit status 0 after SIGTERM" ||
+	fail "clean: backend exit status $rc"
+grep -E '^wh' "$out/wh-console.log" | grep -v 'connector' | sed 's/^/  /'
+phase "logs"
+cat "$out/summary.txt"
+grep -E 'wayland|exit:' "$log" | grep -v debug | sed 's/^/  /' | head -40
+sed 's/^/  /' "$clog"
+
+# The summary lines and their figures, read with the shell's builtins: a
+# process costs a fraction of a second in a PV dom0 under TCG.
+big='' mid='' small=''
+while IFS= read -r l; do
+	case $l in
+	*" conn0 800x600: "*) big=$l ;;
+	*" conn0 640x480: "*) mid=$l ;;
+	*" conn0 320x240: "*) small=$l ;;
+	esac
+done <"$out/summary.txt"
+# Set by field and devname (eval).
+p50='' dmabuf='' waited='' shm='' copied='' to='' dropped=''
+big_dev='' mid_dev='' small_dev=''
+# field VAR LINE NAME: VAR = the number after "NAME " in LINE, or empty.
+field() {
+	_r=${2#*"$3 "}
+	if [ "$_r" = "$2" ]; then _r=; else _r=${_r%%[!0-9.]*}; fi
+	eval "$1=\$_r"
+}
+# devname VAR LINE: VAR = the line's "devN".
+devname() {
+	_r=${2#* dev}
+	eval "$1=dev\${_r%% *}"
+}
+devname big_dev "$big"
+devname mid_dev "$mid"
+devname small_dev "$small"
+
+# --- served: the 800x600 connector ---------------------------------------
+field p50 "$big" 'flip latency p50'
+field dmabuf "$big" 'dma-buf'
+field waited "$big" 'releases waited for'
+case "$big" in
+*"frames received $((N + M)) (flips $((N + M - 2))), bytes copied 0,"*"wl_shm 0),"*"flips answered on timeout 0"*)
+	if [ "${dmabuf:-0}" -ge "$N" ] && [ "${waited:-0}" -ge $((N - 2)) ] &&
+	   [ "${p50%%.*}" -lt $((TIMEOUT / 3)) ]; then
+		pass "served: 800x600 through dma-bufs, 0 bytes copied, no flip on the timeout, flip p50 $p50 ms (< $TIMEOUT / 3) beside the withheld connector"
+	else
+		fail "served: 800x600: $big"
+	fi ;;
+*) fail "served: 800x600: ${big:-no summary line}" ;;
+esac
+
+# --- pixels: the compositor's pictures at the first unmap --------------------
+phase "pixels"
+for s in 800x600:dma-buf:$big_dev 640x480:wl_shm:$mid_dev; do
+	size=${s%%:*}
+	how=${s#*:}
+	dev=${how#*:}
+	how=${how%:*}
+	for pic in "$out"/pics/dom*-"$dev"-conn0-"$size"-1.png; do :; done
+	if [ -f "$pic" ] && grep -q "conn0 $size\": unmapped: wrote .* ($size, read through $how)" "$clog" &&
+	   "$bin/displback-check" frame "$pic" $((N - 1)) >"$out/check-$size.txt" 2>&1; then
+		pass "pixels: the compositor's $size picture (read through $how) is frame $((N - 1)) of the pattern"
+	else
+		fail "pixels: $size: $pic $(head -3 "$out/check-$size.txt" 2>/dev/null)"
+	fi
+done
+
+phase "pixels checked"
+# --- refused: the 640x480 connector ------------------------------------------
+field p50 "$mid" 'flip latency p50'
+field shm "$mid" 'wl_shm'
+field copied "$mid" 'bytes copied'
+refused=$(grep -c 'import of 640x480 refused: refuse-imports' "$clog")
+logged=$(grep -c 'fb .*: the compositor refused the dma-buf import: copying through wl_shm' "$log")
+case "$mid" in
+*"frames received $N (flips $((N - 1))),"*"dma-buf 0, wl_shm $N),"*"flips answered on timeout 0"*)
+	if [ "$refused" -eq 2 ] && [ "$logged" -eq 2 ] &&
+	   [ "$copied" -eq $((N * 640 * 480 * 4)) ] && [ "${p50%%.*}" -ge $SLOW ]; then
+		pass "refused: 640x480's 2 imports refused and logged, $shm frames through wl_shm ($copied bytes, counted), flip p50 $p50 ms >= slow $SLOW, no timeout"
+	else
+		fail "refused: 640x480: refused $refused, logged $logged, $mid"
+	fi ;;
+*) fail "refused: 640x480: ${mid:-no summary line}" ;;
+esac
+imports=$(grep 'wayland: [0-9]* dma-buf imports' "$log")
+case "$imports" in
+*"wayland: 6 dma-buf imports, 2 refused, 2 wl_shm buffers"*)
+	pass "refused: counted at exit: ${imports#*] }" ;;
+*) fail "refused: the exit's count: ${imports:-none}" ;;
+esac
+
+# --- withheld: the 320x240 connector ------------------------------------------
+field to "$small" 'flips answered on timeout'
+field dropped "$small" 'frames dropped'
+warned=$(grep -c "warn dom[0-9]* $small_dev conn0: wayland: the compositor has not .* in $TIMEOUT ms: the flip is answered" "$log")
+all=$(grep -c "warn dom[0-9]* dev[0-9] conn0: wayland: the compositor has not" "$log")
+case "$small" in
+*"frames received $N (flips $((N - 1))),"*)
+	if [ "${to:-0}" -ge 1 ] && [ "$warned" -eq "$to" ] && [ "$all" -eq "$warned" ] &&
+	   [ "${dropped:-0}" -ge 1 ]; then
+		pass "withheld: 320x240's buffers never released: $to flips answered on the $TIMEOUT ms timeout (each logged), $dropped frames dropped; no other connector timed out"
+	else
+		fail "withheld: 320x240: $to on timeout, $warned logged, $all on all connectors: $small"
+	fi ;;
+*) fail "withheld: 320x240: ${small:-no summary line}" ;;
+esac
+
+# --- flips: the domU's view and the backend's answers ----------------------
+ok=0
+for size in 800x600 640x480 320x240; do
+	grep -q "wh $size: displfront: frames $N flips $((N - 1)) events $((N - 1))" "$out/wh-console.log" &&
+		grep -q "wh $size: exit 0" "$out/wh-console.log" && ok=$((ok + 1))
+done
+busy=$(grep -c 'PG_FLIP .*over quota' "$log")
+if [ $ok -eq 3 ] && [ "$busy" -eq 0 ] &&
+   grep -q "displfront: frames $M flips $((M - 1)) events $((M - 1))" "$out/wh-console.log" &&
+   grep -q 'wh: run2 exit 0' "$out/wh-console.log"; then
+	pass "flips: the three runs of $N frames and the second of $M: every flip's event in the domU, every PG_FLIP answered by the backend (summaries above), none refused"
+else
+	fail "flips: $ok of 3 runs complete, $busy refused, $(grep -E 'wh: run2' "$out/wh-console.log")"
+fi
+
+# --- gone: the connection closed mid-stream --------------------------------------
+if grep -q "disconnect-after=$((N + 3)): closing the client's connection" "$clog" &&
+   grep -qE 'error: wayland: (the compositor connection|sending to the compositor): .*flips answered' "$log"; then
+	pass "gone: the compositor closed the connection in the second run; logged: $(grep -m1 'error: wayland: ' "$log" | sed 's/^[^ ]* //')"
+else
+	fail "gone: no disconnect, or not logged"
+fi
+
+# --- clean: fds, the module's counters, the compositor's fds -------------------
+[ "$fd1" -eq "$fd0" ] && pass "clean: backend fds after the domU $fd1 = before it" ||
+	fail "clean: backend fds $fd0 before the domU, $fd1 after: $(ls -l /proc/$pid/fd 2>/dev/null | tail -5)"
+[ "$cfd1" -eq "$cfd0" ] && pass "clean: compositor fds after the disconnect $cfd1 = before the client" ||
+	fail "clean: compositor fds $cfd0 before, $cfd1 after"
+ex=$(grep 'exit:' "$log")
+case "$ex" in
+*"live_buffers 0 mapped_pages 0 allocated_pages 0 "*) pass "clean: gntbuf counters back to zero: ${ex#*exit: }" ;;
+*) fail "clean: gntbuf counters: ${ex#*exit: }" ;;
+esac
+phase "wayland-hostile: $fails failure(s)"
+[ $fails -eq 0 ]
