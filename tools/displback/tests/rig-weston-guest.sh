@@ -101,10 +101,11 @@ for dev in 0 1; do
 			printf "%d %d %d %d %d\n", n, first ? n - first + 1 : 0,
 				bad, times, ok[f[n]] ? 1 : 0
 		}' "$out/checks.txt")
+	# shellcheck disable=SC2086
 	set -- $r "$@"
 	n=$1 good=$2 bad=$3 times=$4 lastok=$5
 	shift 5
-	eval "lastf=\${$#}"
+	for lastf; do :; done
 	if [ "$good" -ge 2 ] && [ "$bad" -eq 0 ] && [ "$times" -ge 2 ] && [ "$lastok" -eq 1 ]; then
 		pass "pixels, be-alloc=$dev: the last $good of $n frames are weston's desktop ($BG) with weston-simple-shm's window, every pixel, $times client frames; the last: $(grep "^$lastf: " "$out/checks.txt" | sed 's|.*/||')"
 	else

@@ -11,9 +11,13 @@
 # device's starts.  Then the domain idles until it is destroyed.
 # Each line starts with NAME.
 #
-#   weston-guest-domu.sh NAME RUN_S
+# HOLD_S (default 1): seconds weston keeps showing the stopped client
+# before it ends (dom0 reads its screen meanwhile).
+#
+#   weston-guest-domu.sh NAME RUN_S [HOLD_S]
 name=$1
 run=$2
+hold=${3:-1}
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "$name: up at $(up) s"
 export XDG_RUNTIME_DIR=/run/xdg-runtime
@@ -66,7 +70,7 @@ for dc in $devs; do
 	fi
 	echo "$name: vdispl-$d: client stopped at $(up) s"
 	# Weston's last repaint (the client's last commit) reaches dom0.
-	sleep 1
+	sleep "$hold"
 	grep -iE 'renderer|DRM: |output|warn|error|fail' "/tmp/weston-$d.log" |
 		sed "s/^/$name: weston $card: /" | head -20
 	kill -KILL $cpid
