@@ -31,17 +31,19 @@ fails=0
 RUN_S=6		# seconds weston-simple-shm draws before it is stopped
 HOLD_S=120	# seconds the guest's weston then holds its picture
 BG=336699	# weston-guest.ini's background-color
-. "$(dirname "$0")/rig-lib.sh"
+here=$(dirname "$(readlink -f "$0")")
+. "$here/rig-lib.sh"
 
 export XDG_RUNTIME_DIR=/tmp/xdg-runtime
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 phase "dom0's weston on card1 (vkms)"
 weston --backend=drm-backend.so --drm-device=card1 \
-	--config="$(dirname "$0")/rig-weston.ini" \
+	--config="$here/rig-weston.ini" \
 	--continue-without-input --tty=1 --idle-time=0 --use-pixman \
 	--socket=wayland-0 --log="$out/weston.log" >"$out/weston.out" 2>&1 &
 wpid=$!
-if ! poll_until 180 test -S "$XDG_RUNTIME_DIR/wayland-0"; then
+up() { test -S "$XDG_RUNTIME_DIR/wayland-0" || ! kill -0 $wpid 2>/dev/null; }
+if ! poll_until 180 up || ! kill -0 $wpid 2>/dev/null; then
 	fail "dom0's weston did not start"
 	tail -20 "$out/weston.log"
 	exit 1
