@@ -87,6 +87,83 @@ void check_cloexec(int fd)
 		     "fd %d is not O_CLOEXEC\n", fd);
 }
 
+/*
+ * What every buffer from gntbuf_buffer_from_refs(dev, g->domid, g->refs,
+ * PAGES, ...) has, on either backend: kind FROM_REFS, the module's id
+ * (non-zero; gntdev has none: 0), @g's granter, PAGES pages of BYTES, and
+ * a copy of @g's refs. Then a dup of its dma-buf: O_CLOEXEC and BYTES
+ * long; returned, the caller's to close.
+ */
+int check_from_refs_buffer(struct gntbuf_buffer *buf,
+			   const struct gntbuf_grants *g)
+{
+	const uint32_t *refs;
+	uint32_t count;
+	int fd;
+
+	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
+	if (on_gntdev())
+		igt_assert_eq_u64(gntbuf_buffer_get_id(buf), 0);
+	else
+		igt_assert_neq_u64(gntbuf_buffer_get_id(buf), 0);
+	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g->domid);
+	igt_assert_eq_u32(gntbuf_buffer_get_page_count(buf), PAGES);
+	igt_assert_eq_u64(gntbuf_buffer_get_size(buf), BYTES);
+	refs = gntbuf_buffer_get_refs(buf, &count);
+	igt_assert_eq_u32(count, PAGES);
+	igt_assert(memcmp(refs, g->refs, PAGES * sizeof(*refs)) == 0);
+
+	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
+	check_cloexec(fd);
+	igt_assert_eq_u64(gntbuf_dmabuf_size(fd), BYTES);
+	return fd;
+}
+
+/*
+ * The library's own argument checks on gntbuf_buffer_from_refs(), before
+ * any backend is asked: NULL refs, NULL out, an unknown flag (bit 7), each
+ * -EINVAL; the out pointer is not written. @g has 4 grants.
+ */
+void check_from_refs_bad_args(const struct gntbuf_grants *g)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g->domid, NULL, 4, 0, &buf),
+		      -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g->domid, g->refs, 4, 0,
+					      NULL), -EINVAL);
+	igt_assert_eq(gntbuf_buffer_from_refs(dev, g->domid, g->refs, 4,
+					      1u << 7, &buf), -EINVAL);
+	igt_assert(buf == SENTINEL);
+}
+
+/*
+ * Grants the backend must refuse, whatever its errno (logged): @g's 4
+ * refs with the last one never granted (the whole call fails), the
+ * refs from DOMID_SELF (Xen refuses it as a mapping's target) and from a
+ * domain that does not exist; the out pointer is not written.
+ */
+void check_from_refs_bad_grants(const struct gntbuf_grants *g)
+{
+	struct gntbuf_buffer *buf = SENTINEL;
+	uint32_t refs[4];
+	int ret;
+
+	memcpy(refs, g->refs, sizeof(refs));
+	refs[3] = 0xfffffu;
+	ret = gntbuf_buffer_from_refs(dev, g->domid, refs, 4, 0, &buf);
+	igt_info("bad gref: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	ret = gntbuf_buffer_from_refs(dev, GNTBUF_TEST_DOMID_SELF, g->refs,
+				      4, 0, &buf);
+	igt_info("DOMID_SELF: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	ret = gntbuf_buffer_from_refs(dev, 0x7fe0, g->refs, 4, 0, &buf);
+	igt_info("missing domain: %s\n", strerror(-ret));
+	igt_assert_lt(ret, 0);
+	igt_assert(buf == SENTINEL);
+}
+
 uint64_t stats_range_bytes(void)
 {
 	struct gntbuf_stats s;

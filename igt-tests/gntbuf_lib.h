@@ -66,6 +66,10 @@ void require_exports(void);
 int __lib_open(enum gntbuf_backend backend, struct gntbuf_device **out);
 struct gntbuf_device *lib_open(enum gntbuf_backend backend);
 void check_cloexec(int fd);
+int check_from_refs_buffer(struct gntbuf_buffer *buf,
+			   const struct gntbuf_grants *g);
+void check_from_refs_bad_args(const struct gntbuf_grants *g);
+void check_from_refs_bad_grants(const struct gntbuf_grants *g);
 uint64_t stats_range_bytes(void);
 void cpu_buffer_create(struct gntbuf_device *d, uint32_t pages,
 		       struct cpu_buffer *cb);

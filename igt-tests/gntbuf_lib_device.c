@@ -277,9 +277,7 @@ void test_export_gntdev(enum gntbuf_source s)
 {
 	struct gntbuf_buffer *buf = SENTINEL;
 	struct gntbuf_grants g;
-	const uint32_t *refs;
 	uint64_t before;
-	uint32_t count;
 	void *p = SENTINEL;
 	int fd, err;
 
@@ -298,17 +296,7 @@ void test_export_gntdev(enum gntbuf_source s)
 
 	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, PAGES, 0,
 					      &buf), 0);
-	igt_assert_eq(gntbuf_buffer_get_kind(buf), GNTBUF_BUFFER_FROM_REFS);
-	igt_assert_eq_u64(gntbuf_buffer_get_id(buf), 0);
-	igt_assert_eq_u32(gntbuf_buffer_get_domid(buf), g.domid);
-	igt_assert_eq_u64(gntbuf_buffer_get_size(buf), BYTES);
-	refs = gntbuf_buffer_get_refs(buf, &count);
-	igt_assert_eq_u32(count, PAGES);
-	igt_assert(memcmp(refs, g.refs, PAGES * sizeof(*refs)) == 0);
-
-	igt_assert_eq(gntbuf_buffer_dup_fd(buf, &fd), 0);
-	check_cloexec(fd);
-	igt_assert_eq_u64(gntbuf_dmabuf_size(fd), BYTES);
+	fd = check_from_refs_buffer(buf, &g);
 	/* gntdev's dma-bufs have no mmap: dma-buf's own -EINVAL. */
 	igt_assert_eq(gntbuf_buffer_map(buf, GNTBUF_ACCESS_READ, &p), -EINVAL);
 	igt_assert(p == SENTINEL);
@@ -405,16 +393,10 @@ void test_export_bad_input_gntdev(void)
 {
 	struct gntbuf_buffer *buf = SENTINEL;
 	struct gntbuf_grants g;
-	uint32_t refs[4], *many;
-	int ret;
+	uint32_t *many;
 
 	gntbuf_grants_create(gntbuf_local_source(), 4, SEED_A, true, &g);
-	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, NULL, 4, 0, &buf),
-		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 0, NULL),
-		      -EINVAL);
-	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs, 4, 1u << 7,
-					      &buf), -EINVAL);
+	check_from_refs_bad_args(&g);
 	if (pv_domain()) {
 		igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, g.refs,
 						      0, 0, &buf),
@@ -436,18 +418,7 @@ void test_export_bad_input_gntdev(void)
 	igt_assert_eq(gntbuf_buffer_from_refs(dev, g.domid, many, 65537, 0,
 					      &buf), -EINVAL);
 	free(many);
-	memcpy(refs, g.refs, sizeof(refs));
-	refs[3] = 0xfffffu;
-	ret = gntbuf_buffer_from_refs(dev, g.domid, refs, 4, 0, &buf);
-	igt_info("bad gref: %s\n", strerror(-ret));
-	igt_assert_lt(ret, 0);
-	ret = gntbuf_buffer_from_refs(dev, GNTBUF_TEST_DOMID_SELF, g.refs,
-				      4, 0, &buf);
-	igt_info("DOMID_SELF: %s\n", strerror(-ret));
-	igt_assert_lt(ret, 0);
-	ret = gntbuf_buffer_from_refs(dev, 0x7fe0, g.refs, 4, 0, &buf);
-	igt_info("missing domain: %s\n", strerror(-ret));
-	igt_assert_lt(ret, 0);
+	check_from_refs_bad_grants(&g);
 	igt_assert(buf == SENTINEL);
 	gntbuf_grants_end(&g, 3000);
 }

@@ -41,5 +41,9 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 printf '%s\n' "$want" >"$dir/gntbuf-cross-options"
 cp "$cross" "$dir/gntbuf-cross-file"
+# meson compile looks TARGETs up before ninja regenerates build.ninja: a
+# target new in the tree would not be found in a build dir configured
+# before it.
+ninja -C "$dir" build.ninja >/dev/null
 "$meson" compile -C "$dir" "$@"
 touch "$stamp"

@@ -131,10 +131,15 @@ STAGE2_DOMU = r"""# Xen's toolstack: xl create needs xenstored, a named
 # Domain-0 and xenconsoled (which logs each domU's console to a file).
 mkdir -p /run/xen
 @XEN_BIN@/xenstored --pid-file=/run/xenstored.pid || fail "xenstored failed"
-i=0
-until xenstore-ls / >/dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -lt 300 ] || fail "xenstored does not answer"
+# Up to 30 s for its first answer. Each try is bounded too: with its
+# socket gone, xenstore-ls falls back to /dev/xen/xenbus, which in dom0
+# blocks until a xenstored answers, forever if it died.
+end=$(($(date +%s) + 30))
+until timeout 5 xenstore-ls / >/dev/null 2>&1; do
+    kill -0 "$(cat /run/xenstored.pid 2>/dev/null)" 2>/dev/null ||
+        fail "xenstored exited before it answered (xenstore-ls /)"
+    [ "$(date +%s)" -lt $end ] ||
+        fail "xenstored did not answer xenstore-ls / within 30 s"
     sleep 0.1
 done
 @XEN_BIN@/xen-init-dom0 >/dev/null || fail "xen-init-dom0 failed"

@@ -21,7 +21,11 @@ from .guest_scripts import (KMEMLEAK_SCAN, STAGE2_DOMU, STAGE2_HEAD,
 from .steps import setup
 
 
-def guest_env(args, paths, out_dir):
+# Beside this module, in the source tree and installed alike.
+ARM64_DOMU_SH = "arm64-domu.sh"
+
+
+def guest_env(args, paths, out_dir, run_dir):
     """The environment CMD sees in the guest."""
     env = {k: v for k, v in os.environ.items()
            if k.startswith(PASS_ENV_PREFIXES)}
@@ -47,9 +51,11 @@ def guest_env(args, paths, out_dir):
             env["GNTBUF_DOMU_KERNEL"] = paths.vmlinuz
             env["GNTBUF_DOMU_INITRD"] = paths.domu_initrd
             # The tests' `$GNTBUF_VM domu-start|domu-stop` (their peers):
-            # a shell version of the two.
-            env["GNTBUF_VM"] = os.path.join(
-                os.path.dirname(os.path.abspath(__file__)), "arm64-domu.sh")
+            # a shell version of the two, which run() copies into the run
+            # folder: dom0 sees that (it is in the cache) wherever this
+            # package is, also installed in <prefix>/share, whose /usr is
+            # not bound into dom0's root.
+            env["GNTBUF_VM"] = os.path.join(run_dir, ARM64_DOMU_SH)
     if args.gntdev_dmabuf:
         # domains.domu_ramdisk() puts it in every domU.
         env["GNTBUF_GNTDEV_DMABUF"] = gntdev_dmabuf_ko(paths)
@@ -70,9 +76,9 @@ def kept_folder(path):
     return None
 
 
-def stage2_script(args, paths, out_dir, kmods):
+def stage2_script(args, paths, out_dir, kmods, run_dir):
     """The per-run script that dom0 runs in the chroot."""
-    env = guest_env(args, paths, out_dir)
+    env = guest_env(args, paths, out_dir, run_dir)
     gntdev = "load xen-gntdev\n"
     if args.gntdev_dmabuf:
         gntdev = f"kmod {shlex.quote(gntdev_dmabuf_ko(paths))}\n"
@@ -204,7 +210,10 @@ def run(args, paths):
                     f"KEEP={shlex.quote(' '.join(keep))}\n"
                     f"ARM64_ROOT={shlex.quote(paths.arm64_root)}\n")
         with open(os.path.join(run_dir, "stage2.sh"), "w") as f:
-            f.write(stage2_script(args, paths, out_dir, kmods))
+            f.write(stage2_script(args, paths, out_dir, kmods, run_dir))
+        if paths.arch == "arm64" and args.domu:
+            shutil.copy(os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), ARM64_DOMU_SH), run_dir)
         sock_path = os.path.join(sock_dir, "out.sock")
         status = boot(args, qemu_command(args, paths, run_dir, out_dir,
                                          sock_path), sock_path, out_dir)
