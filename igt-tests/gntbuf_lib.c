@@ -287,9 +287,10 @@ igt_main
 		}
 
 		igt_describe("A vgem dma-buf imported and granted: the grantee "
-			     "and vgem see each other's bytes, ranges fall back "
-			     "to whole-buffer syncs, and the release waits for "
-			     "the grantee.");
+			     "and vgem see each other's bytes, ranges are "
+			     "synced by IMPORT id (whole-buffer syncs with an "
+			     "older module), and the release waits for the "
+			     "grantee.");
 		igt_subtest_f("import-%s", gntbuf_source_name(s))
 			test_import(s);
 

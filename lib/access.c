@@ -152,6 +152,19 @@ static int check_range(struct gntbuf_buffer *buf, uint32_t access,
 	return length ? 1 : 0;
 }
 
+/*
+ * Another exporter's dma-buf (GNTBUF_BUFFER_IMPORTED) is synced whole,
+ * through its exporter's DMA_BUF_IOCTL_SYNC, unless the module syncs an
+ * IMPORT id's ranges itself (GNTBUF_FEATURE_SYNC_IMPORT: the exporter's
+ * begin/end_cpu_access plus the module's own maintenance of the range,
+ * kernel/cache.c).
+ */
+static bool whole_only(const struct gntbuf_buffer *buf)
+{
+	return buf->kind == GNTBUF_BUFFER_IMPORTED &&
+	       !(buf->dev->features & GNTBUF_FEATURE_SYNC_IMPORT);
+}
+
 static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
 		      uint64_t offset, uint64_t length)
 {
@@ -204,8 +217,7 @@ gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
 
 	if (ret <= 0)
 		return ret;
-	/* Another exporter's dma-buf: only the whole-buffer sync exists. */
-	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+	if (whole_only(buf))
 		return sync_whole(buf, access, false);
 	/* dma_buf_begin_cpu_access(): make device writes visible. */
 	return sync_range(buf, GNTBUF_SYNC_TO_CPU, offset, length);
@@ -220,7 +232,7 @@ gntbuf_buffer_end_cpu_access_range(struct gntbuf_buffer *buf,
 
 	if (ret <= 0)
 		return ret;
-	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+	if (whole_only(buf))
 		return sync_whole(buf, access, true);
 	/* A CPU that only read has nothing to write back. */
 	if (!(access & GNTBUF_ACCESS_WRITE))
@@ -250,7 +262,7 @@ static int sync_rects(struct gntbuf_buffer *buf, uint32_t access,
 					    0, &n);
 	if (ret || n == 0)
 		return ret;
-	if (buf->kind == GNTBUF_BUFFER_IMPORTED)
+	if (whole_only(buf))
 		return sync_whole(buf, access, end);
 	if (end && !(access & GNTBUF_ACCESS_WRITE))
 		return 0;

@@ -773,8 +773,12 @@ gntbuf_buffer_end_cpu_access(struct gntbuf_buffer *buf, uint32_t access);
  * Begins CPU access to the bytes [@p offset, @p offset + @p length): the
  * module's GNTBUF_IOCTL_SYNC_RANGE with GNTBUF_SYNC_TO_CPU, whose cost grows
  * with @p length rather than with the buffer. An imported buffer (another
- * exporter's dma-buf) has no range sync: the whole buffer is synced
- * instead, as gntbuf_buffer_begin_cpu_access() does.
+ * exporter's dma-buf, gntbuf_buffer_grant_dmabuf()) goes through the same
+ * ioctl on its IMPORT id where the module has GNTBUF_FEATURE_SYNC_IMPORT
+ * (xen-gntbuf 0.5.0 and later: its exporter's begin_cpu_access, for the
+ * whole buffer, then the module's maintenance of the range); with an
+ * older module the whole buffer is synced instead, as
+ * gntbuf_buffer_begin_cpu_access() does.
  *
  * @param buf the buffer.
  * @param access GNTBUF_ACCESS_READ, _WRITE or _RW.
@@ -793,8 +797,11 @@ gntbuf_buffer_begin_cpu_access_range(struct gntbuf_buffer *buf,
  * Ends CPU access to a byte range: GNTBUF_IOCTL_SYNC_RANGE with
  * GNTBUF_SYNC_TO_DEVICE when @p access has GNTBUF_ACCESS_WRITE; a
  * read-only end needs no cache maintenance, checks its arguments and
- * returns. Imported buffers: the whole buffer, as
- * gntbuf_buffer_end_cpu_access().
+ * returns. Imported buffers (gntbuf_buffer_grant_dmabuf()): through the
+ * module's SYNC_RANGE of the IMPORT id where it has
+ * GNTBUF_FEATURE_SYNC_IMPORT (xen-gntbuf 0.5.0 and later: the exporter's
+ * end_cpu_access and the module's maintenance of the range), else the
+ * whole buffer, as gntbuf_buffer_end_cpu_access().
  *
  * @param buf the buffer.
  * @param access GNTBUF_ACCESS_READ, _WRITE or _RW: as at the begin.

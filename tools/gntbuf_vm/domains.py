@@ -85,9 +85,9 @@ def domu_pre_script(args):
 def domu_ramdisk(args, paths, path):
     """Write the domU's initramfs: the cached one plus a second archive
     holding /domu-cmd, /domu-pre, the --extra-file files, the
-    --extra-program closures, the --kmod files and the --modprobe modules
-    (Linux unpacks concatenated archives; later files replace earlier
-    ones)."""
+    --extra-program closures, the --kmod files and the --modprobe modules,
+    then each --extra-cpio archive as it is (Linux unpacks concatenated
+    archives; later files replace earlier ones)."""
     extra = Cpio()
     if args.cmd is not None:
         extra.file("/domu-cmd", (args.cmd + "\n").encode(), 0o755)
@@ -116,6 +116,9 @@ def domu_ramdisk(args, paths, path):
     shutil.copyfile(paths.domu_initrd, path)
     with open(path, "ab") as f:
         f.write(extra.finish())
+        for archive in getattr(args, "extra_cpio", []):
+            with open(archive, "rb") as src:
+                shutil.copyfileobj(src, f)
 
 
 def gntdev_dmabuf_overlay(cpio, paths):

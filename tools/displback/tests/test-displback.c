@@ -3,7 +3,7 @@
  * Host tests of gntbuf-displback's pieces that need no Xen: the request
  * checks of xen/io/displif.h (each bad input named), the EDID block, the
  * pixel formats, and the PNG writer read back by the frame checker's
- * pattern.  Prints one line per check; exits 1 on any failure.
+ * pattern and its weston-simple-shm desktop.  Prints one line per check; exits 1 on any failure.
  */
 #include <errno.h>
 #include <png.h>
@@ -260,6 +260,96 @@ static void test_png_pattern(void)
 	free(px);
 }
 
+/*
+ * weston-simple-shm's paint_pixels() as weston 10's clients/simple-shm.c
+ * writes it (padding 20, on a buffer memset to 0xff), for the desktop
+ * displback-check simple-shm expects.
+ */
+static void simple_shm_paint(uint32_t *image, int padding, int width,
+			     int height, uint32_t time)
+{
+	const int halfh = padding + (height - padding * 2) / 2;
+	const int halfw = padding + (width - padding * 2) / 2;
+	int ir, or;
+	uint32_t *pixel = image;
+
+	or = (halfw < halfh ? halfw : halfh) - 8;
+	ir = or - 32;
+	or *= or;
+	ir *= ir;
+	pixel += padding * width;
+	for (int y = padding; y < height - padding; y++) {
+		int y2 = (y - halfh) * (y - halfh);
+
+		pixel += padding;
+		for (int x = padding; x < width - padding; x++) {
+			uint32_t v;
+			int r2 = (x - halfw) * (x - halfw) + y2;
+
+			if (r2 < ir)
+				v = (r2 / 32 + time / 64) * 0x0080401;
+			else if (r2 < or)
+				v = (y + time / 32) * 0x0080401;
+			else
+				v = (x + time / 16) * 0x0080401;
+			v &= 0x00ffffff;
+			*pixel++ = v;
+		}
+		pixel += padding;
+	}
+}
+
+static void test_png_simple_shm(void)
+{
+	const uint32_t w = 400, h = 300, bg = 0x336699, wx = 37, wy = 21;
+	uint32_t *px = malloc((size_t)w * h * 4), win[250 * 250];
+	char path[] = "/tmp/displback-test-XXXXXX.png";
+	char cmd[512];
+	int fd;
+
+	if (!getenv("DISPLBACK_CHECK"))
+		return;
+	memset(win, 0xff, sizeof(win));
+	simple_shm_paint(win, 20, 250, 250, 123456);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			px[y * w + x] = x - wx < 250 && y - wy < 250 ?
+				win[(y - wy) * 250 + x - wx] : bg;
+	fd = mkstemps(path, 4);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s simple-shm 336699 %s >/dev/null",
+		 getenv("DISPLBACK_CHECK"), path);
+	png_write_fb(path, (uint8_t *)px, w * 4,
+		     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	CHECK(system(cmd) == 0, "displback-check simple-shm: the desktop "
+	      "with the client's window at t = 123456 ms");
+	px[(wy + 125) * w + wx + 125] ^= 0x100;	/* the disc's centre */
+	png_write_fb(path, (uint8_t *)px, w * 4,
+		     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	CHECK(system(cmd) != 0, "displback-check simple-shm: one window "
+	      "pixel off by one in green is a difference");
+	px[(wy + 125) * w + wx + 125] ^= 0x100;
+	px[(wy + 240) * w + wx + 240] = 0xfffffe;	/* in the border */
+	png_write_fb(path, (uint8_t *)px, w * 4,
+		     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	CHECK(system(cmd) != 0, "displback-check simple-shm: a border "
+	      "pixel off by one is a difference");
+	px[(wy + 240) * w + wx + 240] = 0xffffff;
+	px[5 * w + 390] = 0;	/* a speck on the background */
+	png_write_fb(path, (uint8_t *)px, w * 4,
+		     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	CHECK(system(cmd) != 0, "displback-check simple-shm: a speck "
+	      "outside the window is not the desktop");
+	for (uint32_t i = 0; i < w * h; i++)
+		px[i] = bg;
+	png_write_fb(path, (uint8_t *)px, w * 4,
+		     pixfmt_find(DRM_FORMAT_XRGB8888), w, h);
+	CHECK(system(cmd) != 0, "displback-check simple-shm: the "
+	      "background alone has no window");
+	remove(path);
+	free(px);
+}
+
 static void test_formats(void)
 {
 	uint8_t rgb[3];
@@ -289,6 +379,7 @@ int main(void)
 	      "EDID bad input \"width 4096 (12-bit field)\": -EINVAL");
 	test_formats();
 	test_png_pattern();
+	test_png_simple_shm();
 	printf("%d of %d checks failed\n", fails, checks);
 	return fails ? 1 : 0;
 }
