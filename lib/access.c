@@ -157,12 +157,14 @@ static int check_range(struct gntbuf_buffer *buf, uint32_t access,
  * through its exporter's DMA_BUF_IOCTL_SYNC, unless the module syncs an
  * IMPORT id's ranges itself (GNTBUF_FEATURE_SYNC_IMPORT: the exporter's
  * begin/end_cpu_access plus the module's own maintenance of the range,
- * kernel/cache.c).
+ * kernel/cache.c). gntdev's imports have no IMPORT id of the module (its
+ * device's features are the sync shim's, open_sync_shim()): whole.
  */
 static bool whole_only(const struct gntbuf_buffer *buf)
 {
 	return buf->kind == GNTBUF_BUFFER_IMPORTED &&
-	       !(buf->dev->features & GNTBUF_FEATURE_SYNC_IMPORT);
+	       (buf->dev->backend != GNTBUF_BACKEND_MODULE ||
+		!(buf->dev->features & GNTBUF_FEATURE_SYNC_IMPORT));
 }
 
 static int sync_range(struct gntbuf_buffer *buf, uint32_t flags,
