@@ -469,12 +469,23 @@ static void bind_compositor(struct wl_client *client, void *data,
 						   &wl_compositor_interface,
 						   (int)version, id);
 
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+
 	(void)data;
 	if (!r) {
 		wl_client_post_no_memory(client);
 		return;
 	}
 	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
+	/*
+	 * Who the client is, from the socket (SO_PEERCRED): the test checks
+	 * that a backend run with --user connects as that user.
+	 */
+	wl_client_get_credentials(client, &pid, &uid, &gid);
+	LOG("client pid %d uid %u gid %u, wl_compositor bound", (int)pid,
+	    (unsigned int)uid, (unsigned int)gid);
 }
 
 /* Shared by every interface here with a `destroy` request. */

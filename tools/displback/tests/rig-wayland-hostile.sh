@@ -39,6 +39,9 @@
 #            after the domU as before it, and the module's counters are
 #            back to zero; the compositor holds no fd of the backend's
 #            (its dma-bufs closed with the connection)
+#  user      the compositor runs as an unprivileged user and the backend,
+#            started as root, drops to it (--user) before it connects: its
+#            log says so, and the compositor's client credentials are it
 #
 #   rig-wayland-hostile.sh BUILD_DIR
 # Results and logs in $GNTBUF_OUT/wayland-hostile/.  Exit 0 when every
@@ -58,9 +61,27 @@ SLOW=300
 TIMEOUT=3000
 . "$(dirname "$0")/rig-lib.sh"
 
+# The session user: the compositor runs as USER (setpriv), and the backend
+# starts as root, opens its Xen handles and drops to USER (--user): what the
+# README's "Privileges" describes.  USER reaches the module's per-device
+# files through their group, as the udev rule's xen-gntbuf group would.
+USER_NAME=nobody
+uid=$(id -u $USER_NAME) gid=$(id -g $USER_NAME)
+chgrp "$gid" /dev/xen/gntbuf && chmod 0660 /dev/xen/gntbuf ||
+	fail "cannot give /dev/xen/gntbuf to group $gid"
+# USER may not reach the build or output folders (a home folder of mode
+# 0700): the compositor and its library are copied to dom0's /tmp, and its
+# pictures are written there and copied to $out/pics once it has exited.
+cbin=/tmp/hostile-bin pics=/tmp/hostile-pics
+rm -rf "$cbin" "$pics"
+mkdir -p "$cbin" "$pics"
+cp "$bin/hostile-compositor" "$build/lib/libgntbuf.so.0" "$cbin/"
+chown "$uid:$gid" "$pics"
 export XDG_RUNTIME_DIR=/tmp/xdg-hostile
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
-"$bin/hostile-compositor" --socket wl-hostile --out "$out/pics" \
+chown "$uid:$gid" "$XDG_RUNTIME_DIR"
+LD_LIBRARY_PATH=$cbin setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+	"$cbin/hostile-compositor" --socket wl-hostile --out "$pics" \
 	refuse-imports@640x480 slow=$SLOW@640x480 never-release@320x240 \
 	disconnect-after=$((N + 3))@800x600 2>"$clog" &
 cpid=$!
@@ -69,12 +90,20 @@ poll_until 20 test -S "$XDG_RUNTIME_DIR/wl-hostile" ||
 cfd0=$(ls /proc/$cpid/fd | wc -l)
 "$bin/gntbuf-displback" --sink wayland --wayland-display wl-hostile \
 	--wayland-timeout $TIMEOUT --max-pending-flips 9 --provider gntbuf \
-	-v >"$out/summary.txt" 2>"$log" &
+	--user $USER_NAME -v >"$out/summary.txt" 2>"$log" &
 pid=$!
 poll_until 30 grep -q 'wayland: wp_viewporter' "$log" ||
 	fail "the backend did not connect to the compositor"
 fd0=$(ls /proc/$pid/fd | wc -l)
 phase "compositor and backend up (backend fds $fd0, compositor fds $cfd0)"
+# user: the backend dropped to USER before it connected, and the
+# compositor's client (its socket's credentials) is USER.
+grep -q "running as uid $uid gid $gid, no capabilities" "$log" &&
+	pass "user: the backend runs as $USER_NAME ($uid:$gid), no capabilities" ||
+	fail "user: the backend did not drop to $USER_NAME: $(grep 'running as' "$log")"
+grep -q "client pid $pid uid $uid gid $gid" "$clog" &&
+	pass "user: the compositor's client is the backend, uid $uid" ||
+	fail "user: the compositor's client: $(grep 'client pid' "$clog")"
 
 # Three runs at once, one per card (each run's output names its mode),
 # then the 800x600's second run.
@@ -114,6 +143,7 @@ wait $pid
 rc=$?
 kill -TERM $cpid
 wait $cpid
+cp "$pics"/* "$out/pics/" 2>/dev/null
 phase "stopped"
 [ $rc -eq 0 ] && pass "clean: backend exit status 0 after SIGTERM" ||
 	fail "clean: backend exit status $rc"
@@ -190,9 +220,13 @@ field copied "$mid" 'bytes copied'
 refused=$(grep -c 'import of 640x480 refused: refuse-imports' "$clog")
 logged=$(grep -c 'fb .*: the compositor refused the dma-buf import: copying through wl_shm' "$log")
 case "$mid" in
-*"frames received $N (flips $((N - 1))),"*"dma-buf 0, wl_shm $N),"*"flips answered on timeout 0"*)
+*"frames received $N (flips $((N - 1))),"*"dma-buf 0, wl_shm "*"flips answered on timeout 0"*)
+	# Every frame shown went through wl_shm, each copy counted.  The last
+	# may still wait for the slow compositor when the frontend turns the
+	# display off (measured under load: 4 of 5 shown, none discarded).
 	if [ "$refused" -eq 2 ] && [ "$logged" -eq 2 ] &&
-	   [ "$copied" -eq $((N * 640 * 480 * 4)) ] && [ "${p50%%.*}" -ge $SLOW ]; then
+	   [ "$shm" -ge $((N - 1)) ] && [ "$shm" -le $N ] &&
+	   [ "$copied" -eq $((shm * 640 * 480 * 4)) ] && [ "${p50%%.*}" -ge $SLOW ]; then
 		pass "refused: 640x480's 2 imports refused and logged, $shm frames through wl_shm ($copied bytes, counted), flip p50 $p50 ms >= slow $SLOW, no timeout"
 	else
 		fail "refused: 640x480: refused $refused, logged $logged, $mid"
