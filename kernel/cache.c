@@ -85,6 +85,14 @@ static void gntbuf_cache_probe(struct device *dev)
 }
 #endif
 
+/*
+ * A root device has no DMA parameters, and the DMA API then takes its
+ * segments to be 64 KiB at most; another exporter's sg table mapped for
+ * it (GNTBUF_SYNC_ANY_DMABUF, an IMPORT's ranges) may hold longer ones
+ * (measured: vgem's 128 KiB, which CONFIG_DMA_API_DEBUG reports).
+ */
+static struct device_dma_parameters gntbuf_cache_dma_parms;
+
 /**
  * gntbuf_cache_dev_init() - create the device the maintenance maps through
  *
@@ -99,7 +107,10 @@ int gntbuf_cache_dev_init(void)
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	dev->dma_mask = &dev->coherent_dma_mask;
+	dev->dma_parms = &gntbuf_cache_dma_parms;
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (!ret)
+		ret = dma_set_max_seg_size(dev, UINT_MAX);
 	if (ret) {
 		root_device_unregister(dev);
 		return ret;
