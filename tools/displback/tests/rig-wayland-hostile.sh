@@ -288,7 +288,7 @@ phase "pixels checked"
 field p50 "$mid" 'flip latency p50'
 field shm "$mid" 'wl_shm'
 field copied "$mid" 'bytes copied'
-refused=$(grep -c 'import of 640x480 refused: refuse-imports' "$clog")
+refused=$(grep -c 'import of 640x480 (create) refused: refuse-imports' "$clog")
 logged=$(grep -c 'fb .*: the compositor refused the dma-buf import: copying through wl_shm' "$log")
 case "$mid" in
 *"frames received $N (flips $((N - 1))),"*"dma-buf 0, wl_shm "*"flips answered on timeout 0"*)
