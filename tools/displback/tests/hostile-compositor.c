@@ -352,7 +352,8 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 			fence_send_release(r, s->rel_cur_ino);
 		}
 		bref_set(&s->rel_cur, s->rel_pending.res);
-		s->rel_cur_ino = new && dmabuf_of(new) ? dmabuf_of(new)->ino : 0;
+		s->rel_cur_ino = new && dmabuf_of(new) ?
+				 dmabuf_of(new)->ino : 0;
 		bref_set(&s->rel_pending, NULL);
 		bref_set(&s->current, new);
 		if (new) {
