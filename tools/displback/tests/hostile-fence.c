@@ -21,7 +21,8 @@
  *                      --fence-ms later; a surface with explicit sync gets
  *                      no implicit fence
  *
- * Each signal is logged with the release time and its own, in
+ * Each signal is logged with the release time (read before the release
+ * is sent) and its own (read before the fence is signalled), in
  * CLOCK_MONOTONIC seconds, with the buffer's dma-buf inode (the test
  * matches them with the client's log):
  *   fence: implicit|explicit ino I released at T signalled at T
@@ -146,9 +147,11 @@ static int signal_now(void *data)
 	char t0[32], t1[32];
 	uint64_t now;
 
+	/* Read before the signal: the client, woken by it, may run (and
+	 * log) before this process gets the CPU back. */
+	now = now_ns();
 	if (drmIoctl(comp.vgem_fd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig))
 		LOG("fence: VGEM_FENCE_SIGNAL: %s", strerror(errno));
-	now = now_ns();
 	ts(p->released_ns, t0);
 	ts(now, t1);
 	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s",
