@@ -28,8 +28,10 @@
  *                           comes MS ms after the commit
  *   disconnect-after=N[@WxH]  after the Nth commit of such a buffer, the
  *                           client's connection is closed
- *   hold-fence[@WxH]        a read fence on their dma-buf when released,
- *                           signalled --fence-ms (100) later (hostile-fence.c)
+ *   hold-fence[=MS][@WxH]   a read fence on their dma-buf when released,
+ *                           signalled MS ms later, --fence-ms (100) without
+ *                           =MS (hostile-fence.c); up to 4, of other sizes,
+ *                           the first that matches holds
  *   explicit-sync-after=N[@WxH]  zwp_linux_explicit_synchronization_v1
  *                           offered from the Nth commit of such a buffer on;
  *                           fenced_release, signalled --fence-ms later
@@ -555,6 +557,15 @@ static int on_signal(int signo, void *data)
 	return 0;
 }
 
+/* The first free hold-fence behaviour, NULL when all are taken. */
+static struct behaviour *hold_fence_slot(void)
+{
+	for (int i = 0; i < MAX_HOLD_FENCE; i++)
+		if (!comp.hold_fence[i].on)
+			return &comp.hold_fence[i];
+	return NULL;
+}
+
 static int parse_behaviour(const char *arg)
 {
 	struct behaviour *b;
@@ -576,14 +587,20 @@ static int parse_behaviour(const char *arg)
 	else if (!strcmp(name, "disconnect-after"))
 		b = &comp.disconnect;
 	else if (!strcmp(name, "hold-fence"))
-		b = &comp.hold_fence;
+		b = hold_fence_slot();
 	else if (!strcmp(name, "explicit-sync-after"))
 		b = &comp.explicit_after;
 	else
 		return -1;
-	if ((b == &comp.slow || b == &comp.disconnect ||
-	     b == &comp.explicit_after) !=
-	    (eq && (!at || eq < at)))
+	if (!b)
+		return -1;
+	/* =N: required by these, optional for hold-fence, else refused. */
+	if (eq && at && at < eq)
+		return -1;
+	if (!eq && (b == &comp.slow || b == &comp.disconnect ||
+		    b == &comp.explicit_after))
+		return -1;
+	if (eq && (b == &comp.never_release || b == &comp.refuse))
 		return -1;
 	if (eq && (sscanf(eq + 1, "%u", &n) != 1 || !n))
 		return -1;
@@ -602,7 +619,7 @@ static void usage(FILE *f)
 		"[--repaint MS] [--fence-ms MS] [--dmabuf-v4] [BEHAVIOUR]...\n"
 		"  behaviours: never-release[@WxH] refuse-imports[@WxH] "
 		"slow=MS[@WxH]\n"
-		"              disconnect-after=N[@WxH] hold-fence[@WxH]\n"
+		"              disconnect-after=N[@WxH] hold-fence[=MS][@WxH]\n"
 		"              explicit-sync-after=N[@WxH]\n");
 }
 
@@ -646,7 +663,8 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-	if ((comp.hold_fence.on || comp.explicit_after.on || comp.dmabuf_v4) &&
+	if ((comp.hold_fence[0].on || comp.explicit_after.on ||
+	     comp.dmabuf_v4) &&
 	    fence_open_vgem())
 		return 1;
 	wl_list_init(&comp.surfaces);
@@ -684,7 +702,7 @@ int main(int argc, char **argv)
 	    "zwp_linux_dmabuf_v1 version %d", socket,
 	    comp.never_release.on ? "on" : "off", comp.refuse.on ? "on" : "off",
 	    comp.slow.on ? "on" : "off", comp.disconnect.on ? "on" : "off",
-	    comp.hold_fence.on ? "on" : "off",
+	    comp.hold_fence[0].on ? "on" : "off",
 	    comp.explicit_after.on ? "on" : "off", comp.dmabuf_v4 ? 4 : 3);
 	wl_display_run(comp.display);
 	{

@@ -24,11 +24,13 @@
 } while (0)
 
 #define MAX_RELEASE 16
+#define MAX_HOLD_FENCE 4	/* hold-fence behaviours, one per size */
 
 struct behaviour {
 	bool on;
 	uint32_t w, h;		/* 0x0: every buffer */
-	unsigned int n;		/* slow: ms; disconnect-after: commits */
+	unsigned int n;		/* slow, hold-fence: ms; disconnect-after:
+				 * commits */
 };
 
 /* The one compositor, set up by main() and read by every file. */
@@ -38,7 +40,7 @@ struct comp {
 	const char *out_dir;
 	unsigned int repaint_ms;
 	struct behaviour never_release, refuse, slow, disconnect;
-	struct behaviour hold_fence, explicit_after;
+	struct behaviour hold_fence[MAX_HOLD_FENCE], explicit_after;
 	unsigned int disconnect_commits, explicit_commits;
 	unsigned int fence_ms;		/* --fence-ms: fences signal after */
 	bool dmabuf_v4;			/* --dmabuf-v4: default feedback */
@@ -76,6 +78,7 @@ struct dmabuf_buffer {
 	uint32_t offset, stride, w, h, format;
 	uint64_t ino;			/* the dma-buf's, for the log */
 	uint32_t vgem_handle;		/* hold-fence: imported into vgem */
+	unsigned int fence_ms;		/* hold-fence: its fences signal after */
 };
 
 /*

@@ -4,14 +4,15 @@
  * driver is "vgem"; its fences signal when userspace says so, or after
  * vgem's own 10 s timeout):
  *
- *   hold-fence[@WxH]   implicit sync: a buffer of that size, when released
+ *   hold-fence[=MS][@WxH]  implicit sync: a buffer of that size, when released
  *                      (wl_buffer.release at the repaint), gets a read fence
  *                      on its dma-buf first (imported into vgem with PRIME
  *                      FD_TO_HANDLE at its import, DRM_IOCTL_VGEM_FENCE_ATTACH
  *                      without VGEM_FENCE_WRITE: the reservation's READ
  *                      usage, which a writer's DMA_BUF_IOCTL_EXPORT_SYNC_FILE
  *                      with DMA_BUF_SYNC_WRITE collects, as it does the
- *                      WRITE usage), signalled --fence-ms later
+ *                      WRITE usage), signalled MS ms later (--fence-ms
+ *                      without =MS; vgem signals it after 10 s anyway)
  *   explicit-sync-after=N[@WxH]  zwp_linux_explicit_synchronization_v1,
  *                      offered from the Nth commit of such a buffer on; a
  *                      release asked for with get_release is a
@@ -25,7 +26,8 @@
  * is sent) and its own (read before the fence is signalled), in
  * CLOCK_MONOTONIC seconds, with the buffer's dma-buf inode (the test
  * matches them with the client's log):
- *   fence: implicit|explicit ino I released at T signalled at T
+ *   fence: implicit|explicit ino I released at T signalled at T (WxH)
+ * (0x0 for explicit sync's: the size is the implicit fence's buffer's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +79,7 @@ struct pending_fence {
 	struct wl_event_source *timer;
 	uint32_t fence;
 	uint64_t ino, released_ns;
+	uint32_t w, h;			/* the buffer's size, for the log */
 	bool explicit;
 };
 
@@ -123,7 +126,11 @@ void fence_import(struct dmabuf_buffer *b)
 
 	if (!fstat(b->fd, &st))
 		b->ino = (uint64_t)st.st_ino;
-	if (!matches(&comp.hold_fence, b->w, b->h) || comp.vgem_fd < 0)
+	for (int i = 0; i < MAX_HOLD_FENCE && !b->fence_ms; i++)
+		if (matches(&comp.hold_fence[i], b->w, b->h))
+			b->fence_ms = comp.hold_fence[i].n ?
+				      comp.hold_fence[i].n : comp.fence_ms;
+	if (!b->fence_ms || comp.vgem_fd < 0)
 		return;
 	if (drmPrimeFDToHandle(comp.vgem_fd, b->fd, &b->vgem_handle)) {
 		LOG("hold-fence: PRIME import of %ux%u into vgem: %s", b->w,
@@ -154,15 +161,19 @@ static int signal_now(void *data)
 		LOG("fence: VGEM_FENCE_SIGNAL: %s", strerror(errno));
 	ts(p->released_ns, t0);
 	ts(now, t1);
-	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s",
-	    p->explicit ? "explicit" : "implicit", p->ino, t0, t1);
+	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s "
+	    "(%ux%u)", p->explicit ? "explicit" : "implicit", p->ino, t0, t1,
+	    p->w, p->h);
 	wl_event_source_remove(p->timer);
 	free(p);
 	return 0;
 }
 
-/* A read fence on vgem's @handle, signalled --fence-ms from now. */
-static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
+/* A read fence on vgem's @handle, signalled @ms from now; logged with
+ * @ino and the size of @b (NULL: explicit sync's, no size). */
+static int fence_attach(uint32_t handle, uint64_t ino,
+			const struct dmabuf_buffer *b, unsigned int ms,
+			bool explicit)
 {
 	struct drm_vgem_fence_attach a = { .handle = handle };
 	struct drm_vgem_fence_signal sig = { 0 };
@@ -179,6 +190,8 @@ static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
 	}
 	p->fence = a.out_fence;
 	p->ino = ino;
+	p->w = b ? b->w : 0;
+	p->h = b ? b->h : 0;
 	p->explicit = explicit;
 	p->released_ns = now_ns();
 	p->timer = wl_event_loop_add_timer(comp.loop, signal_now, p);
@@ -189,7 +202,7 @@ static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
 		free(p);
 		return -ENOMEM;
 	}
-	wl_event_source_timer_update(p->timer, (int)comp.fence_ms);
+	wl_event_source_timer_update(p->timer, (int)ms);
 	return 0;
 }
 
@@ -200,7 +213,7 @@ void fence_before_release(struct surface *s, struct wl_resource *buffer)
 	/* Explicit sync's surfaces get their fence in the release event. */
 	if (!b || !b->vgem_handle || s->sync)
 		return;
-	if (!fence_attach(b->vgem_handle, b->ino, false))
+	if (!fence_attach(b->vgem_handle, b->ino, b, b->fence_ms, false))
 		comp.st.fences_implicit++;
 }
 
@@ -220,7 +233,7 @@ static int explicit_fence(uint64_t ino)
 	}
 	gc.handle = cd.handle;
 	if (drmPrimeHandleToFD(comp.vgem_fd, cd.handle, DRM_CLOEXEC, &buf) ||
-	    fence_attach(cd.handle, ino, true) ||
+	    fence_attach(cd.handle, ino, NULL, comp.fence_ms, true) ||
 	    ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
 		LOG("explicit-sync: a fence's sync_file: %s", strerror(errno));
 		ex.fd = -1;
