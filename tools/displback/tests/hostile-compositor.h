@@ -52,9 +52,11 @@ struct comp {
 	struct wl_event_source *disconnect_timer;
 	struct wl_client *disconnect_client;
 	struct wl_list surfaces;
+	struct wl_list fences;		/* held fences not yet signalled */
 	struct {
 		unsigned long imports, refused, released, withheld;
 		unsigned long fences_implicit, fences_explicit;
+		unsigned long fences_early;	/* attached before the signal */
 	} st;
 };
 
@@ -115,8 +117,25 @@ struct surface {
 
 /* hostile-compositor.c */
 bool matches(const struct behaviour *b, uint32_t w, uint32_t h);
+/*
+ * A resource of @iface (@version, @id) for @client with @impl, @data and
+ * @destroy set; NULL (no_memory posted to the client) if it cannot be.
+ */
+struct wl_resource *res_new(struct wl_client *client,
+			    const struct wl_interface *iface, int version,
+			    uint32_t id, const void *impl, void *data,
+			    wl_resource_destroy_func_t destroy);
 /* The `destroy` request of every interface here that has one. */
 void res_destroy(struct wl_client *client, struct wl_resource *res);
+/* Requests ignored: of a rectangle (damage, region, window geometry), of
+ * another resource (a region, a parent, an output). */
+void req_ignore_rect(struct wl_client *client, struct wl_resource *res,
+		     int32_t x, int32_t y, int32_t w, int32_t h);
+void req_ignore_res(struct wl_client *client, struct wl_resource *res,
+		    struct wl_resource *other);
+/* The destructor of a surface's role or synchronization resource: the
+ * surface (if still there) forgets it. */
+void surface_role_free(struct wl_resource *res);
 
 /* Point @b at @res (NULL: at nothing), cleared if @res is destroyed. */
 void bref_set(struct bref *b, struct wl_resource *res);
@@ -129,6 +148,9 @@ void fence_import(struct dmabuf_buffer *b);
 void fence_buffer_free(struct dmabuf_buffer *b);
 /* Before @buffer's wl_buffer.release: hold-fence's read fence. */
 void fence_before_release(struct surface *s, struct wl_resource *buffer);
+/* At a commit attaching @buffer in place of another: a buffer whose
+ * fence has not signalled yet is logged and counted (fences_early). */
+void fence_check_attach(struct wl_resource *buffer);
 /* Send @release's event (fenced, or immediate without vgem), destroy it. */
 void fence_send_release(struct wl_resource *release, uint64_t ino);
 /* Create the zwp_linux_explicit_synchronization_v1 global (once). */

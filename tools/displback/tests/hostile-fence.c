@@ -28,6 +28,10 @@
  * matches them with the client's log):
  *   fence: implicit|explicit ino I released at T signalled at T (WxH)
  * (0x0 for explicit sync's: the size is the implicit fence's buffer's).
+ * A buffer attached again (in place of another) while a fence of its
+ * dma-buf has not signalled is logged (and counted in the exit line):
+ *   fence: implicit|explicit ino I (WxH) attached again before its fence
+ *   signalled
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +80,7 @@ struct dma_buf_export_sync_file {
 
 /* A fence to signal later; freed by its timer. */
 struct pending_fence {
+	struct wl_list link;		/* comp.fences */
 	struct wl_event_source *timer;
 	uint32_t fence;
 	uint64_t ino, released_ns;
@@ -164,6 +169,7 @@ static int signal_now(void *data)
 	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s "
 	    "(%ux%u)", p->explicit ? "explicit" : "implicit", p->ino, t0, t1,
 	    p->w, p->h);
+	wl_list_remove(&p->link);
 	wl_event_source_remove(p->timer);
 	free(p);
 	return 0;
@@ -203,7 +209,26 @@ static int fence_attach(uint32_t handle, uint64_t ino,
 		return -ENOMEM;
 	}
 	wl_event_source_timer_update(p->timer, (int)ms);
+	wl_list_insert(&comp.fences, &p->link);
 	return 0;
+}
+
+void fence_check_attach(struct wl_resource *buffer)
+{
+	struct dmabuf_buffer *b = dmabuf_of(buffer);
+	struct pending_fence *p;
+
+	if (!b)
+		return;
+	wl_list_for_each(p, &comp.fences, link) {
+		if (p->ino != b->ino)
+			continue;
+		LOG("fence: %s ino %" PRIu64 " (%ux%u) attached again before "
+		    "its fence signalled", p->explicit ? "explicit" :
+		    "implicit", b->ino, b->w, b->h);
+		comp.st.fences_early++;
+		return;
+	}
 }
 
 void fence_before_release(struct surface *s, struct wl_resource *buffer)
@@ -287,14 +312,10 @@ static void sync_get_release(struct wl_client *client, struct wl_resource *res,
 			"a release for this commit already");
 		return;
 	}
-	r = wl_resource_create(client, &zwp_linux_buffer_release_v1_interface,
-			       1, id);
-	if (!r) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(r, NULL, NULL, NULL);
-	bref_set(&s->rel_pending, r);
+	r = res_new(client, &zwp_linux_buffer_release_v1_interface, 1, id,
+		    NULL, NULL, NULL);
+	if (r)
+		bref_set(&s->rel_pending, r);
 }
 
 static const struct zwp_linux_surface_synchronization_v1_interface sync_impl = {
@@ -302,14 +323,6 @@ static const struct zwp_linux_surface_synchronization_v1_interface sync_impl = {
 	.set_acquire_fence = sync_set_acquire,
 	.get_release = sync_get_release,
 };
-
-static void sync_free(struct wl_resource *res)
-{
-	struct surface *s = wl_resource_get_user_data(res);
-
-	if (s)
-		s->sync = NULL;
-}
 
 static void es_get_sync(struct wl_client *client, struct wl_resource *res,
 			uint32_t id, struct wl_resource *surface)
@@ -323,14 +336,11 @@ static void es_get_sync(struct wl_client *client, struct wl_resource *res,
 			"the surface has one");
 		return;
 	}
-	r = wl_resource_create(client,
-			       &zwp_linux_surface_synchronization_v1_interface,
-			       wl_resource_get_version(res), id);
-	if (!r) {
-		wl_client_post_no_memory(client);
+	r = res_new(client, &zwp_linux_surface_synchronization_v1_interface,
+		    wl_resource_get_version(res), id, &sync_impl, s,
+		    surface_role_free);
+	if (!r)
 		return;
-	}
-	wl_resource_set_implementation(r, &sync_impl, s, sync_free);
 	s->sync = r;
 	LOG("explicit-sync: \"%s\" gets a surface synchronization", s->title);
 }
@@ -343,16 +353,10 @@ static const struct zwp_linux_explicit_synchronization_v1_interface es_impl = {
 static void bind_es(struct wl_client *client, void *data, uint32_t version,
 		    uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client,
-		&zwp_linux_explicit_synchronization_v1_interface,
-		(int)version, id);
-
 	(void)data;
-	if (!r) {
-		wl_client_post_no_memory(client);
+	if (!res_new(client, &zwp_linux_explicit_synchronization_v1_interface,
+		     (int)version, id, &es_impl, NULL, NULL))
 		return;
-	}
-	wl_resource_set_implementation(r, &es_impl, NULL, NULL);
 	LOG("explicit-sync: the client bound "
 	    "zwp_linux_explicit_synchronization_v1");
 }
