@@ -29,7 +29,8 @@ from gntbuf_vm.initramfs import Cpio, program_closure  # noqa: E402
 
 def main(argv):
     if len(argv) < 2 or argv[0] == "--gzip" and len(argv) < 3:
-        sys.exit(__doc__.strip().splitlines()[-1].strip())
+        sys.exit("usage: closure-cpio.py [--gzip] OUT.cpio "
+                 "[--file HOST:GUEST]... PROGRAM...")
     gz = argv[0] == "--gzip"
     if gz:
         argv = argv[1:]
@@ -64,9 +65,12 @@ def main(argv):
     # loading it and the domU's kernel unpacking it).  Weston's programs
     # (tools/displback): uncompressed, as with gzip the domU reached /init
     # at 37 s of its uptime in one run, against 16-21 s.  Mesa's driver
-    # with LLVM (210 MB, gzip -6: 72 MB), 2026-12-03: 24 s without it,
-    # 32 s uncompressed, 29 s gzip, 29 s lz4 (84 MB), 32 s zstd -19 (54 MB,
-    # and 54 s to compress); a second run without it: 20 s.
+    # with LLVM (210 MB), 2026-12-03, gbm-import alone: without it 19-24 s;
+    # uncompressed 32, 32 s; gzip -6 (72 MB) 28-29 s in four runs; lz4 -l
+    # 29-33 s (84-104 MB); zstd -19 32 s (54 MB, 54 s to compress).  In
+    # dom0, reading the gzip archive over 9p took 1.3 s, the plain one
+    # 2.7 s; gunzip 5.5 s: loading and unpacking 210 MB in the domU is
+    # what costs.
     data = cpio.gzipped() if gz else cpio.finish()
     with open(out + ".tmp", "wb") as f:
         f.write(data)
