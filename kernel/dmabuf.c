@@ -184,15 +184,17 @@ static int gntbuf_map_pages(struct device *dev, struct gntbuf_buffer *buf,
 	for_each_sgtable_sg(&ga->sgt, sg, i) {
 		dma_addr_t addr;
 
-		if (ga->xen_bus)
+		if (ga->xen_bus) {
+			/* Computed, not mapped: nothing can fail. */
 			addr = gntbuf_page_dma(dev, buf->pages[i]);
-		else
+		} else {
 			addr = dma_map_page_attrs(dev, buf->pages[i], 0,
 						  PAGE_SIZE, dir,
 						  DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(dev, addr)) {
-			gntbuf_unmap_pages(dev, ga, i, dir);
-			return -ENOMEM;
+			if (dma_mapping_error(dev, addr)) {
+				gntbuf_unmap_pages(dev, ga, i, dir);
+				return -ENOMEM;
+			}
 		}
 		ga->dma[i] = addr;
 		sg_dma_address(sg) = addr;

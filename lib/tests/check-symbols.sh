@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-symbols.sh LIB SYM HEADER VERSION
+# check-symbols.sh LIB SYM VERSION HEADER...
 # The symbols LIB exports are exactly those listed in the version script
 # SYM, each with the version of the node it is listed in (gntbuf_foo of
-# node GNTBUF_0.1 as gntbuf_foo@@GNTBUF_0.1); the functions HEADER
-# declares are exactly that list too; and SYM's last node is
+# node GNTBUF_0.1 as gntbuf_foo@@GNTBUF_0.1); the functions the HEADERs
+# (gntbuf.h and its sections) declare are exactly that list too; and SYM's last node is
 # GNTBUF_<major>.<minor> of VERSION.
 set -eu
-lib=$1 sym=$2 header=$3 version=$4
+lib=$1 sym=$2 version=$3
+shift 3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -15,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }' | sort >"$tmp/nm"
 sed 's/@.*//' "$tmp/nm" | sort -u >"$tmp/exported"
 sed -n 's/^[[:space:]]*\(gntbuf_[a-z0-9_]*\);$/\1/p' "$sym" | sort >"$tmp/listed"
-grep -oE '^gntbuf_[a-z0-9_]+\(' "$header" | tr -d '(' | sort >"$tmp/declared"
+cat "$@" | grep -oE '^gntbuf_[a-z0-9_]+\(' | tr -d '(' | sort >"$tmp/declared"
 
 status=0
 if ! diff -u "$tmp/listed" "$tmp/exported" >"$tmp/d1"; then
@@ -24,7 +25,7 @@ if ! diff -u "$tmp/listed" "$tmp/exported" >"$tmp/d1"; then
 	status=1
 fi
 if ! diff -u "$tmp/listed" "$tmp/declared" >"$tmp/d2"; then
-	echo "functions declared in $header (+) differ from $sym (-):"
+	echo "functions declared in $* (+) differ from $sym (-):"
 	cat "$tmp/d2"
 	status=1
 fi

@@ -10,8 +10,9 @@
  * When the frontend gets its page-flip event: once the compositor has
  * shown the frame (wp_presentation feedback presented or discarded, or a
  * frame callback without wp_presentation) and has released the buffer the
- * frame replaced (wl_buffer.release): Linux's frontend draws into the
- * previous buffer as soon as the event arrives.  A buffer is attached
+ * frame replaced (wl_buffer.release, and then its read fences, or the
+ * explicit-sync release's fence: wayland-fence.c): Linux's frontend draws
+ * into the previous buffer as soon as the event arrives.  A buffer is attached
  * again only after its release.  A flip the compositor does not complete
  * within --wayland-timeout ms is answered anyway and counted, so a slow
  * or hostile compositor never stalls a guest; a compositor that goes
@@ -19,7 +20,8 @@
  *
  * At a connector's end its summary line gets: frames shown (presented),
  * discarded, through a dma-buf or wl_shm, releases waited for (flips
- * whose event waited for the replaced buffer's release), flips answered
+ * whose event waited for the replaced buffer's release), fences waited
+ * for (of them explicit sync's fenced_release), flips answered
  * on the timeout, frames dropped.
  */
 #include <errno.h>
@@ -202,6 +204,8 @@ static void try_present(struct wl_conn *wc)
 	}
 	wc->cur = f;
 	f->busy = true;
+	f->owner = wc;
+	wlsink_fence_commit(wc, f);
 	wl_surface_commit(wc->surface);
 	wlsink_flush(w);
 	/* A flip this commit superseded (a SET_CONFIG meanwhile) ends now. */
@@ -299,8 +303,10 @@ void wlsink_conns_timeout(struct wlsink *w)
 			continue;
 		LOGW(wc->c->dev, wc->c->idx, "wayland: the compositor has not "
 		     "%s in %u ms: the flip is answered",
-		     wc->flip_active ? (wc->flip_shown ?
-		     "released the previous buffer" : "shown the frame") :
+		     wc->flip_active ? (wc->flip_shown ? (wc->prev_wait &&
+		     wc->prev_wait->fence_fd >= 0 ?
+		     "signalled the previous buffer's fence" :
+		     "released the previous buffer") : "shown the frame") :
 		     "let the frame be attached", wc->w->s->b->opt.wl_timeout_ms);
 		wc->st.timeouts++;
 		conn_answer(wc);
@@ -465,9 +471,11 @@ static void wl_conn_close(struct sink *s, struct conn *c, void *priv)
 	snprintf(c->st.sink_note, sizeof(c->st.sink_note),
 		 "wayland: frames shown %" PRIu64 " (discarded %" PRIu64
 		 "; dma-buf %" PRIu64 ", wl_shm %" PRIu64 "), releases waited "
-		 "for %" PRIu64 ", flips answered on timeout %" PRIu64
+		 "for %" PRIu64 ", fences waited %" PRIu64 " (explicit %"
+		 PRIu64 "), flips answered on timeout %" PRIu64
 		 ", frames dropped %" PRIu64, wc->st.shown, wc->st.discarded,
 		 wc->st.dmabuf, wc->st.shm, wc->st.releases_waited,
+		 wc->st.fences_waited, wc->st.fences_explicit,
 		 wc->st.timeouts, wc->st.dropped);
 	for (struct wl_conn **pp = &w->conns; *pp; pp = &(*pp)->next)
 		if (*pp == wc) {
@@ -478,6 +486,11 @@ static void wl_conn_close(struct sink *s, struct conn *c, void *priv)
 		wp_presentation_feedback_destroy(wc->feedback);
 	if (wc->frame_cb)
 		wl_callback_destroy(wc->frame_cb);
+	for (struct wl_fb *f = w->fbs; f; f = f->next)
+		if (f->owner == wc)
+			f->owner = NULL;
+	if (wc->sync)
+		zwp_linux_surface_synchronization_v1_destroy(wc->sync);
 	if (wc->viewport)
 		wp_viewport_destroy(wc->viewport);
 	if (wc->toplevel)
@@ -552,8 +565,8 @@ static int wl_get_fd(struct sink *s)
 static void wl_dispatch(struct sink *s)
 {
 	struct wlsink *w = s->priv;
-	struct epoll_event ev[2];
-	int n = epoll_wait(w->epfd, ev, 2, 0);
+	struct epoll_event ev[16];
+	int n = epoll_wait(w->epfd, ev, 16, 0);
 
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.fd == w->timerfd) {
@@ -564,8 +577,11 @@ static void wl_dispatch(struct sink *s)
 				LOGW(NULL, -1, "wayland: timerfd: %s",
 				     strerror(errno));
 			wlsink_conns_timeout(w);
-		} else {
+		} else if (w->display &&
+			   ev[i].data.fd == wl_display_get_fd(w->display)) {
 			wlsink_read(w);
+		} else {
+			wlsink_fence_dispatch(w, ev[i].data.fd);
 		}
 	}
 }

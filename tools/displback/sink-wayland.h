@@ -10,8 +10,9 @@
  * framebuffer owns its wl_buffer (and, on the copy path, its wl_shm
  * memory); the frontend's dma-buf fd stays the provider's (borrowed: the
  * import sends a duplicate over the socket).  A struct wl_conn per
- * connector owns its wl_surface, xdg_surface, xdg_toplevel and viewport,
- * and points at (never owns) the wl_fbs it shows or waits for.
+ * connector owns its wl_surface, xdg_surface, xdg_toplevel, viewport and
+ * surface synchronization, and points at (never owns) the wl_fbs it shows
+ * or waits for.
  */
 #ifndef GNTBUF_SINK_WAYLAND_H
 #define GNTBUF_SINK_WAYLAND_H
@@ -20,6 +21,7 @@
 
 #include "displback.h"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
+#include "linux-explicit-synchronization-unstable-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
@@ -46,6 +48,18 @@ struct wl_fb {
 	uint64_t cookie;
 	struct fb_geom geom;
 	struct dbuf_mem *mem;		/* borrowed: lives as long as the fb */
+	uint64_t ino;			/* the dma-buf's inode, for the log */
+	/* The connector that attached it last (its figures count the
+	 * fence waits), NULL when none. */
+	struct wl_conn *owner;
+	/* wayland-fence.c: the fence waited for before it counts as free
+	 * (owned, in the epoll set; -1: none), what it came from, and the
+	 * last commit's release object when that commit used explicit
+	 * sync (then wl_buffer.release does not free it). */
+	int fence_fd;
+	bool fence_explicit, explicit_sync;
+	uint64_t fence_start_ns;
+	struct zwp_linux_buffer_release_v1 *release;
 	/* WLFB_SHM: the copy's memory (stride bytes per row). */
 	uint8_t *shm_map;
 	size_t shm_size;
@@ -60,6 +74,8 @@ struct wl_conn {
 	struct xdg_surface *xsurface;
 	struct xdg_toplevel *toplevel;
 	struct wp_viewport *viewport;	/* NULL without wp_viewporter */
+	/* Explicit sync, made at the first dma-buf commit once offered. */
+	struct zwp_linux_surface_synchronization_v1 *sync;
 	bool configured;
 	int32_t cfg_w, cfg_h;		/* the last toplevel configure */
 	struct wl_fb *cur;		/* attached in the last commit */
@@ -77,6 +93,9 @@ struct wl_conn {
 	struct {
 		uint64_t shown, discarded, dmabuf, shm, releases_waited;
 		uint64_t timeouts, dropped;
+		/* Fences waited for (not signalled at the release), and of
+		 * them fenced_release's. */
+		uint64_t fences_waited, fences_explicit;
 	} st;
 };
 
@@ -92,6 +111,9 @@ struct wlsink {
 	struct zwp_linux_dmabuf_feedback_v1 *feedback;
 	struct wp_viewporter *viewporter;
 	struct wp_presentation *presentation;
+	struct zwp_linux_explicit_synchronization_v1 *explicit_sync;
+	/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE failed with ENOTTY (logged). */
+	bool no_export_sync;
 	/* zwp_linux_dmabuf_v1: fourccs offered with LINEAR; and with
 	 * DRM_FORMAT_MOD_INVALID only (the driver's implicit layout, which
 	 * for a buffer of linear pages is LINEAR: weston 10 on Mesa's
@@ -111,6 +133,7 @@ struct wlsink {
 	unsigned int n_shm;
 	int epfd, timerfd;
 	bool dead;			/* the connection failed: frames dropped */
+	bool display_up;		/* wlsink_connect's roundtrips done */
 	struct wl_conn *conns;
 	struct wl_fb *fbs;
 	struct {
@@ -135,6 +158,16 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 void wlsink_fb_destroy(struct wl_fb *f);
 /* WLFB_SHM: copy the frame into the wl_shm buffer (counted on @c). */
 int wlsink_fb_copy(struct wl_fb *f, struct conn *c);
+
+/* wayland-fence.c */
+/* wl_buffer.release of @f: free it now, or once its read fences signal. */
+void wlsink_fence_released(struct wl_fb *f);
+/* Before @wc's commit of @f: ask for its explicit release if offered. */
+void wlsink_fence_commit(struct wl_conn *wc, struct wl_fb *f);
+/* The epoll set reported @fd, not the display's nor the timer's. */
+void wlsink_fence_dispatch(struct wlsink *w, int fd);
+/* @f is being destroyed: drop its fence and release object. */
+void wlsink_fence_fb_fini(struct wl_fb *f);
 
 /* sink-wayland.c */
 /* @f's import finished (imported, or fell back to the copy path). */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -275,6 +276,16 @@ static void reg_global(void *data, struct wl_registry *r, uint32_t name,
 	} else if (!strcmp(iface, wp_viewporter_interface.name)) {
 		w->viewporter = wl_registry_bind(r, name,
 						 &wp_viewporter_interface, 1);
+	} else if (!strcmp(iface,
+			   zwp_linux_explicit_synchronization_v1_interface.name) &&
+		   !w->explicit_sync) {
+		/* May come later than the others: used from then on. */
+		w->explicit_sync = wl_registry_bind(r, name,
+			&zwp_linux_explicit_synchronization_v1_interface, 1);
+		if (w->display_up)
+			LOGI(NULL, -1, "wayland: the compositor now offers "
+			     "zwp_linux_explicit_synchronization_v1: used "
+			     "from the next commit of each dma-buf");
 	} else if (!strcmp(iface, wp_presentation_interface.name)) {
 		w->presentation = wl_registry_bind(r, name,
 						   &wp_presentation_interface,
@@ -360,9 +371,14 @@ int wlsink_connect(struct wlsink *w)
 	if (w->have_main_device)
 		LOGI(NULL, -1, "wayland: the compositor's main device %u:%u",
 		     major(w->main_device), minor(w->main_device));
+	LOGI(NULL, -1, "wayland: explicit sync %s",
+	     w->explicit_sync ? "yes (zwp_linux_explicit_synchronization_v1: "
+	     "fenced_release fences waited for)" : "no (implicit: the "
+	     "dma-buf's read fences waited for after wl_buffer.release)");
 	LOGI(NULL, -1, "wayland: wp_viewporter %s, wp_presentation %s",
 	     w->viewporter ? "yes" : "no", w->presentation ? "yes" :
 	     "no (frame callbacks)");
+	w->display_up = true;
 
 	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
 				    TFD_NONBLOCK);
@@ -391,6 +407,8 @@ void wlsink_disconnect(struct wlsink *w)
 		wp_viewporter_destroy(w->viewporter);
 	if (w->presentation)
 		wp_presentation_destroy(w->presentation);
+	if (w->explicit_sync)
+		zwp_linux_explicit_synchronization_v1_destroy(w->explicit_sync);
 	if (w->wm_base)
 		xdg_wm_base_destroy(w->wm_base);
 	if (w->shm)
@@ -481,7 +499,7 @@ void wlsink_arm_timer(struct wlsink *w)
 static void buffer_release(void *data, struct wl_buffer *buffer)
 {
 	(void)buffer;
-	wlsink_fb_released(data);
+	wlsink_fence_released(data);
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -584,6 +602,7 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 	struct wl_fb *f = calloc(1, sizeof(*f));
 	const struct fb_geom *g = desc->geom;
 	uint64_t mod = DRM_FORMAT_MOD_LINEAR;
+	struct stat st;
 	bool importable;
 	int ret = 0;
 
@@ -595,6 +614,9 @@ int wlsink_fb_create(struct wlsink *w, const struct sink_fb_desc *desc,
 	f->geom = *g;
 	f->mem = desc->mem;
 	f->kind = WLFB_NONE;
+	f->fence_fd = -1;
+	if (desc->mem->fd >= 0 && !fstat(desc->mem->fd, &st))
+		f->ino = (uint64_t)st.st_ino;
 	if (w->dead)
 		goto done;
 	importable = import_modifier(w, g->fmt->fourcc, &mod);
@@ -640,6 +662,7 @@ void wlsink_fb_destroy(struct wl_fb *f)
 	struct wlsink *w = f->w;
 
 	wlsink_fb_forget(f);
+	wlsink_fence_fb_fini(f);
 	for (struct wl_fb **pp = &w->fbs; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;

@@ -4,8 +4,10 @@
  * for the wayland sink's tests, with no output: just enough for
  * gntbuf-displback --sink wayland.  Globals: wl_compositor 4, wl_shm
  * (libwayland's own), xdg_wm_base 1 and zwp_linux_dmabuf_v1 3 (XRGB8888
- * and ARGB8888, LINEAR only, as `modifier` events).  No wp_presentation:
- * clients get frame callbacks.
+ * and ARGB8888, LINEAR only, as `modifier` events; with --dmabuf-v4,
+ * version 4 and its default feedback instead); with explicit-sync-after,
+ * zwp_linux_explicit_synchronization_v1.  No wp_presentation: clients get
+ * frame callbacks.
  *
  * What it does with a commit, as a compositor with a GL renderer would:
  * the attached buffer's pixels are read (a dma-buf through its own mmap
@@ -26,8 +28,14 @@
  *                           comes MS ms after the commit
  *   disconnect-after=N[@WxH]  after the Nth commit of such a buffer, the
  *                           client's connection is closed
+ *   hold-fence[@WxH]        a read fence on their dma-buf when released,
+ *                           signalled --fence-ms (100) later (hostile-fence.c)
+ *   explicit-sync-after=N[@WxH]  zwp_linux_explicit_synchronization_v1
+ *                           offered from the Nth commit of such a buffer on;
+ *                           fenced_release, signalled --fence-ms later
  *
- *   hostile-compositor --socket NAME [--out DIR] [--repaint MS] [BEHAVIOUR]...
+ *   hostile-compositor --socket NAME [--out DIR] [--repaint MS]
+ *                      [--fence-ms MS] [--dmabuf-v4] [BEHAVIOUR]...
  *
  * Runs until SIGTERM or SIGINT; logs on stderr, a line per surface at
  * exit: commits, frames read through a dma-buf and through wl_shm,
@@ -66,7 +74,7 @@ static void bref_destroyed(struct wl_listener *l, void *data)
 	wl_list_remove(&b->destroy.link);
 }
 
-static void bref_set(struct bref *b, struct wl_resource *res)
+void bref_set(struct bref *b, struct wl_resource *res)
 {
 	if (b->res)
 		wl_list_remove(&b->destroy.link);
@@ -194,8 +202,17 @@ static int repaint(void *data)
 	uint32_t ms = (uint32_t)(now_ns() / 1000000u);
 
 	s->timer_armed = false;
+	for (unsigned int i = 0; i < s->n_rel_fire; i++) {
+		struct wl_resource *r = s->rel_fire[i].res;
+
+		bref_set(&s->rel_fire[i], NULL);
+		if (r)
+			fence_send_release(r, s->rel_fire_ino[i]);
+	}
+	s->n_rel_fire = 0;
 	for (unsigned int i = 0; i < s->n_release; i++) {
 		if (s->release[i].res) {
+			fence_before_release(s, s->release[i].res);
 			wl_buffer_send_release(s->release[i].res);
 			s->released++;
 			comp.st.released++;
@@ -318,8 +335,26 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 				comp.st.withheld++;
 			} else if (s->n_release < MAX_RELEASE) {
 				bref_set(&s->release[s->n_release++], old);
+				if (s->rel_cur.res &&
+				    s->n_rel_fire < MAX_RELEASE) {
+					s->rel_fire_ino[s->n_rel_fire] =
+						s->rel_cur_ino;
+					bref_set(&s->rel_fire[s->n_rel_fire++],
+						 s->rel_cur.res);
+				}
 			}
+		} else if (old && s->rel_cur.res && s->rel_pending.res) {
+			/* The same buffer again: its last commit's release
+			 * now, this one's when it is replaced. */
+			struct wl_resource *r = s->rel_cur.res;
+
+			bref_set(&s->rel_cur, NULL);
+			fence_send_release(r, s->rel_cur_ino);
 		}
+		bref_set(&s->rel_cur, s->rel_pending.res);
+		s->rel_cur_ino = new && dmabuf_of(new) ?
+				 dmabuf_of(new)->ino : 0;
+		bref_set(&s->rel_pending, NULL);
 		bref_set(&s->current, new);
 		if (new) {
 			int ret = read_buffer(s, new);
@@ -327,6 +362,9 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 			if (ret)
 				LOG("\"%s\": unreadable buffer: %s", s->title,
 				    strerror(-ret));
+			if (buffer_matches(&comp.explicit_after, new) &&
+			    ++comp.explicit_commits == comp.explicit_after.n)
+				fence_offer_explicit();
 			if (buffer_matches(&comp.disconnect, new) &&
 			    ++comp.disconnect_commits == comp.disconnect.n) {
 				comp.disconnect_client = client;
@@ -351,7 +389,7 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 			wl_display_next_serial(comp.display));
 		s->configure_sent = true;
 	}
-	if (!wl_list_empty(&s->frames) || s->n_release)
+	if (!wl_list_empty(&s->frames) || s->n_release || s->n_rel_fire)
 		arm_repaint(s);
 }
 
@@ -391,10 +429,16 @@ static void surface_free(struct wl_resource *res)
 		wl_resource_set_user_data(s->xdg, NULL);
 	if (s->toplevel)
 		wl_resource_set_user_data(s->toplevel, NULL);
+	if (s->sync)
+		wl_resource_set_user_data(s->sync, NULL);
 	bref_set(&s->pending, NULL);
 	bref_set(&s->current, NULL);
+	bref_set(&s->rel_pending, NULL);
+	bref_set(&s->rel_cur, NULL);
 	for (unsigned int i = 0; i < s->n_release; i++)
 		bref_set(&s->release[i], NULL);
+	for (unsigned int i = 0; i < s->n_rel_fire; i++)
+		bref_set(&s->rel_fire[i], NULL);
 	wl_resource_for_each_safe(cb, tmp, &s->frames)
 		wl_resource_destroy(cb);
 	wl_resource_for_each_safe(cb, tmp, &s->frames_pending)
@@ -531,9 +575,14 @@ static int parse_behaviour(const char *arg)
 		b = &comp.slow;
 	else if (!strcmp(name, "disconnect-after"))
 		b = &comp.disconnect;
+	else if (!strcmp(name, "hold-fence"))
+		b = &comp.hold_fence;
+	else if (!strcmp(name, "explicit-sync-after"))
+		b = &comp.explicit_after;
 	else
 		return -1;
-	if ((b == &comp.slow || b == &comp.disconnect) !=
+	if ((b == &comp.slow || b == &comp.disconnect ||
+	     b == &comp.explicit_after) !=
 	    (eq && (!at || eq < at)))
 		return -1;
 	if (eq && (sscanf(eq + 1, "%u", &n) != 1 || !n))
@@ -550,10 +599,11 @@ static int parse_behaviour(const char *arg)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hostile-compositor --socket NAME [--out DIR] "
-		"[--repaint MS] [BEHAVIOUR]...\n"
+		"[--repaint MS] [--fence-ms MS] [--dmabuf-v4] [BEHAVIOUR]...\n"
 		"  behaviours: never-release[@WxH] refuse-imports[@WxH] "
 		"slow=MS[@WxH]\n"
-		"              disconnect-after=N[@WxH]\n");
+		"              disconnect-after=N[@WxH] hold-fence[@WxH]\n"
+		"              explicit-sync-after=N[@WxH]\n");
 }
 
 int main(int argc, char **argv)
@@ -562,6 +612,8 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "repaint", required_argument, NULL, 'r' },
+		{ "fence-ms", required_argument, NULL, 'f' },
+		{ "dmabuf-v4", no_argument, NULL, '4' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -570,11 +622,15 @@ int main(int argc, char **argv)
 	int opt;
 
 	comp.repaint_ms = 16;
+	comp.fence_ms = 100;
+	comp.vgem_fd = -1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': socket = optarg; break;
 		case 'o': comp.out_dir = optarg; break;
 		case 'r': comp.repaint_ms = (unsigned int)atoi(optarg); break;
+		case 'f': comp.fence_ms = (unsigned int)atoi(optarg); break;
+		case '4': comp.dmabuf_v4 = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -590,6 +646,9 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	if ((comp.hold_fence.on || comp.explicit_after.on || comp.dmabuf_v4) &&
+	    fence_open_vgem())
+		return 1;
 	wl_list_init(&comp.surfaces);
 	comp.display = wl_display_create();
 	if (!comp.display)
@@ -605,8 +664,8 @@ int main(int argc, char **argv)
 			      bind_compositor) ||
 	    !wl_global_create(comp.display, &xdg_wm_base_interface, 1, NULL,
 			      bind_wm) ||
-	    !wl_global_create(comp.display, &zwp_linux_dmabuf_v1_interface, 3,
-			      NULL, bind_dmabuf)) {
+	    !wl_global_create(comp.display, &zwp_linux_dmabuf_v1_interface,
+			      comp.dmabuf_v4 ? 4 : 3, NULL, bind_dmabuf)) {
 		LOG("cannot create the globals");
 		return 1;
 	}
@@ -621,9 +680,12 @@ int main(int argc, char **argv)
 	sig[1] = wl_event_loop_add_signal(comp.loop, SIGINT, on_signal, NULL);
 	sig[2] = wl_event_loop_add_signal(comp.loop, SIGUSR1, on_signal, NULL);
 	LOG("listening on %s; never-release %s, refuse-imports %s, slow %s, "
-	    "disconnect-after %s", socket,
+	    "disconnect-after %s, hold-fence %s, explicit-sync-after %s, "
+	    "zwp_linux_dmabuf_v1 version %d", socket,
 	    comp.never_release.on ? "on" : "off", comp.refuse.on ? "on" : "off",
-	    comp.slow.on ? "on" : "off", comp.disconnect.on ? "on" : "off");
+	    comp.slow.on ? "on" : "off", comp.disconnect.on ? "on" : "off",
+	    comp.hold_fence.on ? "on" : "off",
+	    comp.explicit_after.on ? "on" : "off", comp.dmabuf_v4 ? 4 : 3);
 	wl_display_run(comp.display);
 	{
 		struct surface *s;
@@ -632,13 +694,16 @@ int main(int argc, char **argv)
 			dump(s, "exit");
 	}
 	LOG("exit: imports %lu, refused %lu; buffers released %lu, withheld "
-	    "%lu", comp.st.imports, comp.st.refused, comp.st.released,
-	    comp.st.withheld);
+	    "%lu; fences implicit %lu, explicit %lu", comp.st.imports,
+	    comp.st.refused, comp.st.released, comp.st.withheld,
+	    comp.st.fences_implicit, comp.st.fences_explicit);
 	wl_display_destroy_clients(comp.display);
 	for (int i = 0; i < 3; i++)
 		if (sig[i])
 			wl_event_source_remove(sig[i]);
 	wl_event_source_remove(comp.disconnect_timer);
 	wl_display_destroy(comp.display);
+	if (comp.vgem_fd >= 0)
+		close(comp.vgem_fd);
 	return 0;
 }

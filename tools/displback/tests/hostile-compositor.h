@@ -3,8 +3,9 @@
  * hostile-compositor's internals, shared by its three files:
  * hostile-compositor.c (main, behaviours, wl_compositor/wl_surface,
  * repaint, pictures), hostile-xdg.c (xdg_wm_base, xdg_surface,
- * xdg_toplevel) and hostile-dmabuf.c (zwp_linux_dmabuf_v1, its params and
- * the wl_buffers they make).  Not a library: one program, one global.
+ * xdg_toplevel), hostile-dmabuf.c (zwp_linux_dmabuf_v1, its params and
+ * the wl_buffers they make) and hostile-fence.c (vgem fences, implicit
+ * and explicit sync).  Not a library: one program, one global.
  */
 #ifndef GNTBUF_HOSTILE_COMPOSITOR_H
 #define GNTBUF_HOSTILE_COMPOSITOR_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <wayland-server.h>
 
@@ -36,7 +38,13 @@ struct comp {
 	const char *out_dir;
 	unsigned int repaint_ms;
 	struct behaviour never_release, refuse, slow, disconnect;
-	unsigned int disconnect_commits;
+	struct behaviour hold_fence, explicit_after;
+	unsigned int disconnect_commits, explicit_commits;
+	unsigned int fence_ms;		/* --fence-ms: fences signal after */
+	bool dmabuf_v4;			/* --dmabuf-v4: default feedback */
+	int vgem_fd;			/* -1 until fence_open_vgem */
+	dev_t vgem_dev;
+	struct wl_global *explicit_global;	/* offered once */
 	/* Made at start, so that the loop's timer fd (one for all its
 	 * timers) is there before any client: fds are counted in tests. */
 	struct wl_event_source *disconnect_timer;
@@ -44,6 +52,7 @@ struct comp {
 	struct wl_list surfaces;
 	struct {
 		unsigned long imports, refused, released, withheld;
+		unsigned long fences_implicit, fences_explicit;
 	} st;
 };
 
@@ -65,6 +74,8 @@ struct dmabuf_buffer {
 	void *map;
 	size_t map_size;
 	uint32_t offset, stride, w, h, format;
+	uint64_t ino;			/* the dma-buf's, for the log */
+	uint32_t vgem_handle;		/* hold-fence: imported into vgem */
 };
 
 /*
@@ -80,6 +91,15 @@ struct surface {
 	struct bref pending, current;
 	struct bref release[MAX_RELEASE];	/* replaced, to release */
 	unsigned int n_release;
+	/* Explicit sync (hostile-fence.c): the surface's synchronization
+	 * resource, the release asked for the pending commit, the current
+	 * buffer's (and its inode), and those to send at the repaint. */
+	struct wl_resource *sync;
+	struct bref rel_pending, rel_cur;
+	uint64_t rel_cur_ino;
+	struct bref rel_fire[MAX_RELEASE];
+	uint64_t rel_fire_ino[MAX_RELEASE];
+	unsigned int n_rel_fire;
 	struct wl_list frames_pending, frames;	/* wl_callback resources */
 	struct wl_event_source *timer;
 	bool timer_armed;
@@ -94,6 +114,22 @@ struct surface {
 bool matches(const struct behaviour *b, uint32_t w, uint32_t h);
 /* The `destroy` request of every interface here that has one. */
 void res_destroy(struct wl_client *client, struct wl_resource *res);
+
+/* Point @b at @res (NULL: at nothing), cleared if @res is destroyed. */
+void bref_set(struct bref *b, struct wl_resource *res);
+
+/* hostile-fence.c */
+/* comp.vgem_fd: the first /dev/dri/card* of vgem; 0 or -ENODEV. */
+int fence_open_vgem(void);
+/* At a dma-buf's import: its inode; its vgem handle for hold-fence. */
+void fence_import(struct dmabuf_buffer *b);
+void fence_buffer_free(struct dmabuf_buffer *b);
+/* Before @buffer's wl_buffer.release: hold-fence's read fence. */
+void fence_before_release(struct surface *s, struct wl_resource *buffer);
+/* Send @release's event (fenced, or immediate without vgem), destroy it. */
+void fence_send_release(struct wl_resource *release, uint64_t ino);
+/* Create the zwp_linux_explicit_synchronization_v1 global (once). */
+void fence_offer_explicit(void);
 
 /* hostile-xdg.c: the xdg_wm_base global's bind. */
 void bind_wm(struct wl_client *client, void *data, uint32_t version,

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * hostile-compositor's zwp_linux_dmabuf_v1 (version 3): XRGB8888 and
- * ARGB8888, LINEAR, one plane, advertised as `modifier` events.  A
+ * hostile-compositor's zwp_linux_dmabuf_v1 (version 3, or 4 with
+ * --dmabuf-v4): XRGB8888 and ARGB8888, LINEAR, one plane, advertised as
+ * `modifier` events to a version 3 client, through the default (and any
+ * surface's) feedback to a version 4 one: a format table of the two in a
+ * memfd, vgem's card as main device, one tranche.  A
  * params' create or create_immed imports the dma-buf (mmap, read-only)
  * into a wl_buffer, or refuses it (the refuse-imports behaviour, or a
  * buffer it cannot map or read): `failed` for create, a protocol error
  * for create_immed.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -41,6 +45,7 @@ static void dmabuf_buffer_free(struct wl_resource *res)
 {
 	struct dmabuf_buffer *b = wl_resource_get_user_data(res);
 
+	fence_buffer_free(b);
 	munmap(b->map, b->map_size);
 	close(b->fd);
 	free(b);
@@ -129,6 +134,7 @@ static struct dmabuf_buffer *import(struct params *p, int32_t w, int32_t h,
 	b->w = (uint32_t)w;
 	b->h = (uint32_t)h;
 	b->format = format;
+	fence_import(b);
 	return b;
 }
 
@@ -152,7 +158,8 @@ static void params_create_common(struct wl_client *client,
 	b = import(p, w, h, format, &why);
 	if (!b) {
 		comp.st.refused++;
-		LOG("import of %dx%d refused: %s", w, h, why);
+		LOG("import of %dx%d (%s) refused: %s", w, h,
+		    id ? "create_immed" : "create", why);
 		if (id)
 			wl_resource_post_error(res,
 				ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER,
@@ -172,7 +179,8 @@ static void params_create_common(struct wl_client *client,
 	wl_resource_set_implementation(b->res, &dmabuf_buffer_impl, b,
 				       dmabuf_buffer_free);
 	comp.st.imports++;
-	LOG("import of %dx%d: created", w, h);
+	LOG("import of %dx%d (%s): created", w, h,
+	    id ? "create_immed" : "create");
 	if (!id)
 		zwp_linux_buffer_params_v1_send_created(res, b->res);
 }
@@ -229,9 +237,91 @@ static void dmabuf_create_params(struct wl_client *client,
 	wl_resource_set_implementation(p->res, &params_impl, p, params_free);
 }
 
+/* v4: the feedback's events, all at once (it never changes). */
+static void send_feedback(struct wl_resource *fb, const char *which)
+{
+	static const uint32_t formats[] = {
+		DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888,
+	};
+	/* Table entries: u32 format, u32 padding, u64 modifier. */
+	struct { uint32_t format, pad; uint64_t mod; } table[2];
+	struct wl_array dev, idx;
+	uint16_t *i;
+	int fd;
+
+	memset(table, 0, sizeof(table));
+	for (unsigned int n = 0; n < 2; n++) {
+		table[n].format = formats[n];
+		table[n].mod = DRM_FORMAT_MOD_LINEAR;
+	}
+	fd = memfd_create("hostile-format-table", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, table, sizeof(table)) != sizeof(table)) {
+		LOG("v4 feedback: format table: memfd failed");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	zwp_linux_dmabuf_feedback_v1_send_format_table(fb, fd, sizeof(table));
+	close(fd);
+	wl_array_init(&dev);
+	wl_array_init(&idx);
+	if (wl_array_add(&dev, sizeof(comp.vgem_dev)))
+		memcpy(dev.data, &comp.vgem_dev, sizeof(comp.vgem_dev));
+	zwp_linux_dmabuf_feedback_v1_send_main_device(fb, &dev);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_target_device(fb, &dev);
+	for (uint16_t n = 0; n < 2; n++) {
+		i = wl_array_add(&idx, sizeof(*i));
+		if (i)
+			*i = n;
+	}
+	zwp_linux_dmabuf_feedback_v1_send_tranche_formats(fb, &idx);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_flags(fb, 0);
+	zwp_linux_dmabuf_feedback_v1_send_tranche_done(fb);
+	zwp_linux_dmabuf_feedback_v1_send_done(fb);
+	wl_array_release(&dev);
+	wl_array_release(&idx);
+	LOG("v4: %s feedback sent (format table XRGB8888 ARGB8888 LINEAR, "
+	    "main device vgem's)", which);
+}
+
+static const struct zwp_linux_dmabuf_feedback_v1_interface feedback_impl = {
+	.destroy = res_destroy,
+};
+
+static void get_feedback(struct wl_client *client, struct wl_resource *res,
+			 uint32_t id, const char *which)
+{
+	struct wl_resource *fb = wl_resource_create(client,
+		&zwp_linux_dmabuf_feedback_v1_interface,
+		wl_resource_get_version(res), id);
+
+	if (!fb) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(fb, &feedback_impl, NULL, NULL);
+	send_feedback(fb, which);
+}
+
+static void dmabuf_default_feedback(struct wl_client *client,
+				    struct wl_resource *res, uint32_t id)
+{
+	get_feedback(client, res, id, "default");
+}
+
+static void dmabuf_surface_feedback(struct wl_client *client,
+				    struct wl_resource *res, uint32_t id,
+				    struct wl_resource *surface)
+{
+	(void)surface;
+	get_feedback(client, res, id, "surface");
+}
+
 static const struct zwp_linux_dmabuf_v1_interface dmabuf_impl = {
 	.destroy = res_destroy,
 	.create_params = dmabuf_create_params,
+	.get_default_feedback = dmabuf_default_feedback,
+	.get_surface_feedback = dmabuf_surface_feedback,
 };
 
 void bind_dmabuf(struct wl_client *client, void *data,
@@ -249,7 +339,9 @@ void bind_dmabuf(struct wl_client *client, void *data,
 		return;
 	}
 	wl_resource_set_implementation(r, &dmabuf_impl, NULL, NULL);
-	for (unsigned int i = 0; i < 2; i++) {
+	LOG("the client bound zwp_linux_dmabuf_v1 version %u", version);
+	/* Version 4 clients read the feedback, and get no format events. */
+	for (unsigned int i = 0; i < 2 && version < 4; i++) {
 		zwp_linux_dmabuf_v1_send_format(r, formats[i]);
 		zwp_linux_dmabuf_v1_send_modifier(r, formats[i], 0, 0);
 	}

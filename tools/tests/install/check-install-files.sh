@@ -103,7 +103,9 @@ fi
 # The headers and the DKMS tree are copies of the source tree's files.
 src=$(value srcdir)
 cmp "$src/kernel/include/uapi/xen/gntbuf.h" "$dest$includedir/gntbuf/xen/gntbuf.h" || status=1
-cmp "$src/lib/gntbuf.h" "$dest$includedir/gntbuf.h" || status=1
+for h in gntbuf.h gntbuf-buffer.h gntbuf-format.h gntbuf-pgdir.h gntbuf-drm.h; do
+	cmp "$src/lib/$h" "$dest$includedir/$h" || status=1
+done
 dkms_dir=$(value dkms_dir)
 if [ -d "$dest$dkms_dir" ]; then
 	(cd "$dest$dkms_dir" && find . -type f) | while read -r f; do
