@@ -64,12 +64,19 @@ XEN_TOOL_PACKAGES = [
     "libtinfo6"]
 # The arm64 packages unpacked into dom0's root, each with its files only
 # (dependencies are listed here, not resolved).
-# libgbm1 and what it loads: gntbuf_lib's GBM helper (Mesa's DRI drivers,
-# libgl1-mesa-dri with libllvm15, about 135 MB, are left out: its
-# gbm-import subtest skips, saying so).
+# libgbm1 and what it loads: gntbuf_lib's GBM helper, and Mesa's DRI
+# driver GBM dlopens on vgem and vkms (kms_swrast, in libgl1-mesa-dri) with
+# its libraries, LLVM's among them, for the gbm-import subtest.
 GBM_PACKAGES = ["libgbm1", "libwayland-server0", "libexpat1", "libffi8"]
+MESA_DRI_PACKAGES = [
+    "libgl1-mesa-dri", "libglapi-mesa", "libllvm15", "libdrm-amdgpu1",
+    "libdrm-nouveau2", "libdrm-radeon1", "libelf1", "libsensors5",
+    "libstdc++6", "libxcb-dri3-0", "libxcb1", "libxau6", "libxdmcp6",
+    "libbsd0", "libmd0", "libzstd1", "libedit2", "libxml2", "libicu72",
+    "liblzma5", "libz3-4"]
 ROOT_PACKAGES = ["busybox-static", "libc6", "libgcc-s1",
-                 "libdrm2"] + XEN_TOOL_PACKAGES + GBM_PACKAGES + [
+                 "libdrm2"] + XEN_TOOL_PACKAGES + GBM_PACKAGES + \
+    MESA_DRI_PACKAGES + [
     # the display test: modetest (for the domUs' initramfs, see
     # initramfs.DOMU_PROGRAMS_ARM64), libpng for gntbuf-displback
     "libdrm-tests", "libpng16-16"]

@@ -116,7 +116,9 @@ def domu_ramdisk(args, paths, path):
     shutil.copyfile(paths.domu_initrd, path)
     with open(path, "ab") as f:
         f.write(extra.finish())
-        for archive in getattr(args, "extra_cpio", []):
+        for archive in args.extra_cpio:
+            if not os.path.isfile(archive):
+                raise RigError(f"--extra-cpio {archive}: no such file")
             with open(archive, "rb") as src:
                 shutil.copyfileobj(src, f)
 
@@ -228,6 +230,7 @@ def domu_run(args, paths):
         # Room for the 65552-grant IMPORT subtest (xl's default: 64).
         extra=args.extra, cfg=["max_grant_frames = 256"], extra_file=[],
         extra_program=[program] + args.extra_program,
+        extra_cpio=args.extra_cpio,
         modprobe=args.modprobe, kmod=args.kmod,
         cmd=fill(DOMU_RUN_CMD, CWD=shlex.quote(os.getcwd()),
                  KMEMLEAK=(KMEMLEAK_SCAN + fill(

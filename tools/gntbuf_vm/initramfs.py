@@ -169,21 +169,29 @@ def is_elf(path):
         return f.read(4) == b"\x7fELF"
 
 
-def add_program(cpio, program):
-    """Add a host program at its own path; a dynamically linked one with the
-    libraries it needs (its ldd closure), a script as it is."""
-    cpio.host_file(program, program)
+def program_closure(program):
+    """program and the libraries ldd finds for it (a script or a static
+    program: itself alone); a missing library is an error."""
+    found = [program]
     if not is_elf(program):
-        return
+        return found
     out = subprocess.run(["ldd", program], capture_output=True, text=True)
     if "not a dynamic executable" in out.stdout + out.stderr:
-        return
+        return found
     for line in out.stdout.splitlines():
         match = re.search(r"(?:=>\s*)?(/\S+)\s+\(0x", line)
         if "not found" in line:
             raise RigError(f"{program}: {line.strip()}")
         if match:
-            cpio.host_file(match.group(1), match.group(1))
+            found.append(match.group(1))
+    return found
+
+
+def add_program(cpio, program):
+    """Add a host program at its own path; a dynamically linked one with the
+    libraries it needs (its ldd closure), a script as it is."""
+    for path in program_closure(program):
+        cpio.host_file(path, path)
 
 
 def add_root_program(cpio, root, program):

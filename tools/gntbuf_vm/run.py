@@ -121,6 +121,8 @@ def pvh_domu_cmd(args, env, kmods):
         cmd += ["--kmod", " ".join(shlex.quote(a) for a in argv)]
     for path in args.domu_file:
         cmd += ["--extra-program", os.path.abspath(path)]
+    for path in args.domu_cpio:
+        cmd += ["--extra-cpio", os.path.abspath(path)]
     if args.dom0_helper:
         cmd += ["--dom0-helper", args.dom0_helper]
     if args.domu_append:
@@ -156,6 +158,11 @@ def check_run_args(args, paths):
         # Its run folder's path travels on the kernel command line.
         raise UsageError(f"the cache path {paths.root} must not contain "
                          "blanks")
+    for path in args.domu_cpio:
+        if not args.pvh_domu:
+            raise UsageError("--domu-cpio goes with --pvh-domu")
+        if not os.path.isfile(path):
+            raise UsageError(f"--domu-cpio {path}: no such file")
     kmods = []
     for item in args.kmod:
         ko, *params = shlex.split(item) or [""]
@@ -168,8 +175,10 @@ def check_run_args(args, paths):
 
 def kept_folders(args, paths, kmods):
     """Host folders under the guest's tmpfs that the run needs: those of the
-    cache, the working folder, the --kmod modules and an absolute CMD."""
-    needed = [paths.root, os.getcwd()] + [argv[0] for argv in kmods]
+    cache, the working folder, the --kmod modules, the --domu-cpio archives
+    and an absolute CMD."""
+    needed = [paths.root, os.getcwd()] + [argv[0] for argv in kmods] + \
+        [os.path.abspath(p) for p in args.domu_cpio]
     if os.path.isabs(args.cmd[0]):
         needed.append(args.cmd[0])
     keep = {kept_folder(os.path.realpath(p)) for p in needed}
