@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostile-compositor's internals, shared by its three files:
+ * hostile-compositor's internals, shared by its four files:
  * hostile-compositor.c (main, behaviours, wl_compositor/wl_surface,
  * repaint, pictures), hostile-xdg.c (xdg_wm_base, xdg_surface,
  * xdg_toplevel), hostile-dmabuf.c (zwp_linux_dmabuf_v1, its params and
