@@ -28,8 +28,10 @@
  *                           comes MS ms after the commit
  *   disconnect-after=N[@WxH]  after the Nth commit of such a buffer, the
  *                           client's connection is closed
- *   hold-fence[@WxH]        a read fence on their dma-buf when released,
- *                           signalled --fence-ms (100) later (hostile-fence.c)
+ *   hold-fence[=MS][@WxH]   a read fence on their dma-buf when released,
+ *                           signalled MS ms later, --fence-ms (100) without
+ *                           =MS (hostile-fence.c); up to 4, of other sizes,
+ *                           the first that matches holds
  *   explicit-sync-after=N[@WxH]  zwp_linux_explicit_synchronization_v1
  *                           offered from the Nth commit of such a buffer on;
  *                           fenced_release, signalled --fence-ms later
@@ -279,17 +281,6 @@ static void surf_attach(struct wl_client *client, struct wl_resource *res,
 	s->attach_pending = true;
 }
 
-static void surf_damage(struct wl_client *client, struct wl_resource *res,
-			int32_t x, int32_t y, int32_t w, int32_t h)
-{
-	(void)client;
-	(void)res;
-	(void)x;
-	(void)y;
-	(void)w;
-	(void)h;
-}
-
 static void callback_unlink(struct wl_resource *res)
 {
 	wl_list_remove(wl_resource_get_link(res));
@@ -299,24 +290,12 @@ static void surf_frame(struct wl_client *client, struct wl_resource *res,
 		       uint32_t id)
 {
 	struct surface *s = wl_resource_get_user_data(res);
-	struct wl_resource *cb = wl_resource_create(client,
-						    &wl_callback_interface,
-						    1, id);
+	struct wl_resource *cb = res_new(client, &wl_callback_interface, 1, id,
+					 NULL, NULL, callback_unlink);
 
-	if (!cb) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(cb, NULL, NULL, callback_unlink);
-	wl_list_insert(s->frames_pending.prev, wl_resource_get_link(cb));
-}
-
-static void surf_region(struct wl_client *client, struct wl_resource *res,
-			struct wl_resource *region)
-{
-	(void)client;
-	(void)res;
-	(void)region;
+	if (cb)
+		wl_list_insert(s->frames_pending.prev,
+			       wl_resource_get_link(cb));
 }
 
 static void surf_commit(struct wl_client *client, struct wl_resource *res)
@@ -329,6 +308,8 @@ static void surf_commit(struct wl_client *client, struct wl_resource *res)
 
 		s->attach_pending = false;
 		bref_set(&s->pending, NULL);
+		if (new && new != old)
+			fence_check_attach(new);
 		if (old && old != new) {
 			if (buffer_matches(&comp.never_release, old)) {
 				s->withheld++;
@@ -404,14 +385,14 @@ static void surf_int(struct wl_client *client, struct wl_resource *res,
 static const struct wl_surface_interface surface_impl = {
 	.destroy = surf_destroy,
 	.attach = surf_attach,
-	.damage = surf_damage,
+	.damage = req_ignore_rect,
 	.frame = surf_frame,
-	.set_opaque_region = surf_region,
-	.set_input_region = surf_region,
+	.set_opaque_region = req_ignore_res,
+	.set_input_region = req_ignore_res,
 	.commit = surf_commit,
 	.set_buffer_transform = surf_int,
 	.set_buffer_scale = surf_int,
-	.damage_buffer = surf_damage,
+	.damage_buffer = req_ignore_rect,
 };
 
 static void surface_free(struct wl_resource *res)
@@ -457,8 +438,8 @@ static void region_destroy(struct wl_client *client, struct wl_resource *res)
 
 static const struct wl_region_interface region_impl = {
 	.destroy = region_destroy,
-	.add = surf_damage,
-	.subtract = surf_damage,
+	.add = req_ignore_rect,
+	.subtract = req_ignore_rect,
 };
 
 static void comp_create_surface(struct wl_client *client,
@@ -470,35 +451,30 @@ static void comp_create_surface(struct wl_client *client,
 		wl_client_post_no_memory(client);
 		return;
 	}
-	s->res = wl_resource_create(client, &wl_surface_interface,
-				    wl_resource_get_version(res), id);
 	s->timer = wl_event_loop_add_timer(comp.loop, repaint, s);
-	if (!s->res || !s->timer) {
-		if (s->timer)
-			wl_event_source_remove(s->timer);
+	if (!s->timer) {
 		free(s);
 		wl_client_post_no_memory(client);
 		return;
 	}
 	wl_list_init(&s->frames);
 	wl_list_init(&s->frames_pending);
+	s->res = res_new(client, &wl_surface_interface,
+			 wl_resource_get_version(res), id, &surface_impl, s,
+			 surface_free);
+	if (!s->res) {
+		wl_event_source_remove(s->timer);
+		free(s);
+		return;
+	}
 	wl_list_insert(&comp.surfaces, &s->link);
-	wl_resource_set_implementation(s->res, &surface_impl, s,
-				       surface_free);
 }
 
 static void comp_create_region(struct wl_client *client,
 			       struct wl_resource *res, uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client, &wl_region_interface,
-						   1, id);
-
 	(void)res;
-	if (!r) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(r, &region_impl, NULL, NULL);
+	res_new(client, &wl_region_interface, 1, id, &region_impl, NULL, NULL);
 }
 
 static const struct wl_compositor_interface compositor_impl = {
@@ -509,20 +485,14 @@ static const struct wl_compositor_interface compositor_impl = {
 static void bind_compositor(struct wl_client *client, void *data,
 			    uint32_t version, uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client,
-						   &wl_compositor_interface,
-						   (int)version, id);
-
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
 
 	(void)data;
-	if (!r) {
-		wl_client_post_no_memory(client);
+	if (!res_new(client, &wl_compositor_interface, (int)version, id,
+		     &compositor_impl, NULL, NULL))
 		return;
-	}
-	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
 	/*
 	 * Who the client is, from the socket (SO_PEERCRED): the test checks
 	 * that a backend run with --user connects as that user.
@@ -532,11 +502,60 @@ static void bind_compositor(struct wl_client *client, void *data,
 	    (unsigned int)uid, (unsigned int)gid);
 }
 
+struct wl_resource *res_new(struct wl_client *client,
+			    const struct wl_interface *iface, int version,
+			    uint32_t id, const void *impl, void *data,
+			    wl_resource_destroy_func_t destroy)
+{
+	struct wl_resource *r = wl_resource_create(client, iface, version, id);
+
+	if (!r) {
+		wl_client_post_no_memory(client);
+		return NULL;
+	}
+	wl_resource_set_implementation(r, impl, data, destroy);
+	return r;
+}
+
 /* Shared by every interface here with a `destroy` request. */
 void res_destroy(struct wl_client *client, struct wl_resource *res)
 {
 	(void)client;
 	wl_resource_destroy(res);
+}
+
+void req_ignore_rect(struct wl_client *client, struct wl_resource *res,
+		     int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	(void)client;
+	(void)res;
+	(void)x;
+	(void)y;
+	(void)w;
+	(void)h;
+}
+
+void req_ignore_res(struct wl_client *client, struct wl_resource *res,
+		    struct wl_resource *other)
+{
+	(void)client;
+	(void)res;
+	(void)other;
+}
+
+/* The surface outlives its roles' resources only with them cleared. */
+void surface_role_free(struct wl_resource *res)
+{
+	struct surface *s = wl_resource_get_user_data(res);
+
+	if (!s)
+		return;
+	if (s->xdg == res)
+		s->xdg = NULL;
+	if (s->toplevel == res)
+		s->toplevel = NULL;
+	if (s->sync == res)
+		s->sync = NULL;
 }
 
 /* ---- main ---- */
@@ -553,6 +572,15 @@ static int on_signal(int signo, void *data)
 	}
 	wl_display_terminate(comp.display);
 	return 0;
+}
+
+/* The first free hold-fence behaviour, NULL when all are taken. */
+static struct behaviour *hold_fence_slot(void)
+{
+	for (int i = 0; i < MAX_HOLD_FENCE; i++)
+		if (!comp.hold_fence[i].on)
+			return &comp.hold_fence[i];
+	return NULL;
 }
 
 static int parse_behaviour(const char *arg)
@@ -576,14 +604,20 @@ static int parse_behaviour(const char *arg)
 	else if (!strcmp(name, "disconnect-after"))
 		b = &comp.disconnect;
 	else if (!strcmp(name, "hold-fence"))
-		b = &comp.hold_fence;
+		b = hold_fence_slot();
 	else if (!strcmp(name, "explicit-sync-after"))
 		b = &comp.explicit_after;
 	else
 		return -1;
-	if ((b == &comp.slow || b == &comp.disconnect ||
-	     b == &comp.explicit_after) !=
-	    (eq && (!at || eq < at)))
+	if (!b)
+		return -1;
+	/* =N: required by these, optional for hold-fence, else refused. */
+	if (eq && at && at < eq)
+		return -1;
+	if (!eq && (b == &comp.slow || b == &comp.disconnect ||
+		    b == &comp.explicit_after))
+		return -1;
+	if (eq && (b == &comp.never_release || b == &comp.refuse))
 		return -1;
 	if (eq && (sscanf(eq + 1, "%u", &n) != 1 || !n))
 		return -1;
@@ -602,7 +636,7 @@ static void usage(FILE *f)
 		"[--repaint MS] [--fence-ms MS] [--dmabuf-v4] [BEHAVIOUR]...\n"
 		"  behaviours: never-release[@WxH] refuse-imports[@WxH] "
 		"slow=MS[@WxH]\n"
-		"              disconnect-after=N[@WxH] hold-fence[@WxH]\n"
+		"              disconnect-after=N[@WxH] hold-fence[=MS][@WxH]\n"
 		"              explicit-sync-after=N[@WxH]\n");
 }
 
@@ -646,10 +680,12 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-	if ((comp.hold_fence.on || comp.explicit_after.on || comp.dmabuf_v4) &&
+	if ((comp.hold_fence[0].on || comp.explicit_after.on ||
+	     comp.dmabuf_v4) &&
 	    fence_open_vgem())
 		return 1;
 	wl_list_init(&comp.surfaces);
+	wl_list_init(&comp.fences);
 	comp.display = wl_display_create();
 	if (!comp.display)
 		return 1;
@@ -684,7 +720,7 @@ int main(int argc, char **argv)
 	    "zwp_linux_dmabuf_v1 version %d", socket,
 	    comp.never_release.on ? "on" : "off", comp.refuse.on ? "on" : "off",
 	    comp.slow.on ? "on" : "off", comp.disconnect.on ? "on" : "off",
-	    comp.hold_fence.on ? "on" : "off",
+	    comp.hold_fence[0].on ? "on" : "off",
 	    comp.explicit_after.on ? "on" : "off", comp.dmabuf_v4 ? 4 : 3);
 	wl_display_run(comp.display);
 	{
@@ -694,9 +730,10 @@ int main(int argc, char **argv)
 			dump(s, "exit");
 	}
 	LOG("exit: imports %lu, refused %lu; buffers released %lu, withheld "
-	    "%lu; fences implicit %lu, explicit %lu", comp.st.imports,
-	    comp.st.refused, comp.st.released, comp.st.withheld,
-	    comp.st.fences_implicit, comp.st.fences_explicit);
+	    "%lu; fences implicit %lu, explicit %lu, attached again before "
+	    "their signal %lu", comp.st.imports, comp.st.refused,
+	    comp.st.released, comp.st.withheld, comp.st.fences_implicit,
+	    comp.st.fences_explicit, comp.st.fences_early);
 	wl_display_destroy_clients(comp.display);
 	for (int i = 0; i < 3; i++)
 		if (sig[i])

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostile-compositor's internals, shared by its three files:
+ * hostile-compositor's internals, shared by its four files:
  * hostile-compositor.c (main, behaviours, wl_compositor/wl_surface,
  * repaint, pictures), hostile-xdg.c (xdg_wm_base, xdg_surface,
  * xdg_toplevel), hostile-dmabuf.c (zwp_linux_dmabuf_v1, its params and
@@ -24,11 +24,13 @@
 } while (0)
 
 #define MAX_RELEASE 16
+#define MAX_HOLD_FENCE 4	/* hold-fence behaviours, one per size */
 
 struct behaviour {
 	bool on;
 	uint32_t w, h;		/* 0x0: every buffer */
-	unsigned int n;		/* slow: ms; disconnect-after: commits */
+	unsigned int n;		/* slow, hold-fence: ms; disconnect-after:
+				 * commits */
 };
 
 /* The one compositor, set up by main() and read by every file. */
@@ -38,7 +40,7 @@ struct comp {
 	const char *out_dir;
 	unsigned int repaint_ms;
 	struct behaviour never_release, refuse, slow, disconnect;
-	struct behaviour hold_fence, explicit_after;
+	struct behaviour hold_fence[MAX_HOLD_FENCE], explicit_after;
 	unsigned int disconnect_commits, explicit_commits;
 	unsigned int fence_ms;		/* --fence-ms: fences signal after */
 	bool dmabuf_v4;			/* --dmabuf-v4: default feedback */
@@ -50,9 +52,11 @@ struct comp {
 	struct wl_event_source *disconnect_timer;
 	struct wl_client *disconnect_client;
 	struct wl_list surfaces;
+	struct wl_list fences;		/* held fences not yet signalled */
 	struct {
 		unsigned long imports, refused, released, withheld;
 		unsigned long fences_implicit, fences_explicit;
+		unsigned long fences_early;	/* attached before the signal */
 	} st;
 };
 
@@ -76,6 +80,7 @@ struct dmabuf_buffer {
 	uint32_t offset, stride, w, h, format;
 	uint64_t ino;			/* the dma-buf's, for the log */
 	uint32_t vgem_handle;		/* hold-fence: imported into vgem */
+	unsigned int fence_ms;		/* hold-fence: its fences signal after */
 };
 
 /*
@@ -112,8 +117,25 @@ struct surface {
 
 /* hostile-compositor.c */
 bool matches(const struct behaviour *b, uint32_t w, uint32_t h);
+/*
+ * A resource of @iface (@version, @id) for @client with @impl, @data and
+ * @destroy set; NULL (no_memory posted to the client) if it cannot be.
+ */
+struct wl_resource *res_new(struct wl_client *client,
+			    const struct wl_interface *iface, int version,
+			    uint32_t id, const void *impl, void *data,
+			    wl_resource_destroy_func_t destroy);
 /* The `destroy` request of every interface here that has one. */
 void res_destroy(struct wl_client *client, struct wl_resource *res);
+/* Requests ignored: of a rectangle (damage, region, window geometry), of
+ * another resource (a region, a parent, an output). */
+void req_ignore_rect(struct wl_client *client, struct wl_resource *res,
+		     int32_t x, int32_t y, int32_t w, int32_t h);
+void req_ignore_res(struct wl_client *client, struct wl_resource *res,
+		    struct wl_resource *other);
+/* The destructor of a surface's role or synchronization resource: the
+ * surface (if still there) forgets it. */
+void surface_role_free(struct wl_resource *res);
 
 /* Point @b at @res (NULL: at nothing), cleared if @res is destroyed. */
 void bref_set(struct bref *b, struct wl_resource *res);
@@ -126,6 +148,9 @@ void fence_import(struct dmabuf_buffer *b);
 void fence_buffer_free(struct dmabuf_buffer *b);
 /* Before @buffer's wl_buffer.release: hold-fence's read fence. */
 void fence_before_release(struct surface *s, struct wl_resource *buffer);
+/* At a commit attaching @buffer in place of another: a buffer whose
+ * fence has not signalled yet is logged and counted (fences_early). */
+void fence_check_attach(struct wl_resource *buffer);
 /* Send @release's event (fenced, or immediate without vgem), destroy it. */
 void fence_send_release(struct wl_resource *release, uint64_t ino);
 /* Create the zwp_linux_explicit_synchronization_v1 global (once). */

@@ -168,16 +168,14 @@ static void params_create_common(struct wl_client *client,
 			zwp_linux_buffer_params_v1_send_failed(res);
 		return;
 	}
-	b->res = wl_resource_create(client, &wl_buffer_interface, 1, id);
+	b->res = res_new(client, &wl_buffer_interface, 1, id,
+			 &dmabuf_buffer_impl, b, dmabuf_buffer_free);
 	if (!b->res) {
 		close(b->fd);
 		munmap(b->map, b->map_size);
 		free(b);
-		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(b->res, &dmabuf_buffer_impl, b,
-				       dmabuf_buffer_free);
 	comp.st.imports++;
 	LOG("import of %dx%d (%s): created", w, h,
 	    id ? "create_immed" : "create");
@@ -226,15 +224,11 @@ static void dmabuf_create_params(struct wl_client *client,
 		return;
 	}
 	p->fd = -1;
-	p->res = wl_resource_create(client,
-				    &zwp_linux_buffer_params_v1_interface,
-				    wl_resource_get_version(res), id);
-	if (!p->res) {
+	p->res = res_new(client, &zwp_linux_buffer_params_v1_interface,
+			 wl_resource_get_version(res), id, &params_impl, p,
+			 params_free);
+	if (!p->res)
 		free(p);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(p->res, &params_impl, p, params_free);
 }
 
 /* v4: the feedback's events, all at once (it never changes). */
@@ -291,16 +285,12 @@ static const struct zwp_linux_dmabuf_feedback_v1_interface feedback_impl = {
 static void get_feedback(struct wl_client *client, struct wl_resource *res,
 			 uint32_t id, const char *which)
 {
-	struct wl_resource *fb = wl_resource_create(client,
+	struct wl_resource *fb = res_new(client,
 		&zwp_linux_dmabuf_feedback_v1_interface,
-		wl_resource_get_version(res), id);
+		wl_resource_get_version(res), id, &feedback_impl, NULL, NULL);
 
-	if (!fb) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(fb, &feedback_impl, NULL, NULL);
-	send_feedback(fb, which);
+	if (fb)
+		send_feedback(fb, which);
 }
 
 static void dmabuf_default_feedback(struct wl_client *client,
@@ -330,15 +320,13 @@ void bind_dmabuf(struct wl_client *client, void *data,
 	static const uint32_t formats[] = {
 		DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888,
 	};
-	struct wl_resource *r = wl_resource_create(client,
-		&zwp_linux_dmabuf_v1_interface, (int)version, id);
+	struct wl_resource *r = res_new(client, &zwp_linux_dmabuf_v1_interface,
+					(int)version, id, &dmabuf_impl, NULL,
+					NULL);
 
 	(void)data;
-	if (!r) {
-		wl_client_post_no_memory(client);
+	if (!r)
 		return;
-	}
-	wl_resource_set_implementation(r, &dmabuf_impl, NULL, NULL);
 	LOG("the client bound zwp_linux_dmabuf_v1 version %u", version);
 	/* Version 4 clients read the feedback, and get no format events. */
 	for (unsigned int i = 0; i < 2 && version < 4; i++) {

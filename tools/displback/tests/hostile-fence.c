@@ -4,14 +4,15 @@
  * driver is "vgem"; its fences signal when userspace says so, or after
  * vgem's own 10 s timeout):
  *
- *   hold-fence[@WxH]   implicit sync: a buffer of that size, when released
+ *   hold-fence[=MS][@WxH]  implicit sync: a buffer of that size, when released
  *                      (wl_buffer.release at the repaint), gets a read fence
  *                      on its dma-buf first (imported into vgem with PRIME
  *                      FD_TO_HANDLE at its import, DRM_IOCTL_VGEM_FENCE_ATTACH
  *                      without VGEM_FENCE_WRITE: the reservation's READ
  *                      usage, which a writer's DMA_BUF_IOCTL_EXPORT_SYNC_FILE
  *                      with DMA_BUF_SYNC_WRITE collects, as it does the
- *                      WRITE usage), signalled --fence-ms later
+ *                      WRITE usage), signalled MS ms later (--fence-ms
+ *                      without =MS; vgem signals it after 10 s anyway)
  *   explicit-sync-after=N[@WxH]  zwp_linux_explicit_synchronization_v1,
  *                      offered from the Nth commit of such a buffer on; a
  *                      release asked for with get_release is a
@@ -25,7 +26,12 @@
  * is sent) and its own (read before the fence is signalled), in
  * CLOCK_MONOTONIC seconds, with the buffer's dma-buf inode (the test
  * matches them with the client's log):
- *   fence: implicit|explicit ino I released at T signalled at T
+ *   fence: implicit|explicit ino I released at T signalled at T (WxH)
+ * (0x0 for explicit sync's: the size is the implicit fence's buffer's).
+ * A buffer attached again (in place of another) while a fence of its
+ * dma-buf has not signalled is logged (and counted in the exit line):
+ *   fence: implicit|explicit ino I (WxH) attached again before its fence
+ *   signalled
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,9 +80,11 @@ struct dma_buf_export_sync_file {
 
 /* A fence to signal later; freed by its timer. */
 struct pending_fence {
+	struct wl_list link;		/* comp.fences */
 	struct wl_event_source *timer;
 	uint32_t fence;
 	uint64_t ino, released_ns;
+	uint32_t w, h;			/* the buffer's size, for the log */
 	bool explicit;
 };
 
@@ -123,7 +131,11 @@ void fence_import(struct dmabuf_buffer *b)
 
 	if (!fstat(b->fd, &st))
 		b->ino = (uint64_t)st.st_ino;
-	if (!matches(&comp.hold_fence, b->w, b->h) || comp.vgem_fd < 0)
+	for (int i = 0; i < MAX_HOLD_FENCE && !b->fence_ms; i++)
+		if (matches(&comp.hold_fence[i], b->w, b->h))
+			b->fence_ms = comp.hold_fence[i].n ?
+				      comp.hold_fence[i].n : comp.fence_ms;
+	if (!b->fence_ms || comp.vgem_fd < 0)
 		return;
 	if (drmPrimeFDToHandle(comp.vgem_fd, b->fd, &b->vgem_handle)) {
 		LOG("hold-fence: PRIME import of %ux%u into vgem: %s", b->w,
@@ -154,15 +166,20 @@ static int signal_now(void *data)
 		LOG("fence: VGEM_FENCE_SIGNAL: %s", strerror(errno));
 	ts(p->released_ns, t0);
 	ts(now, t1);
-	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s",
-	    p->explicit ? "explicit" : "implicit", p->ino, t0, t1);
+	LOG("fence: %s ino %" PRIu64 " released at %s signalled at %s "
+	    "(%ux%u)", p->explicit ? "explicit" : "implicit", p->ino, t0, t1,
+	    p->w, p->h);
+	wl_list_remove(&p->link);
 	wl_event_source_remove(p->timer);
 	free(p);
 	return 0;
 }
 
-/* A read fence on vgem's @handle, signalled --fence-ms from now. */
-static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
+/* A read fence on vgem's @handle, signalled @ms from now; logged with
+ * @ino and the size of @b (NULL: explicit sync's, no size). */
+static int fence_attach(uint32_t handle, uint64_t ino,
+			const struct dmabuf_buffer *b, unsigned int ms,
+			bool explicit)
 {
 	struct drm_vgem_fence_attach a = { .handle = handle };
 	struct drm_vgem_fence_signal sig = { 0 };
@@ -179,6 +196,8 @@ static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
 	}
 	p->fence = a.out_fence;
 	p->ino = ino;
+	p->w = b ? b->w : 0;
+	p->h = b ? b->h : 0;
 	p->explicit = explicit;
 	p->released_ns = now_ns();
 	p->timer = wl_event_loop_add_timer(comp.loop, signal_now, p);
@@ -189,8 +208,27 @@ static int fence_attach(uint32_t handle, uint64_t ino, bool explicit)
 		free(p);
 		return -ENOMEM;
 	}
-	wl_event_source_timer_update(p->timer, (int)comp.fence_ms);
+	wl_event_source_timer_update(p->timer, (int)ms);
+	wl_list_insert(&comp.fences, &p->link);
 	return 0;
+}
+
+void fence_check_attach(struct wl_resource *buffer)
+{
+	struct dmabuf_buffer *b = dmabuf_of(buffer);
+	struct pending_fence *p;
+
+	if (!b)
+		return;
+	wl_list_for_each(p, &comp.fences, link) {
+		if (p->ino != b->ino)
+			continue;
+		LOG("fence: %s ino %" PRIu64 " (%ux%u) attached again before "
+		    "its fence signalled", p->explicit ? "explicit" :
+		    "implicit", b->ino, b->w, b->h);
+		comp.st.fences_early++;
+		return;
+	}
 }
 
 void fence_before_release(struct surface *s, struct wl_resource *buffer)
@@ -200,7 +238,7 @@ void fence_before_release(struct surface *s, struct wl_resource *buffer)
 	/* Explicit sync's surfaces get their fence in the release event. */
 	if (!b || !b->vgem_handle || s->sync)
 		return;
-	if (!fence_attach(b->vgem_handle, b->ino, false))
+	if (!fence_attach(b->vgem_handle, b->ino, b, b->fence_ms, false))
 		comp.st.fences_implicit++;
 }
 
@@ -220,7 +258,7 @@ static int explicit_fence(uint64_t ino)
 	}
 	gc.handle = cd.handle;
 	if (drmPrimeHandleToFD(comp.vgem_fd, cd.handle, DRM_CLOEXEC, &buf) ||
-	    fence_attach(cd.handle, ino, true) ||
+	    fence_attach(cd.handle, ino, NULL, comp.fence_ms, true) ||
 	    ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
 		LOG("explicit-sync: a fence's sync_file: %s", strerror(errno));
 		ex.fd = -1;
@@ -274,14 +312,10 @@ static void sync_get_release(struct wl_client *client, struct wl_resource *res,
 			"a release for this commit already");
 		return;
 	}
-	r = wl_resource_create(client, &zwp_linux_buffer_release_v1_interface,
-			       1, id);
-	if (!r) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(r, NULL, NULL, NULL);
-	bref_set(&s->rel_pending, r);
+	r = res_new(client, &zwp_linux_buffer_release_v1_interface, 1, id,
+		    NULL, NULL, NULL);
+	if (r)
+		bref_set(&s->rel_pending, r);
 }
 
 static const struct zwp_linux_surface_synchronization_v1_interface sync_impl = {
@@ -289,14 +323,6 @@ static const struct zwp_linux_surface_synchronization_v1_interface sync_impl = {
 	.set_acquire_fence = sync_set_acquire,
 	.get_release = sync_get_release,
 };
-
-static void sync_free(struct wl_resource *res)
-{
-	struct surface *s = wl_resource_get_user_data(res);
-
-	if (s)
-		s->sync = NULL;
-}
 
 static void es_get_sync(struct wl_client *client, struct wl_resource *res,
 			uint32_t id, struct wl_resource *surface)
@@ -310,14 +336,11 @@ static void es_get_sync(struct wl_client *client, struct wl_resource *res,
 			"the surface has one");
 		return;
 	}
-	r = wl_resource_create(client,
-			       &zwp_linux_surface_synchronization_v1_interface,
-			       wl_resource_get_version(res), id);
-	if (!r) {
-		wl_client_post_no_memory(client);
+	r = res_new(client, &zwp_linux_surface_synchronization_v1_interface,
+		    wl_resource_get_version(res), id, &sync_impl, s,
+		    surface_role_free);
+	if (!r)
 		return;
-	}
-	wl_resource_set_implementation(r, &sync_impl, s, sync_free);
 	s->sync = r;
 	LOG("explicit-sync: \"%s\" gets a surface synchronization", s->title);
 }
@@ -330,16 +353,10 @@ static const struct zwp_linux_explicit_synchronization_v1_interface es_impl = {
 static void bind_es(struct wl_client *client, void *data, uint32_t version,
 		    uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client,
-		&zwp_linux_explicit_synchronization_v1_interface,
-		(int)version, id);
-
 	(void)data;
-	if (!r) {
-		wl_client_post_no_memory(client);
+	if (!res_new(client, &zwp_linux_explicit_synchronization_v1_interface,
+		     (int)version, id, &es_impl, NULL, NULL))
 		return;
-	}
-	wl_resource_set_implementation(r, &es_impl, NULL, NULL);
 	LOG("explicit-sync: the client bound "
 	    "zwp_linux_explicit_synchronization_v1");
 }

@@ -31,14 +31,6 @@ static void top_ignore_str(struct wl_client *client, struct wl_resource *res,
 	(void)str;
 }
 
-static void top_ignore_res(struct wl_client *client, struct wl_resource *res,
-			   struct wl_resource *other)
-{
-	(void)client;
-	(void)res;
-	(void)other;
-}
-
 static void top_ignore(struct wl_client *client, struct wl_resource *res)
 {
 	(void)client;
@@ -82,7 +74,7 @@ static void top_menu(struct wl_client *client, struct wl_resource *res,
 
 static const struct xdg_toplevel_interface toplevel_impl = {
 	.destroy = res_destroy,
-	.set_parent = top_ignore_res,
+	.set_parent = req_ignore_res,
 	.set_title = top_set_title,
 	.set_app_id = top_ignore_str,
 	.show_window_menu = top_menu,
@@ -92,35 +84,20 @@ static const struct xdg_toplevel_interface toplevel_impl = {
 	.set_min_size = top_ignore_wh,
 	.set_maximized = top_ignore,
 	.unset_maximized = top_ignore,
-	.set_fullscreen = top_ignore_res,
+	.set_fullscreen = req_ignore_res,
 	.unset_fullscreen = top_ignore,
 	.set_minimized = top_ignore,
 };
-
-/* The surface outlives its roles' resources only with them cleared. */
-static void toplevel_free(struct wl_resource *res)
-{
-	struct surface *s = wl_resource_get_user_data(res);
-
-	if (s)
-		s->toplevel = NULL;
-}
 
 static void xdgs_get_toplevel(struct wl_client *client,
 			      struct wl_resource *res, uint32_t id)
 {
 	struct surface *s = wl_resource_get_user_data(res);
-	struct wl_resource *t = wl_resource_create(client,
-						   &xdg_toplevel_interface,
-						   wl_resource_get_version(res),
-						   id);
+	struct wl_resource *t = res_new(client, &xdg_toplevel_interface,
+					wl_resource_get_version(res), id,
+					&toplevel_impl, s, surface_role_free);
 
-	if (!t) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(t, &toplevel_impl, s, toplevel_free);
-	if (s)
+	if (t && s)
 		s->toplevel = t;
 }
 
@@ -136,19 +113,9 @@ static void xdgs_get_popup(struct wl_client *client, struct wl_resource *res,
 			       "hostile-compositor has no popups");
 }
 
-static void xdgs_geometry(struct wl_client *client, struct wl_resource *res,
-			  int32_t x, int32_t y, int32_t w, int32_t h)
-{
-	(void)client;
-	(void)res;
-	(void)x;
-	(void)y;
-	(void)w;
-	(void)h;
-}
-
-static void xdgs_ack(struct wl_client *client, struct wl_resource *res,
-		     uint32_t serial)
+/* ack_configure and pong: nothing waits for them. */
+static void ignore_serial(struct wl_client *client, struct wl_resource *res,
+			  uint32_t serial)
 {
 	(void)client;
 	(void)res;
@@ -159,35 +126,22 @@ static const struct xdg_surface_interface xdg_surface_impl = {
 	.destroy = res_destroy,
 	.get_toplevel = xdgs_get_toplevel,
 	.get_popup = xdgs_get_popup,
-	.set_window_geometry = xdgs_geometry,
-	.ack_configure = xdgs_ack,
+	.set_window_geometry = req_ignore_rect,
+	.ack_configure = ignore_serial,
 };
-
-static void xdg_surface_free(struct wl_resource *res)
-{
-	struct surface *s = wl_resource_get_user_data(res);
-
-	if (s)
-		s->xdg = NULL;
-}
 
 static void wm_get_xdg_surface(struct wl_client *client,
 			       struct wl_resource *res, uint32_t id,
 			       struct wl_resource *surface)
 {
 	struct surface *s = wl_resource_get_user_data(surface);
-	struct wl_resource *x = wl_resource_create(client,
-						   &xdg_surface_interface,
-						   wl_resource_get_version(res),
-						   id);
+	struct wl_resource *x = res_new(client, &xdg_surface_interface,
+					wl_resource_get_version(res), id,
+					&xdg_surface_impl, s,
+					surface_role_free);
 
-	if (!x) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(x, &xdg_surface_impl, s,
-				       xdg_surface_free);
-	s->xdg = x;
+	if (x)
+		s->xdg = x;
 }
 
 static void wm_positioner(struct wl_client *client, struct wl_resource *res,
@@ -199,32 +153,17 @@ static void wm_positioner(struct wl_client *client, struct wl_resource *res,
 			       "hostile-compositor has no positioners");
 }
 
-static void wm_pong(struct wl_client *client, struct wl_resource *res,
-		    uint32_t serial)
-{
-	(void)client;
-	(void)res;
-	(void)serial;
-}
-
 static const struct xdg_wm_base_interface wm_impl = {
 	.destroy = res_destroy,
 	.create_positioner = wm_positioner,
 	.get_xdg_surface = wm_get_xdg_surface,
-	.pong = wm_pong,
+	.pong = ignore_serial,
 };
 
 void bind_wm(struct wl_client *client, void *data, uint32_t version,
 	     uint32_t id)
 {
-	struct wl_resource *r = wl_resource_create(client,
-						   &xdg_wm_base_interface,
-						   (int)version, id);
-
 	(void)data;
-	if (!r) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(r, &wm_impl, NULL, NULL);
+	res_new(client, &xdg_wm_base_interface, (int)version, id, &wm_impl,
+		NULL, NULL);
 }

@@ -5,7 +5,7 @@
 # hostile-compositor (tests/hostile-compositor.c, a small libwayland-server
 # compositor that reads every frame it is given, through the dma-buf's
 # mmap or wl_shm) is dom0's compositor, hostile to buffers by size.  The
-# domU has three vdispl devices, one connector each, all flipping
+# domU has four vdispl devices, one connector each, all flipping
 # displfront-flip's pattern at once (N frames each):
 #
 #   dev 800x600  well served: dma-buf imports (zwp_linux_dmabuf_v1 v4,
@@ -20,6 +20,8 @@
 #                sink falls back to wl_shm and counts the copies), each
 #                repaint (release, frame callback) SLOW ms after the commit
 #   dev 320x240  never-release: the compositor keeps every buffer
+#   dev 400x300  hold-fence=LATE: each released buffer's read fence is
+#                signalled LATE ms later, after the backend's TIMEOUT
 #
 #  v4        the backend read the default feedback (format table, main
 #            device: vgem's card) and imported with `create`, both logs say
@@ -27,8 +29,10 @@
 #            1) and every fenced_release (run 2), the backend counted it
 #            free (reused it, answered the flip waiting for it) only after
 #            the compositor signalled that fence (CLOCK_MONOTONIC times of
-#            both logs, matched by the dma-buf's inode); its summary's
-#            fences waited > 0, explicit > 0.  Tried: with the wait taken
+#            both logs, matched by the dma-buf's inode), and the
+#            compositor saw none attached again before its fence signalled
+#            (its own count, any size); the summary's fences waited > 0,
+#            explicit > 0.  Tried: with the wait taken
 #            out of wayland-fence.c (a local edit, never committed) this
 #            check failed, 4 implicit and 4 explicit buffers free ~150 ms
 #            before their fence signalled, fences waited 0
@@ -46,6 +50,19 @@
 #            flip latency at least SLOW ms, none answered on the timeout
 #  withheld  320x240: flips answered on the timeout (--wayland-timeout)
 #            and logged, frames dropped, the domU's flips all answered
+#  late      400x300: flips answered on the timeout while the previous
+#            buffer's fence is pending (logged: "has not signalled the
+#            previous buffer's fence"), counted; no buffer free in the
+#            backend nor attached again before its fence signalled (the
+#            fences check's matching and the compositor's count: the
+#            timeout answers the flip, it does not free the buffer), its
+#            fence waited for when it signals within the run; a buffer
+#            whose fence was still pending when the domU closed its device
+#            left no fd (clean's fd count).  Tried: with the timeout freeing the
+#            buffer whose fence it gave up on (a local edit of
+#            sink-wayland.c's conn_answer, never committed) this check and
+#            fences failed: the compositor saw 3 buffers attached again
+#            before their fence signalled, fences waited 0
 #  flips     every PG_FLIP of every connector answered by the backend (its
 #            summary's flips = the domU's flips), none refused
 #  gone      the compositor closed the connection in the 800x600's second
@@ -75,6 +92,7 @@ M=10
 SLOW=300
 TIMEOUT=3000
 FENCE=150
+LATE=8000	# > TIMEOUT, < vgem's own 10 s fence timeout
 . "$(dirname "$0")/rig-lib.sh"
 
 # The session user: the compositor runs as USER (setpriv), and the backend
@@ -103,7 +121,8 @@ LD_LIBRARY_PATH=$cbin setpriv --reuid="$uid" --regid="$gid" --clear-groups \
 	--dmabuf-v4 --fence-ms $FENCE \
 	refuse-imports@640x480 slow=$SLOW@640x480 never-release@320x240 \
 	hold-fence@800x600 explicit-sync-after=$((N + 1))@800x600 \
-	disconnect-after=$((N + 7))@800x600 2>"$clog" &
+	disconnect-after=$((N + 7))@800x600 hold-fence=$LATE@400x300 \
+	2>"$clog" &
 cpid=$!
 poll_until 20 test -S "$XDG_RUNTIME_DIR/wl-hostile" ||
 	{ fail "hostile-compositor did not start: $(cat "$clog")"; exit 1; }
@@ -125,13 +144,13 @@ grep -q "client pid $pid uid $uid gid $gid" "$clog" &&
 	pass "user: the compositor's client is the backend, uid $uid" ||
 	fail "user: the compositor's client: $(grep 'client pid' "$clog")"
 
-# Three runs at once, one per card (each run's output names its mode),
+# Four runs at once, one per card (each run's output names its mode),
 # then the 800x600's second run.
 gntbuf-vm domu-start wh --memory 256 \
 	--extra-file "$bin/displfront-flip:/displfront-flip" \
-	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600", "backend=0,be-alloc=0,connectors=0:640x480", "backend=0,be-alloc=0,connectors=0:320x240" ]' \
+	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:800x600", "backend=0,be-alloc=0,connectors=0:640x480", "backend=0,be-alloc=0,connectors=0:320x240", "backend=0,be-alloc=0,connectors=0:400x300" ]' \
 	--cmd "t=0
-while [ \$(ls /dev/dri/card* 2>/dev/null | wc -l) -lt 3 ] && [ \$t -lt 150 ]; do sleep 0.2; t=\$((t + 1)); done
+while [ \$(ls /dev/dri/card* 2>/dev/null | wc -l) -lt 4 ] && [ \$t -lt 150 ]; do sleep 0.2; t=\$((t + 1)); done
 for c in /dev/dri/card*; do
 	(/displfront-flip -d \$c -n $N -t 20000 >/tmp/\${c#/dev/dri/}.out 2>&1; echo \"exit \$?\" >>/tmp/\${c#/dev/dri/}.out) &
 done
@@ -148,7 +167,7 @@ gntbuf-vm domu-wait wh '@@DOMU-EXIT' --timeout 400 >/dev/null || fail "wh did no
 tr -d '\r' <"$GNTBUF_OUT/xen-console/guest-wh.log" >"$out/wh-console.log" 2>/dev/null
 phase "domU done"
 # The backend's teardown of the three devices.
-removed() { [ "$(grep -c 'device removed' "$log")" -ge 3 ]; }
+removed() { [ "$(grep -c 'device removed' "$log")" -ge 4 ]; }
 poll_until 60 removed || fail "the backend did not remove the domU's devices"
 fd1=$(ls /proc/$pid/fd | wc -l)
 cfd1=$(ls /proc/$cpid/fd | wc -l)
@@ -175,17 +194,18 @@ sed 's/^/  /' "$clog"
 
 # The summary lines and their figures, read with the shell's builtins: a
 # process costs a fraction of a second in a PV dom0 under TCG.
-big='' mid='' small=''
+big='' mid='' small='' late=''
 while IFS= read -r l; do
 	case $l in
 	*" conn0 800x600: "*) big=$l ;;
 	*" conn0 640x480: "*) mid=$l ;;
 	*" conn0 320x240: "*) small=$l ;;
+	*" conn0 400x300: "*) late=$l ;;
 	esac
 done <"$out/summary.txt"
 # Set by field and devname (eval).
 p50='' dmabuf='' waited='' shm='' copied='' to='' dropped='' fw='' fx=''
-big_dev='' mid_dev='' small_dev=''
+big_dev='' mid_dev='' small_dev='' late_dev=''
 # field VAR LINE NAME: VAR = the number after "NAME " in LINE, or empty.
 field() {
 	_r=${2#*"$3 "}
@@ -200,6 +220,7 @@ devname() {
 devname big_dev "$big"
 devname mid_dev "$mid"
 devname small_dev "$small"
+devname late_dev "$late"
 
 # --- served: the 800x600 connector ---------------------------------------
 field p50 "$big" 'flip latency p50'
@@ -229,11 +250,13 @@ else
 fi
 
 # --- fences: no buffer free before its fence signalled ----------------------
-# fence_check KIND: "matched violations unmatched" over the compositor's
-# KIND fences: the first "free" of the same dma-buf (inode) in the
-# backend's log at or after the release must come at or after the signal.
+# fence_check KIND [SIZE]: "matched violations unmatched shortest" over
+# the compositor's KIND fences (of SIZE's buffers only: its "(WxH)"): the
+# first "free" of the same dma-buf (inode) in the backend's log at or
+# after the release must come at or after the signal; shortest: the least
+# ms from a matched fence's release to its signal (-1: none matched).
 fence_check() {
-	awk -v kind="$1" '
+	awk -v kind="$1" -v size="${2:+($2)}" '
 	FNR == NR {
 		ino = ""; t = ""
 		for (i = 1; i < NF; i++) {
@@ -243,7 +266,7 @@ fence_check() {
 		if (ino != "" && t != "") frees[ino] = frees[ino] " " t
 		next
 	}
-	$2 == "fence:" && $3 == kind {
+	$2 == "fence:" && $3 == kind && (size == "" || $12 == size) {
 		n = split(frees[$5], a, " "); best = ""
 		for (j = 1; j <= n; j++)
 			if (a[j] + 0 >= $8 + 0 && (best == "" || a[j] + 0 < best + 0))
@@ -252,22 +275,30 @@ fence_check() {
 		else if (best + 0 < $11 + 0) {
 			bad++
 			print "  " kind " ino " $5 ": released " $8 ", signalled " $11 ", free in the backend at " best >"/dev/stderr"
-		} else ok++
+		} else {
+			ok++
+			held = ($11 - $8) * 1000
+			if (short == "" || held < short) short = held
+		}
 	}
-	END { printf "%d %d %d\n", ok, bad, un }' "$log" "$clog"
+	END { printf "%d %d %d %d\n", ok, bad, un, short == "" ? -1 : short }' "$log" "$clog"
 }
-set -- $(fence_check implicit) $(fence_check explicit)
-imp_ok=$1 imp_bad=$2 imp_un=$3 exp_ok=$4 exp_bad=$5 exp_un=$6
+# The compositor's view: a buffer attached again while a fence of its
+# dma-buf had not signalled (logged, counted in its exit line).
+early=$(sed -n 's/.*exit: .*, attached again before their signal \([0-9]*\)$/\1/p' "$clog")
+: "${early:=?}"
+set -- $(fence_check implicit 800x600) $(fence_check explicit)
+imp_ok=$1 imp_bad=$2 imp_un=$3 exp_ok=$5 exp_bad=$6 exp_un=$7
 field fw "$big" 'fences waited'
 field fx "$big" 'explicit'
-if [ "$imp_ok" -ge $((N - 2)) ] && [ "$imp_bad" -eq 0 ] &&
+if [ "$imp_ok" -ge $((N - 2)) ] && [ "$imp_bad" -eq 0 ] && [ "$early" = 0 ] &&
    [ "$exp_ok" -ge 2 ] && [ "$exp_bad" -eq 0 ] &&
    [ "${fw:-0}" -gt 0 ] && [ "${fx:-0}" -gt 0 ] &&
    grep -q 'wayland: the compositor now offers zwp_linux_explicit_synchronization_v1' "$log" &&
    grep -q 'explicit-sync: ".*conn0 800x600" gets a surface synchronization' "$clog"; then
 	pass "fences: 800x600: $imp_ok held read fences and $exp_ok fenced_releases, each buffer free in the backend only after the compositor signalled its fence ($imp_un and $exp_un not seen again); fences waited $fw (explicit $fx)"
 else
-	fail "fences: implicit ok $imp_ok bad $imp_bad unmatched $imp_un, explicit ok $exp_ok bad $exp_bad unmatched $exp_un, fences waited ${fw:-?} (explicit ${fx:-?})"
+	fail "fences: attached before the signal $early, implicit ok $imp_ok bad $imp_bad unmatched $imp_un, explicit ok $exp_ok bad $exp_bad unmatched $exp_un, fences waited ${fw:-?} (explicit ${fx:-?})"
 fi
 
 # --- pixels: the compositor's pictures at the first unmap --------------------
@@ -309,7 +340,7 @@ case "$mid" in
 esac
 imports=$(grep 'wayland: [0-9]* dma-buf imports' "$log")
 case "$imports" in
-*"wayland: 6 dma-buf imports, 2 refused, 2 wl_shm buffers"*)
+*"wayland: 8 dma-buf imports, 2 refused, 2 wl_shm buffers"*)
 	pass "refused: counted at exit: ${imports#*] }" ;;
 *) fail "refused: the exit's count: ${imports:-none}" ;;
 esac
@@ -318,31 +349,51 @@ esac
 field to "$small" 'flips answered on timeout'
 field dropped "$small" 'frames dropped'
 warned=$(grep -c "warn dom[0-9]* $small_dev conn0: wayland: the compositor has not .* in $TIMEOUT ms: the flip is answered" "$log")
+late_warned=$(grep -c "warn dom[0-9]* $late_dev conn0: wayland: the compositor has not .* in $TIMEOUT ms: the flip is answered" "$log")
 all=$(grep -c "warn dom[0-9]* dev[0-9] conn0: wayland: the compositor has not" "$log")
 case "$small" in
 *"frames received $N (flips $((N - 1))),"*)
-	if [ "${to:-0}" -ge 1 ] && [ "$warned" -eq "$to" ] && [ "$all" -eq "$warned" ] &&
-	   [ "${dropped:-0}" -ge 1 ]; then
-		pass "withheld: 320x240's buffers never released: $to flips answered on the $TIMEOUT ms timeout (each logged), $dropped frames dropped; no other connector timed out"
+	if [ "${to:-0}" -ge 1 ] && [ "$warned" -eq "$to" ] &&
+	   [ "$all" -eq $((warned + late_warned)) ] && [ "${dropped:-0}" -ge 1 ]; then
+		pass "withheld: 320x240's buffers never released: $to flips answered on the $TIMEOUT ms timeout (each logged), $dropped frames dropped; no other connector but 400x300 (late fences) timed out"
 	else
 		fail "withheld: 320x240: $to on timeout, $warned logged, $all on all connectors: $small"
 	fi ;;
 *) fail "withheld: 320x240: ${small:-no summary line}" ;;
 esac
 
+# --- late: the 400x300 connector's fences signal after the timeout ----------
+field to "$late" 'flips answered on timeout'
+field fw "$late" 'fences waited'
+fenced=$(grep -c "warn dom[0-9]* $late_dev conn0: wayland: the compositor has not signalled the previous buffer's fence in $TIMEOUT ms: the flip is answered" "$log")
+set -- $(fence_check implicit 400x300)
+case "$late" in
+*"frames received $N (flips $((N - 1))), bytes copied 0,"*)
+	# Whether a buffer's fence signals before the run ends depends on
+	# the order of the first imports and flips (measured both ways):
+	# its free is checked when it came (fences waited, matched).
+	if [ "${to:-0}" -ge 1 ] && [ "$late_warned" -eq "$to" ] &&
+	   [ "$fenced" -ge 1 ] && [ "$early" = 0 ] && [ "$2" -eq 0 ]; then
+		pass "late: 400x300's fences held $LATE ms: $to flips answered on the $TIMEOUT ms timeout (each logged, $fenced of them waiting for the previous buffer's fence); none attached again before its fence signalled (the compositor's count); fences waited ${fw:-0}, $1 buffers free in the backend only after their fence signalled, $3 still held when the domU closed"
+	else
+		fail "late: 400x300: $to on timeout, $late_warned logged, $fenced on a fence; attached before the signal $early; fences matched $1 bad $2 unmatched $3 shortest $4 ms: $late"
+	fi ;;
+*) fail "late: 400x300: ${late:-no summary line}" ;;
+esac
+
 # --- flips: the domU's view and the backend's answers ----------------------
 ok=0
-for size in 800x600 640x480 320x240; do
+for size in 800x600 640x480 320x240 400x300; do
 	grep -q "wh $size: displfront: frames $N flips $((N - 1)) events $((N - 1))" "$out/wh-console.log" &&
 		grep -q "wh $size: exit 0" "$out/wh-console.log" && ok=$((ok + 1))
 done
 busy=$(grep -c 'PG_FLIP .*over quota' "$log")
-if [ $ok -eq 3 ] && [ "$busy" -eq 0 ] &&
+if [ $ok -eq 4 ] && [ "$busy" -eq 0 ] &&
    grep -q "displfront: frames $M flips $((M - 1)) events $((M - 1))" "$out/wh-console.log" &&
    grep -q 'wh: run2 exit 0' "$out/wh-console.log"; then
-	pass "flips: the three runs of $N frames and the second of $M: every flip's event in the domU, every PG_FLIP answered by the backend (summaries above), none refused"
+	pass "flips: the four runs of $N frames and the second of $M: every flip's event in the domU, every PG_FLIP answered by the backend (summaries above), none refused"
 else
-	fail "flips: $ok of 3 runs complete, $busy refused, $(grep -E 'wh: run2' "$out/wh-console.log")"
+	fail "flips: $ok of 4 runs complete, $busy refused, $(grep -E 'wh: run2' "$out/wh-console.log")"
 fi
 
 # --- gone: the connection closed mid-stream --------------------------------------
