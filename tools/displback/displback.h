@@ -376,6 +376,8 @@ struct vdispl {
 
 	int be_state;		/* what we last wrote */
 	int fe_state;		/* last frontend state seen */
+	/* In Closing for the frontend's Closing: InitWait from this time. */
+	uint64_t reopen_ns;
 	bool connected;
 	bool failed;		/* connect failed: wait for the frontend */
 	bool be_alloc;
@@ -472,6 +474,9 @@ int xenbus_init(struct backend *b);
 /* Read at most DISPLBACK_WATCH_BUDGET watch events, then update the
  * devices they name, each once. */
 void xenbus_handle_watch(struct backend *b);
+/* Move the devices whose Closing was held long enough back to InitWait.
+ * Returns the poll timeout in ms the loop should use (-1: none held). */
+int xenbus_poll_reopen(struct backend *b);
 void xenbus_shutdown(struct backend *b);
 
 /* conn.c */

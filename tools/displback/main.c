@@ -302,6 +302,10 @@ int main(int argc, char **argv)
 		struct pollfd fds[4];
 		int nfds = 0, sink_fd = b.sink.ops->get_fd(&b.sink);
 		int timeout = conn_poll_releases(&b);
+		int reopen = xenbus_poll_reopen(&b);
+
+		if (reopen >= 0 && (timeout < 0 || reopen < timeout))
+			timeout = reopen;
 
 		b.loop.iterations++;
 		/* Requests or watch events left: look, don't wait. */

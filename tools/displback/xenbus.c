@@ -17,7 +17,14 @@
  * path vanishing, its domain going away (@releaseDomain), or the
  * toolstack writing our state Closing with online = 0 (xl destroy,
  * xl vdispl-detach) release everything of the device; the backend goes
- * back to InitWait while "online" is 1 and to Closed otherwise.
+ * back to InitWait while "online" is 1 and to Closed otherwise.  For the
+ * frontend's Closing it says Closing first, for CLOSING_HOLD_MS: a guest
+ * shutting down waits up to 5 s per device for its backend to reach
+ * Closing (Linux's drivers/xen/xenbus/xenbus_probe_frontend.c,
+ * xenbus_frontend_dev_shutdown()), and xen_drm_front's removal up to 1 s
+ * for InitWait (drivers/gpu/drm/xen/xen_drm_front.c, xen_drv_remove());
+ * displ_be's libxenbe passes through Closing on its way back to InitWait
+ * too.
  *
  * In a driver domain (not dom0) XS_IS_DOMAIN_INTRODUCED is refused
  * (privileged in xenstored), so a gone frontend domain is told only by its
@@ -81,11 +88,16 @@ static const char *state_name(int s)
 	return s >= 0 && s < 9 ? names[s] : "(none)";
 }
 
+/* How long the backend shows Closing for the frontend's Closing. */
+#define CLOSING_HOLD_MS 200
+
 static void set_state(struct vdispl *dev, int state, bool force)
 {
 	char v[8];
 	int ret;
 
+	if (state != XenbusStateClosing)
+		dev->reopen_ns = 0;
 	if (dev->be_state == state && !force)
 		return;
 	snprintf(v, sizeof(v), "%d", state);
@@ -265,8 +277,14 @@ static void dev_update(struct vdispl *dev)
 				     "the frontend is closing" :
 				     "the frontend closed");
 			dev->failed = false;
-			set_state(dev, online ? XenbusStateInitWait :
-				  XenbusStateClosed, false);
+			if (fe == XenbusStateClosing && online) {
+				set_state(dev, XenbusStateClosing, false);
+				dev->reopen_ns = now_ns() +
+						 CLOSING_HOLD_MS * 1000000ull;
+			} else {
+				set_state(dev, online ? XenbusStateInitWait :
+					  XenbusStateClosed, false);
+			}
 		}
 		break;
 	case XenbusStateUnknown:
@@ -276,6 +294,27 @@ static void dev_update(struct vdispl *dev)
 	default:
 		break;
 	}
+}
+
+int xenbus_poll_reopen(struct backend *b)
+{
+	uint64_t now = now_ns();
+	int timeout = -1;
+
+	for (struct vdispl *dev = b->devs; dev; dev = dev->next) {
+		int left;
+
+		if (!dev->reopen_ns)
+			continue;
+		if (now >= dev->reopen_ns) {
+			set_state(dev, XenbusStateInitWait, false);
+			continue;
+		}
+		left = (int)((dev->reopen_ns - now) / 1000000ull) + 1;
+		if (timeout < 0 || left < timeout)
+			timeout = left;
+	}
+	return timeout;
 }
 
 static struct vdispl *dev_find(struct backend *b, unsigned int domid,

@@ -20,3 +20,22 @@ poll_until() {
 	done
 	return 1
 }
+
+# closed_at_shutdown LOG: every device whose frontend was Connected went
+# Closing -> Closed when its guest shut down (for a log of guests that all
+# shut down).  Linux's xenbus frontend goes Closed only once it saw the
+# backend in Closing (xenbus_frontend_dev_shutdown(): otherwise it waits
+# 5 s per device and stays in Closing), so this is the backend's Closing
+# seen in time.
+closed_at_shutdown() {
+	_devs=$(sed -n 's/.* \(dom[0-9]* dev[0-9]*\): frontend state .* -> Connected$/\1/p' "$1" | sort -u | tr ' ' :)
+	[ -n "$_devs" ] || { fail "closed: no device was Connected"; return; }
+	for _d in $_devs; do
+		_d=$(echo "$_d" | tr : ' ')
+		if grep -q " $_d: frontend state Closing -> Closed$" "$1"; then
+			pass "closed: $_d went Closing -> Closed at its guest's shutdown (it saw the backend's Closing)"
+		else
+			fail "closed: $_d did not reach Closed at its guest's shutdown: $(grep " $_d: .*state" "$1" | tail -3 | tr '\n' ';')"
+		fi
+	done
+}

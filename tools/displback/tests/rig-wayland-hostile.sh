@@ -169,6 +169,7 @@ phase "domU done"
 # The backend's teardown of the three devices.
 removed() { [ "$(grep -c 'device removed' "$log")" -ge 4 ]; }
 poll_until 60 removed || fail "the backend did not remove the domU's devices"
+closed_at_shutdown "$log"
 fd1=$(ls /proc/$pid/fd | wc -l)
 cfd1=$(ls /proc/$cpid/fd | wc -l)
 if kill -0 $pid 2>/dev/null; then
