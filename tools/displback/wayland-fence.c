@@ -32,18 +32,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/dma-buf.h>
+#include <linux/dma-buf.h>	/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE: 6.0+ headers */
 
 #include "sink-wayland.h"
-
-#ifndef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
-struct dma_buf_export_sync_file {
-	__u32 flags;
-	__s32 fd;
-};
-#define DMA_BUF_IOCTL_EXPORT_SYNC_FILE \
-	_IOWR(DMA_BUF_BASE, 2, struct dma_buf_export_sync_file)
-#endif
 
 /* Debug log of every dma-buf's return to the sink: the hostile test
  * compares its time with the compositor's fence signal. */
