@@ -162,6 +162,11 @@ const char *proto_op_name(uint8_t op);
 int32_t proto_xen_status(int err);
 
 /* ------------------------------------------------------------------ */
+/* drm-node.c: the first /dev/dri/card* whose DRM driver is @driver,
+ * opened O_RDWR | O_CLOEXEC (the caller's), its path in @path; -ENODEV
+ * when this user can open none. */
+int drm_open_driver(const char *driver, char *path, size_t len);
+
 /* edid.c */
 
 #define EDID_BLOCK 128

@@ -23,7 +23,6 @@
  * once at start and counts every such buffer (counters: map_only), so a
  * test can tell the dma-buf path from the fallback.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -59,36 +58,6 @@ struct gntdev_buf {
 	uint32_t *refs;			/* GD_EXPORT: for the CPU mapping */
 	void *cpu_map;			/* GD_EXPORT: gntdev map of refs */
 };
-
-/* The first DRM card whose driver is vgem, opened; -1 if none. */
-static int open_vgem(char *path, size_t len)
-{
-	DIR *dir = opendir("/dev/dri");
-	struct dirent *e;
-	int fd = -1;
-
-	if (!dir)
-		return -1;
-	while (fd < 0 && (e = readdir(dir))) {
-		drmVersionPtr v;
-
-		if (strncmp(e->d_name, "card", 4))
-			continue;
-		if ((size_t)snprintf(path, len, "/dev/dri/%s", e->d_name) >= len)
-			continue;
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (!v || strcmp(v->name, "vgem")) {
-			close(fd);
-			fd = -1;
-		}
-		drmFreeVersion(v);
-	}
-	closedir(dir);
-	return fd;
-}
 
 static void buf_new(struct gntdev_priv *gp, struct dbuf_mem *mem,
 		    struct gntdev_buf *gb, uint32_t count, int fd)
@@ -450,7 +419,7 @@ int provider_gntdev_init(struct backend *b)
 			LOGW(NULL, -1, "gntdev provider: gntdev refuses "
 			     "exports in this (x86 PV) domain: frontend "
 			     "buffers are gntdev maps, without dma-bufs");
-		gp->vgem_fd = open_vgem(vgem, sizeof(vgem));
+		gp->vgem_fd = drm_open_driver("vgem", vgem, sizeof(vgem));
 		if (gp->vgem_fd < 0)
 			LOGW(NULL, -1, "gntdev provider: no vgem device: "
 			     "be-alloc buffers are gntalloc shares, without "

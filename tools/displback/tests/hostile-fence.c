@@ -89,31 +89,21 @@ int fence_open_vgem(void)
 {
 	char path[32];
 	struct stat st;
+	int fd;
 
 	if (comp.vgem_fd >= 0)
 		return 0;
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, "vgem") && !fstat(fd, &st)) {
-			drmFreeVersion(v);
-			comp.vgem_fd = fd;
-			comp.vgem_dev = st.st_rdev;
-			LOG("vgem: %s (%u:%u)", path, major(st.st_rdev),
-			    minor(st.st_rdev));
-			return 0;
-		}
-		drmFreeVersion(v);
-		close(fd);
+	fd = drm_open_driver("vgem", path, sizeof(path));
+	if (fd < 0 || fstat(fd, &st)) {
+		LOG("vgem: no /dev/dri/card* of vgem that this user can open");
+		if (fd >= 0)
+			close(fd);
+		return -ENODEV;
 	}
-	LOG("vgem: no /dev/dri/card* of vgem that this user can open");
-	return -ENODEV;
+	comp.vgem_fd = fd;
+	comp.vgem_dev = st.st_rdev;
+	LOG("vgem: %s (%u:%u)", path, major(st.st_rdev), minor(st.st_rdev));
+	return 0;
 }
 
 void fence_import(struct dmabuf_buffer *b)
