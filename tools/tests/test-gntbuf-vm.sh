@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # test-gntbuf-vm.sh GNTBUF_VM HARNESS: the rig returns the guest command's
-# exit status, IGT's statuses included, and stops a guest that never ends.
+# exit status, IGT's statuses included, stops a guest that never ends, and
+# refuses a wrong command line (status 2, one line naming it) before it
+# boots anything.
 set -u
 vm=$1
 harness=$2
@@ -33,4 +35,20 @@ if [ "$got" -eq 0 ] || ! echo "$msg" | grep -qi timeout; then
 else
 	echo "ok: gntbuf-vm run --timeout 20 -- sleep 100000 -> $got ($msg)"
 fi
+# Wrong command lines: --domu-cpio without --pvh-domu (only a PVH domU
+# takes the archive), and an archive that does not exist.
+refused() {
+	want=$1
+	shift
+	msg=$("$vm" run "$@" 2>&1 >/dev/null)
+	got=$?
+	if [ "$got" -ne 2 ] || ! echo "$msg" | grep -q -- "$want"; then
+		echo "FAIL: gntbuf-vm run $*: status $got, stderr: $msg" >&2
+		fail=1
+	else
+		echo "ok: gntbuf-vm run $* -> 2 ($msg)"
+	fi
+}
+refused "goes with --pvh-domu" --domu-cpio "$0" -- true
+refused "no such file" --pvh-domu --domu-cpio /nonexistent.cpio -- true
 exit $fail
