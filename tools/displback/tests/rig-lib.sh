@@ -21,6 +21,16 @@ poll_until() {
 	return 1
 }
 
+# wait_console CONSOLE_LOG MARK SECONDS: poll a domU's console log until
+# MARK (an extended regex) shows, or the guest ended or crashed first
+# (@@DOMU-EXIT, a panic, a BUG); 0 when MARK came.  A shell loop, not
+# `gntbuf-vm domu-wait`: a Python start costs seconds under TCG.
+wait_console() {
+	_seen() { grep -qE "$2|@@DOMU-EXIT|Kernel panic|BUG: " "$1"; }
+	poll_until "$3" _seen "$1" "$2"
+	grep -qE "$2" "$1"
+}
+
 # closed_at_shutdown LOG: every device whose frontend was Connected went
 # Closing -> Closed when its guest shut down (for a log of guests that all
 # shut down).  Linux's xenbus frontend goes Closed only once it saw the

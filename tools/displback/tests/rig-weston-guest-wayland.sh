@@ -56,9 +56,7 @@ gntbuf-vm domu-start wg --memory 192 --extra-cpio "$bin/weston-domu.cpio" \
 	--cfg 'vdispl = [ "backend=0,be-alloc=0,connectors=0:1024x768" ]' \
 	--cmd "sh /weston-guest-domu.sh wg $RUN_S $HOLD_S" || fail "xl create wg"
 con=$GNTBUF_OUT/xen-console/guest-wg.log
-stopped() { grep -qE 'wg: vdispl-0: client stopped|@@DOMU-EXIT|Kernel panic|BUG: ' "$con"; }
-poll_until 400 stopped
-if grep -q 'wg: vdispl-0: client stopped' "$con"; then
+if wait_console "$con" 'wg: vdispl-0: client stopped' 400; then
 	phase "wg: client stopped"
 else
 	fail "wg: weston and its client did not run"

@@ -48,10 +48,7 @@ gntbuf-vm domu-start wg --pvh --memory 192 --extra-cpio "$bin/weston-domu.cpio" 
 	--cmd "sh /weston-guest-domu.sh wg $RUN_S" || fail "xl create wg"
 phase "wg: created"
 con=$GNTBUF_OUT/xen-console/guest-wg.log
-# A shell loop, not domu-wait: a python start costs seconds under TCG.
-ended() { grep -qE 'wg: clients stopped|@@DOMU-EXIT|Kernel panic|BUG: ' "$con"; }
-poll_until 400 ended
-if grep -q 'wg: clients stopped' "$con"; then
+if wait_console "$con" 'wg: clients stopped' 400; then
 	phase "wg: clients stopped"
 else
 	fail "wg: weston and its clients did not run"
