@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * A DRM card by its driver's name, as IGT's drm_open_driver() finds one:
- * libdrm's drmOpenWithType(name, NULL, ...) returns only a card whose bus
- * id is empty, and vgem's is "vgem".
+ * A DRM card by its driver's name, found as IGT's drm_open_driver() finds
+ * one: by each card's DRM_IOCTL_VERSION.  libdrm's drmOpenWithType() is
+ * its legacy path (it also compares bus ids and, run as root, may create
+ * device nodes), which libdrm itself asks users to leave for open(2).
  */
 #include <dirent.h>
 #include <errno.h>
